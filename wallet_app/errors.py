@@ -16,7 +16,7 @@ class WalletError(Exception):
         self.detail = detail
 
 
-class UserCancelled(Exception):  # noqa: N818 - a cancellation is not an error
+class UserCancelled(Exception):
     """The person chose to stop; nothing to report."""
 
 
@@ -82,3 +82,15 @@ class InvalidAddress(WalletError, ValueError):
 
 class InvalidAmount(WalletError, ValueError):
     code = "invalid_amount"
+
+
+class CallReverted(ChainError):
+    code = "call_reverted"
+
+    def __init__(self, user_message: str, *, revert_data: bytes = b"", detail: str | None = None) -> None:
+        super().__init__(user_message, detail=detail)
+        self.revert_data = revert_data
+
+
+class TransactionRejected(ChainError):
+    code = "transaction_rejected"

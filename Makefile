@@ -1,0 +1,64 @@
+# Custos: `make demo` opens the app on the demo institution; `make test` installs what the tests need and runs them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+# Debian packages: Qt's runtime libraries (offscreen and on a desktop) and Node.js for solc and anvil.
+APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 nodejs npm
+
+.PHONY: demo test lint typecheck unit ui integration bench contracts system-deps node-deps python-env clean
+
+demo: python-env
+	$(BIN)/custos demo init
+	$(BIN)/custos-gui --profile demo
+
+test: system-deps node-deps python-env
+	$(MAKE) --no-print-directory lint typecheck
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+lint: python-env
+	$(BIN)/ruff check .
+
+typecheck: python-env
+	$(BIN)/mypy
+
+unit: python-env
+	$(BIN)/python -m pytest -q tests/unit
+
+ui: python-env
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q tests/ui
+
+integration: system-deps node-deps python-env
+	$(BIN)/python -m pytest -q tests/integration
+
+bench: node-deps python-env
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py
+
+contracts: node-deps
+	node resources/contracts/build.mjs
+
+# Installs only what is missing, so a second run is quick.
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+node-deps: $(STAMPS)/node-deps
+$(STAMPS)/node-deps: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@test -x node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil || { echo "anvil binary missing after npm ci"; exit 1; }
+	@mkdir -p $(STAMPS) && touch $@
+
+python-env: $(STAMPS)/python-env
+$(STAMPS)/python-env: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@mkdir -p $(STAMPS) && touch $@
+
+clean:
+	rm -rf $(STAMPS) $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

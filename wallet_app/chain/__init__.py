@@ -1,0 +1,1 @@
+"""Chain access: RPC clients, contract artifacts and on-chain helpers (Qt-free)."""

@@ -1,0 +1,107 @@
+"""The `ChainClient` protocol: the few things Custos asks of an EVM node, in plain typed values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+BlockRef = int | Literal["latest", "pending", "earliest", "safe", "finalized"]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockHeader:
+    number: int
+    hash: bytes
+    timestamp: int
+    state_root: bytes
+    base_fee: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    target: str
+    data: bytes
+    allow_failure: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    success: bool
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    address: str
+    topics: tuple[bytes, ...]
+    data: bytes
+    block_number: int
+    transaction_hash: bytes
+    log_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class StorageProof:
+    key: int
+    value: int
+    proof: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountProof:
+    address: str
+    balance: int
+    nonce: int
+    code_hash: bytes
+    storage_hash: bytes
+    account_proof: tuple[bytes, ...]
+    storage_proofs: tuple[StorageProof, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeeQuote:
+    base_fee: int
+    priority_fee: int
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    transaction_hash: bytes
+    block_number: int
+    status: int
+    gas_used: int
+    contract_address: str | None
+    logs: tuple[LogEntry, ...]
+
+
+class ChainClient(Protocol):
+    @property
+    def endpoint(self) -> str:
+        """Where the node is: 'in-process' or its URL (without credentials)."""
+        ...
+
+    def connect(self, expected_chain_id: int) -> int:
+        """Check the node answers and is on the expected chain; returns the block height."""
+        ...
+
+    def fetch_chain_id(self) -> int: ...
+    def fetch_block_number(self) -> int: ...
+    def fetch_block(self, block: BlockRef = "latest") -> BlockHeader: ...
+    def fetch_balance(self, address: str, block: BlockRef = "latest") -> int: ...
+    def fetch_code(self, address: str, block: BlockRef = "latest") -> bytes: ...
+    def fetch_storage_at(self, address: str, slot: int, block: BlockRef = "latest") -> bytes: ...
+    def fetch_transaction_count(self, address: str, block: BlockRef = "latest") -> int: ...
+    def call(self, target: str, data: bytes, *, block: BlockRef = "latest", sender: str | None = None) -> bytes:
+        """eth_call; a revert raises `CallReverted` with the revert data."""
+        ...
+
+    def multicall(self, calls: list[Call], *, block: BlockRef = "latest") -> list[CallResult]: ...
+    def fetch_logs(
+        self, address: str, topics: list[bytes | None], from_block: int, to_block: BlockRef = "latest"
+    ) -> list[LogEntry]: ...
+    def fetch_proof(self, address: str, slots: list[int], block: BlockRef = "latest") -> AccountProof: ...
+    def fetch_fees(self) -> FeeQuote: ...
+    def estimate_gas(self, sender: str, target: str | None, data: bytes, value: int = 0) -> int: ...
+    def send_raw_transaction(self, raw: bytes) -> bytes: ...
+    def fetch_receipt(self, tx_hash: bytes) -> Receipt | None: ...
+    def wait_for_receipt(self, tx_hash: bytes, timeout: float = 30.0) -> Receipt: ...

@@ -1,0 +1,58 @@
+"""Open the chain a profile is pinned to: the embedded devnet (in-process, or through the server that holds it)
+or the profile's RPC URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from wallet_app.chain.web3_client import Web3ChainClient
+from wallet_app.config import ProfileConfig
+from wallet_app.errors import ConfigError
+
+RPC_TIMEOUT_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class OpenChain:
+    client: Web3ChainClient
+    close: Callable[[], None]
+
+
+def open_chain(config: ProfileConfig, devnet_dir: Path) -> OpenChain:
+    name = config.preset.name
+    if config.preset.embedded:
+        from wallet_app.chain.devnet import Devnet, DevnetProvider, find_served_endpoint
+
+        url = find_served_endpoint(devnet_dir)
+        if url is not None:
+            return OpenChain(_http_client(url, name), lambda: None)
+        devnet = Devnet.open(devnet_dir)
+        return OpenChain(Web3ChainClient(provider=DevnetProvider(devnet), endpoint="in-process", network_name=name),
+                         devnet.close)
+    if not config.rpc_urls:
+        raise ConfigError(f"The profile '{config.name}' has no RPC URL for {name}; add one with --rpc-url")
+    return OpenChain(_http_client(config.rpc_urls[0], name), lambda: None)
+
+
+def _http_client(url: str, network_name: str) -> Web3ChainClient:
+    from web3 import HTTPProvider
+    from web3.providers.rpc.utils import ExceptionRetryConfiguration
+
+    # Two quick retries for reads; a down node must show as down within seconds, not after web3's default backoff.
+    retry = ExceptionRetryConfiguration(retries=2, backoff_factor=0.1)
+    provider = HTTPProvider(
+        url, request_kwargs={"timeout": RPC_TIMEOUT_SECONDS}, exception_retry_configuration=retry
+    )
+    return Web3ChainClient(provider=provider, endpoint=redact_url(url), network_name=network_name)
+
+
+def redact_url(url: str) -> str:
+    """The URL without credentials or query (API keys often travel there)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"

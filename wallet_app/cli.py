@@ -1,0 +1,188 @@
+"""The `custos` command line: the same services as the window, for scripting and for the tests."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from wallet_app import __version__
+from wallet_app.errors import UserCancelled, WalletError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="custos", description="Custos: custody and rights confirmation for tokenized assets on EVM chains."
+    )
+    parser.add_argument("--version", action="version", version=f"custos {__version__}")
+    parser.add_argument("--home", type=Path, default=None,
+                        help="data directory holding the profiles (default: $CUSTOS_HOME or the platform's)")
+    parser.add_argument("--profile", default=os.environ.get("CUSTOS_PROFILE", "demo"),
+                        help="profile to use (default: $CUSTOS_PROFILE or 'demo')")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="the demo institution").add_subparsers(dest="action", required=True)
+    demo_init = demo.add_parser("init", help="create the demo profile and its devnet (does nothing if it exists)")
+    demo_init.set_defaults(handler=_demo_init)
+
+    devnet = commands.add_parser("devnet", help="the profile's embedded devnet").add_subparsers(
+        dest="action", required=True
+    )
+    serve = devnet.add_parser("serve", help="serve the devnet as JSON-RPC on 127.0.0.1 until interrupted")
+    serve.add_argument("--port", type=int, default=8545, help="TCP port on 127.0.0.1 (0 picks a free one)")
+    serve.set_defaults(handler=_devnet_serve)
+
+    vaults = commands.add_parser("vaults", help="the profile's Safe vaults").add_subparsers(
+        dest="action", required=True
+    )
+    vaults_list = vaults.add_parser("list", help="read every vault from the chain")
+    vaults_list.add_argument("--json", action="store_true", help="print JSON")
+    vaults_list.set_defaults(handler=_vaults_list)
+
+    network = commands.add_parser("network", help="the profile's network").add_subparsers(
+        dest="action", required=True
+    )
+    status = network.add_parser("status", help="connect and show chain id and block height")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(handler=_network_status)
+
+    profile = commands.add_parser("profile", help="profiles").add_subparsers(dest="action", required=True)
+    profile_list = profile.add_parser("list", help="list the profiles in the data directory")
+    profile_list.add_argument("--json", action="store_true", help="print JSON")
+    profile_list.set_defaults(handler=_profile_list)
+    create = profile.add_parser("create", help="create a profile for a real network")
+    create.add_argument("name")
+    create.add_argument("--network", required=True,
+                        choices=["hashkey", "hashkey-testnet", "ethereum", "sepolia", "custom"])
+    create.add_argument("--rpc-url", action="append", default=[], required=True,
+                        help="JSON-RPC endpoint (repeat for fallbacks)")
+    create.add_argument("--chain-id", type=int, default=None, help="required for --network custom")
+    create.set_defaults(handler=_profile_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except UserCancelled:
+        return 130
+    except WalletError as exc:
+        print(f"custos: {exc.user_message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _demo_init(args: argparse.Namespace) -> int:
+    from wallet_app.demo.setup import DEMO_PASSWORD, DEMO_PROFILE, ensure_demo
+
+    result = ensure_demo(args.home)
+    if result.created:
+        print(f"Created the demo profile '{DEMO_PROFILE}' in {result.profile_dir}")
+    else:
+        print(f"The demo profile '{DEMO_PROFILE}' already exists in {result.profile_dir}; nothing changed")
+    print(f"Demo keys are protected by the demo password: {DEMO_PASSWORD}")
+    print("Demo keys exist only in the demo profile; never send real funds to them.")
+    return 0
+
+
+def _devnet_serve(args: argparse.Namespace) -> int:
+    from wallet_app.chain.devnet import Devnet, serve_devnet
+    from wallet_app.profiles import open_profile
+
+    profile = open_profile(args.home, args.profile)
+    if not profile.preset.embedded:
+        raise WalletError(f"The profile '{profile.name}' is on {profile.preset.name}, not on the embedded devnet")
+    with Devnet.open(profile.paths.devnet) as devnet:
+        server = serve_devnet(devnet, args.port)
+        print(f"Serving the '{profile.name}' devnet (chain id {devnet.chain_id}) at {server.url}", flush=True)
+        print("Other Custos processes of this profile now use it; stop with Ctrl+C.", flush=True)
+        try:
+            server.serve_forever()
+        finally:
+            server.shutdown()
+    return 0
+
+
+def _vaults_list(args: argparse.Namespace) -> int:
+    from wallet_app.domain.units import format_units
+    from wallet_app.profiles import open_profile
+    from wallet_app.services import build_services
+
+    profile = open_profile(args.home, args.profile)
+    services = build_services(profile)
+    try:
+        infos = services.vaults.fetch_vaults()
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps([info.to_json() for info in infos], indent=2))
+        return 0
+    preset = profile.preset
+    for info in infos:
+        balance = format_units(info.balance, preset.native_decimals)
+        print(f"{info.label}  {info.address}  Safe {info.version}  {info.threshold} of {len(info.owners)}  "
+              f"nonce {info.nonce}  {balance} {preset.native_symbol}")
+        for owner in info.owners:
+            print(f"    owner {owner}")
+    return 0
+
+
+def _network_status(args: argparse.Namespace) -> int:
+    from wallet_app.profiles import open_profile
+    from wallet_app.services import build_services
+
+    profile = open_profile(args.home, args.profile)
+    services = build_services(profile)
+    try:
+        status = services.network.fetch_status()
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps({"network": status.network_name, "chain_id": status.chain_id,
+                          "block_number": status.block_number, "state": status.state.value,
+                          "endpoint": status.endpoint, "message": status.message}, indent=2))
+    else:
+        block = "-" if status.block_number is None else str(status.block_number)
+        print(f"{status.network_name}  chain {status.chain_id}  block {block}  {status.state.value}  "
+              f"{status.endpoint}  {status.message}".rstrip())
+    return 0 if status.block_number is not None else 1
+
+
+def _profile_list(args: argparse.Namespace) -> int:
+    from wallet_app.config import list_profiles, resolve_home
+
+    names = list_profiles(resolve_home(args.home))
+    print(json.dumps(names) if args.json else "\n".join(names))
+    return 0
+
+
+def _profile_create(args: argparse.Namespace) -> int:
+    from wallet_app.config import ProfileConfig
+    from wallet_app.domain.network import PRESETS
+    from wallet_app.errors import ConfigError
+    from wallet_app.profiles import create_profile
+
+    preset = PRESETS[args.network]
+    chain_id = args.chain_id if args.chain_id is not None else preset.chain_id
+    if chain_id <= 0:
+        raise ConfigError("--chain-id is required for a custom network and must be positive")
+    for url in args.rpc_url:
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"'{url[:60]}' is not an http(s) URL")
+    config = ProfileConfig(name=args.name, network=args.network, chain_id=chain_id, rpc_urls=tuple(args.rpc_url))
+    profile = create_profile(args.home, config)
+    print(f"Created the profile '{profile.name}' ({preset.name}, chain id {chain_id}) in {profile.paths.root}")
+    profile.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,151 @@
+"""Where Custos keeps its data, and the settings of one profile.
+
+A home directory holds `profiles/<name>/`; each profile directory holds `profile.json` (these settings), the
+profile database `custos.db`, `keystores/` and, for the embedded network, `devnet/`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from wallet_app.domain.network import PRESETS, NetworkPreset
+from wallet_app.errors import ConfigError, ProfileExists, ProfileNotFound
+from wallet_app.storage.atomic import write_atomic
+
+CONFIG_FORMAT = 1
+CONFIG_FILE = "profile.json"
+_PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def resolve_home(home: Path | str | None = None) -> Path:
+    """The data home: an explicit directory, else $CUSTOS_HOME, else the platform's user data directory."""
+    if home:
+        return Path(home).expanduser().resolve()
+    env = os.environ.get("CUSTOS_HOME")
+    if env:
+        return Path(env).expanduser().resolve()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("custos", appauthor=False))
+
+
+def check_profile_name(name: str) -> str:
+    if not _PROFILE_NAME.match(name):
+        raise ConfigError(
+            f"'{name[:40]}' is not a valid profile name: use 1-40 lowercase letters, digits, '-' or '_'"
+        )
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class ProfilePaths:
+    root: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def database_file(self) -> Path:
+        return self.root / "custos.db"
+
+    @property
+    def keystores(self) -> Path:
+        return self.root / "keystores"
+
+    @property
+    def devnet(self) -> Path:
+        return self.root / "devnet"
+
+
+def profile_paths(home: Path, name: str) -> ProfilePaths:
+    return ProfilePaths(home / "profiles" / check_profile_name(name))
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileConfig:
+    name: str
+    network: str  # a key of PRESETS
+    chain_id: int
+    rpc_urls: tuple[str, ...] = ()
+    demo: bool = False
+    # CCSS: one device must not hold a quorum of a vault's keys; only a demo profile may allow it.
+    allow_quorum_on_device: bool = False
+    database_url: str | None = None  # None: the profile's SQLite file
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def preset(self) -> NetworkPreset:
+        return PRESETS[self.network]
+
+    def with_rpc_urls(self, urls: tuple[str, ...]) -> ProfileConfig:
+        return replace(self, rpc_urls=urls)
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["rpc_urls"] = list(self.rpc_urls)
+        return {"format": CONFIG_FORMAT, **data}
+
+    @classmethod
+    def from_json(cls, data: object, *, source: Path) -> ProfileConfig:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source} is not a Custos profile file (expected a JSON object)")
+        fmt = data.get("format")
+        if fmt != CONFIG_FORMAT:
+            raise ConfigError(f"{source} has format {fmt!r}; this Custos reads format {CONFIG_FORMAT}")
+        try:
+            network = str(data["network"])
+            if network not in PRESETS:
+                raise ConfigError(f"{source}: unknown network '{network[:40]}'")
+            urls = data.get("rpc_urls", [])
+            extra = data.get("extra", {})
+            if not isinstance(urls, list) or not isinstance(extra, dict):
+                raise ConfigError(f"{source}: rpc_urls must be a list and extra an object")
+            chain_id = data["chain_id"]
+            if not isinstance(chain_id, int) or isinstance(chain_id, bool) or chain_id <= 0:
+                raise ConfigError(f"{source}: chain_id must be a positive integer")
+            db_url = data.get("database_url")
+            return cls(
+                name=check_profile_name(str(data["name"])),
+                network=network,
+                chain_id=chain_id,
+                rpc_urls=tuple(str(u) for u in urls),
+                demo=bool(data.get("demo", False)),
+                allow_quorum_on_device=bool(data.get("allow_quorum_on_device", False)),
+                database_url=None if db_url is None else str(db_url),
+                extra={str(k): str(v) for k, v in extra.items()},
+            )
+        except KeyError as missing:
+            raise ConfigError(f"{source} lacks the setting {missing}") from None
+
+
+def load_config(paths: ProfilePaths) -> ProfileConfig:
+    if not paths.config_file.exists():
+        raise ProfileNotFound(
+            f"There is no profile '{paths.root.name}' in {paths.root.parent.parent}. "
+            "Create it with 'custos demo init' or 'custos profile create'."
+        )
+    try:
+        data = json.loads(paths.config_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{paths.config_file} cannot be read: {exc.__class__.__name__}") from None
+    return ProfileConfig.from_json(data, source=paths.config_file)
+
+
+def save_config(paths: ProfilePaths, config: ProfileConfig, *, create: bool) -> None:
+    if create and paths.config_file.exists():
+        raise ProfileExists(f"The profile '{config.name}' already exists in {paths.root.parent.parent}")
+    paths.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    text = json.dumps(config.to_json(), indent=2, sort_keys=True) + "\n"
+    write_atomic(paths.config_file, text.encode("utf-8"))
+
+
+def list_profiles(home: Path) -> list[str]:
+    root = home / "profiles"
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / CONFIG_FILE).is_file())

@@ -1,0 +1,1 @@
+"""The demo institution: a fictional Hong Kong custodian on the embedded devnet."""

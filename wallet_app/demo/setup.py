@@ -1,0 +1,118 @@
+"""`custos demo init`: build the demo profile once, completely or not at all.
+
+Everything is built in a staging directory beside the profiles and moved into place by one rename, so a crash
+half-way leaves no half-made demo profile; a second run finds the profile and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from eth_account import Account
+
+from wallet_app.config import ProfileConfig, profile_paths, resolve_home, save_config
+from wallet_app.demo.institution import DemoInstitution, DemoPeople, Person, seed_institution
+from wallet_app.domain.network import DEVNET_CHAIN_ID
+from wallet_app.profiles import Profile
+from wallet_app.storage.atomic import fsync_directory, write_atomic
+
+DEMO_PROFILE = "demo"
+DEMO_PASSWORD = "custos-demo"  # noqa: S105 - documented in the README; demo keys never leave the demo profile
+_SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    created: bool
+    profile_dir: Path
+
+
+def new_private_key() -> bytes:
+    while True:
+        candidate = os.urandom(32)
+        if 0 < int.from_bytes(candidate, "big") < _SECP256K1_ORDER:
+            return candidate
+
+
+def ensure_demo(home: Path | str | None) -> DemoResult:
+    resolved = resolve_home(home)
+    paths = profile_paths(resolved, DEMO_PROFILE)
+    if paths.config_file.exists():
+        from wallet_app.profiles import open_profile
+
+        open_profile(resolved, DEMO_PROFILE).close()  # proves it is readable; changes nothing
+        return DemoResult(created=False, profile_dir=paths.root)
+    if paths.root.exists():
+        from wallet_app.errors import ConfigError
+
+        raise ConfigError(f"{paths.root} exists but holds no profile; move it aside and run again")
+    profiles_dir = paths.root.parent
+    profiles_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for stale in profiles_dir.glob(".demo-staging-*"):
+        shutil.rmtree(stale)  # our own leftovers from an interrupted run; never a user's profile
+    staging = profiles_dir / f".demo-staging-{os.getpid()}"
+    try:
+        _build(staging)
+        os.rename(staging, paths.root)
+        fsync_directory(profiles_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return DemoResult(created=True, profile_dir=paths.root)
+
+
+def _build(staging: Path) -> None:
+    from wallet_app.chain.devnet import Devnet, DevnetProvider
+    from wallet_app.chain.web3_client import Web3ChainClient
+    from wallet_app.config import ProfilePaths
+    from wallet_app.profiles import open_profile_dir
+
+    paths = ProfilePaths(staging)
+    people = DemoPeople.generate(new_private_key)
+    with Devnet.create(paths.devnet, chain_id=DEVNET_CHAIN_ID, alloc=people.genesis_alloc()) as devnet:
+        client = Web3ChainClient(provider=DevnetProvider(devnet), endpoint="in-process")
+        demo = seed_institution(client, DEVNET_CHAIN_ID, people)
+    _write_keystores(paths.keystores, (people.issuer, *people.officers))
+    config = ProfileConfig(name=DEMO_PROFILE, network="devnet", chain_id=DEVNET_CHAIN_ID, demo=True,
+                           allow_quorum_on_device=True)
+    save_config(paths, config, create=True)
+    profile = open_profile_dir(paths)
+    try:
+        _register(profile, demo, people)
+    finally:
+        profile.close()
+
+
+def _write_keystores(directory: Path, people: tuple[Person, ...]) -> None:
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for person in people:
+        keystore = Account.encrypt(person.key, DEMO_PASSWORD)
+        keystore["x-custos"] = {"label": person.label, "demo": True}
+        write_atomic(directory / f"{person.address}.json", json.dumps(keystore, indent=2).encode())
+
+
+def _register(profile: Profile, demo: DemoInstitution, people: DemoPeople) -> None:
+    from sqlalchemy import insert
+
+    from wallet_app.storage.schema import labels, tokens
+
+    chain_id = profile.config.chain_id
+    for label, address in demo.vaults.items():
+        profile.vault_registry.save_entry(address, label)
+    with profile.engine.begin() as conn:
+        conn.execute(insert(tokens), [
+            {"chain_id": chain_id, "address": t.address, "standard": t.standard, "symbol": t.symbol,
+             "name": t.name, "decimals": t.decimals, "role": t.role}
+            for t in demo.tokens
+        ])
+        named = [(p.address, p.label, p.kind) for p in (people.issuer, *people.officers, *people.investors)]
+        named += [(a, f"Safe {k.replace('_', ' ')}", "contract") for k, a in demo.safe_contracts.items()]
+        named += [(a, label, "contract") for label, a in demo.contracts.items()]
+        conn.execute(insert(labels), [
+            {"chain_id": chain_id, "address": address, "label": label, "kind": kind}
+            for address, label, kind in named
+        ])

@@ -1,0 +1,41 @@
+"""Ethereum addresses: strict parsing and EIP-55 checksums, in pure code."""
+
+from __future__ import annotations
+
+import re
+
+from eth_hash.auto import keccak
+
+from wallet_app.errors import InvalidAddress
+
+_HEX40 = re.compile(r"^0x[0-9a-fA-F]{40}$")
+
+
+def to_checksum(address: str) -> str:
+    """EIP-55 form of a 0x-prefixed 20-byte hex address. Mixed case must already be a valid checksum."""
+    text = address.strip()
+    if not _HEX40.match(text):
+        raise InvalidAddress(f"'{text[:50]}' is not an address: expected 0x followed by 40 hex digits")
+    body = text[2:]
+    checksummed = _eip55(body.lower())
+    mixed = body != body.lower() and body != body.upper()
+    if mixed and checksummed[2:] != body:
+        raise InvalidAddress(
+            f"'{text}' has a wrong checksum (mixed case that does not match EIP-55): it may be mistyped"
+        )
+    return checksummed
+
+
+def _eip55(lower_hex: str) -> str:
+    digest = keccak(lower_hex.encode("ascii")).hex()
+    return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(lower_hex))
+
+
+def address_bytes(address: str) -> bytes:
+    return bytes.fromhex(to_checksum(address)[2:])
+
+
+def from_bytes(raw: bytes) -> str:
+    if len(raw) != 20:
+        raise InvalidAddress("an address is 20 bytes")
+    return _eip55(raw.hex())

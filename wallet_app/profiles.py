@@ -1,0 +1,76 @@
+"""Opening and creating profiles. Light on purpose: no chain stack is imported here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from wallet_app.config import (
+    ProfileConfig,
+    ProfilePaths,
+    load_config,
+    profile_paths,
+    resolve_home,
+    save_config,
+)
+from wallet_app.domain.network import NetworkPreset
+from wallet_app.storage.database import open_database, sqlite_url
+from wallet_app.vaults.registry import VaultRegistry, VaultSnapshot
+
+
+@dataclass(frozen=True)
+class Profile:
+    home: Path
+    paths: ProfilePaths
+    config: ProfileConfig
+    engine: Engine
+    vault_registry: VaultRegistry
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def is_demo(self) -> bool:
+        return self.config.demo
+
+    @property
+    def preset(self) -> NetworkPreset:
+        return self.config.preset
+
+    def load_vault_snapshot(self) -> VaultSnapshot | None:
+        return self.vault_registry.load_snapshot()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def database_url(paths: ProfilePaths, config: ProfileConfig) -> str:
+    return config.database_url or sqlite_url(paths.database_file)
+
+
+def open_profile(home: Path | str | None, name: str) -> Profile:
+    return open_profile_dir(profile_paths(resolve_home(home), name))
+
+
+def open_profile_dir(paths: ProfilePaths) -> Profile:
+    """Open the profile stored in `paths.root`, wherever that directory is (for instance while staged)."""
+    config = load_config(paths)
+    engine = open_database(database_url(paths, config))
+    return Profile(
+        home=paths.root.parent.parent,
+        paths=paths,
+        config=config,
+        engine=engine,
+        vault_registry=VaultRegistry(engine=engine, chain_id=config.chain_id),
+    )
+
+
+def create_profile(home: Path | str | None, config: ProfileConfig) -> Profile:
+    resolved = resolve_home(home)
+    paths = profile_paths(resolved, config.name)
+    save_config(paths, config, create=True)
+    paths.keystores.mkdir(mode=0o700, exist_ok=True)
+    return open_profile(resolved, config.name)

@@ -1,0 +1,1 @@
+"""Durable storage: the profile database (SQLAlchemy Core, Alembic migrations) and atomic files."""

@@ -1,0 +1,1 @@
+"""Safe vaults: which ones the profile holds, and reading their state from the chain."""
