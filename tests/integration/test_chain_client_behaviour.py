@@ -145,7 +145,7 @@ def test_a_replayed_transaction_is_rejected_clearly(backend: Backend) -> None:
     fees = client.fetch_fees()
     signed = account.sign_transaction({
         "type": 2, "chainId": backend.chain_id, "nonce": client.fetch_transaction_count(account.address),
-        "gas": 21000, "maxPriorityFeePerGas": fees.priority_fee, "maxFeePerGas": 2 * fees.base_fee + 10**9,
+        "gas": 21000, "maxPriorityFeePerGas": fees.priority_fee, "maxFeePerGas": 2 * fees.base_fee + fees.priority_fee,
         "to": OTHER, "value": 1,
     })
     client.wait_for_receipt(client.send_raw_transaction(bytes(signed.raw_transaction)))

@@ -37,11 +37,14 @@ def open_chain(config: ProfileConfig, devnet_dir: Path) -> OpenChain:
 
 
 def _http_client(url: str, network_name: str) -> Web3ChainClient:
+    import requests
     from web3 import HTTPProvider
     from web3.providers.rpc.utils import ExceptionRetryConfiguration
 
     # Two quick retries for reads; a down node must show as down within seconds, not after web3's default backoff.
-    retry = ExceptionRetryConfiguration(retries=2, backoff_factor=0.1)
+    retry = ExceptionRetryConfiguration(
+        errors=(ConnectionError, requests.ConnectionError, requests.Timeout), retries=2, backoff_factor=0.1
+    )
     provider = HTTPProvider(
         url, request_kwargs={"timeout": RPC_TIMEOUT_SECONDS}, exception_retry_configuration=retry
     )

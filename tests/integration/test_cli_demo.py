@@ -1,0 +1,157 @@
+"""The `custos` command line on a real demo profile: what a user or a script types, end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import free_port, rpc
+from wallet_app.domain.network import DEVNET_CHAIN_ID
+
+CUSTOS = [sys.executable, "-m", "wallet_app.cli"]
+
+
+def custos(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CUSTOS_HOME": ""}
+    result = subprocess.run([*CUSTOS, "--home", str(home), *args], capture_output=True, text=True, env=env,
+                            timeout=300)
+    if check and result.returncode != 0:
+        raise AssertionError(f"custos {' '.join(args)} failed: {result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    result = custos(home, "demo", "init")
+    assert "custos-demo" in result.stdout
+    return home
+
+
+@pytest.fixture
+def demo_copy(demo_home: Path, tmp_path: Path) -> Path:
+    """A private copy for tests that change the profile."""
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    return home
+
+
+def test_help_and_version() -> None:
+    help_text = subprocess.run([*CUSTOS, "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("demo", "devnet", "vaults", "profile", "network"):
+        assert command in help_text
+    version = subprocess.run([*CUSTOS, "--version"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith("custos 0.")
+
+
+def test_vaults_list_json_shows_the_demo_vaults(demo_home: Path) -> None:
+    vaults = json.loads(custos(demo_home, "--profile", "demo", "vaults", "list", "--json").stdout)
+    by_label = {v["label"]: v for v in vaults}
+    client, treasury = by_label["Harbour client vault"], by_label["Harbour treasury"]
+    assert (client["threshold"], len(client["owners"])) == (2, 3)
+    assert (treasury["threshold"], len(treasury["owners"])) == (3, 3)
+    for vault in vaults:
+        assert vault["version"] == "1.4.1"
+        assert vault["nonce"] == 1  # one executed transfer each
+        assert isinstance(vault["balance"], int) and vault["balance"] > 0
+        assert vault["address"].startswith("0x") and len(vault["address"]) == 42
+    assert client["balance"] == 260 * 10**18  # 250 funded + 10 from the treasury
+    assert set(client["owners"]) == set(treasury["owners"])
+
+
+def test_demo_init_is_idempotent(demo_copy: Path) -> None:
+    before = json.loads(custos(demo_copy, "vaults", "list", "--json").stdout)
+    result = custos(demo_copy, "demo", "init")
+    assert "already exists" in result.stdout
+    assert json.loads(custos(demo_copy, "vaults", "list", "--json").stdout) == before
+
+
+def test_demo_keys_are_encrypted_keystores_only_in_the_demo_profile(demo_home: Path) -> None:
+    keystores = list((demo_home / "profiles" / "demo" / "keystores").glob("*.json"))
+    assert len(keystores) == 4  # issuer agent and three officers
+    for path in keystores:
+        data = json.loads(path.read_text())
+        assert data["crypto"]["kdf"] == "scrypt" and data["crypto"]["kdfparams"]["n"] >= 2**18
+        assert (path.stat().st_mode & 0o777) == 0o600
+    assert json.loads(custos(demo_home, "profile", "list", "--json").stdout) == ["demo"]
+
+
+def test_an_unknown_profile_is_a_one_line_error(demo_home: Path) -> None:
+    result = custos(demo_home, "--profile", "nobody", "vaults", "list", check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "no profile 'nobody'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_profile_on_an_unreachable_node_fails_cleanly(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    custos(tmp_path, "profile", "create", "desk", "--network", "hashkey", "--rpc-url", url)
+    result = custos(tmp_path, "--profile", "desk", "vaults", "list", check=False)
+    assert result.returncode == 1 and "does not answer" in result.stderr and "Traceback" not in result.stderr
+    status = custos(tmp_path, "--profile", "desk", "network", "status", "--json", check=False)
+    assert status.returncode == 1 and json.loads(status.stdout)["state"] == "disconnected"
+
+
+@pytest.fixture
+def served(demo_copy: Path) -> Iterator[tuple[Path, str, subprocess.Popen[str]]]:
+    port = free_port()
+    server = subprocess.Popen([*CUSTOS, "--home", str(demo_copy), "devnet", "serve", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            rpc(url, "eth_chainId", [])
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise AssertionError(f"devnet serve did not start: {server.stderr.read() if server.stderr else ''}")
+            time.sleep(0.1)
+    yield demo_copy, url, server
+    server.send_signal(signal.SIGINT)
+    server.wait(timeout=20)
+
+
+def test_devnet_serve_shares_the_chain_with_other_processes(served: tuple[Path, str, subprocess.Popen[str]]) -> None:
+    home, url, _server = served
+    assert int(str(rpc(url, "eth_chainId", [])), 16) == DEVNET_CHAIN_ID
+    # A second Custos process of the same profile goes through the server instead of opening the state.
+    vaults = json.loads(custos(home, "vaults", "list", "--json").stdout)
+    assert len(vaults) == 2
+    status = json.loads(custos(home, "network", "status", "--json").stdout)
+    assert status["endpoint"] == url and status["state"] == "connected"
+
+
+def test_a_busy_port_is_refused_with_a_message(served: tuple[Path, str, subprocess.Popen[str]], tmp_path: Path,
+                                               demo_home: Path) -> None:
+    _home, url, _server = served
+    port = url.rsplit(":", 1)[1]
+    other = tmp_path / "other"
+    shutil.copytree(demo_home, other)
+    result = custos(other, "devnet", "serve", "--port", port, check=False)
+    assert result.returncode == 1 and f"port {port}" in result.stderr.lower() and "Traceback" not in result.stderr
+
+
+def test_a_second_server_of_the_same_profile_is_refused(served: tuple[Path, str, subprocess.Popen[str]]) -> None:
+    home, _url, server = served
+    result = custos(home, "devnet", "serve", "--port", str(free_port()), check=False)
+    assert result.returncode == 1 and str(server.pid) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_chain_survives_a_restart_of_the_server(served: tuple[Path, str, subprocess.Popen[str]]) -> None:
+    home, url, server = served
+    height = int(str(rpc(url, "eth_blockNumber", [])), 16)
+    server.send_signal(signal.SIGINT)
+    server.wait(timeout=20)
+    vaults = json.loads(custos(home, "vaults", "list", "--json").stdout)  # opens the state in-process
+    assert all(v["block_number"] == height for v in vaults)
