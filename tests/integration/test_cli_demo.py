@@ -112,10 +112,11 @@ def served(demo_copy: Path) -> Iterator[tuple[Path, str, subprocess.Popen[str]]]
         try:
             rpc(url, "eth_chainId", [])
             break
-        except OSError:
+        except OSError as exc:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                raise AssertionError(f"devnet serve did not start: {server.stderr.read() if server.stderr else ''}")
+                stderr = server.stderr.read() if server.stderr else ""
+                raise AssertionError(f"devnet serve did not start: {stderr}") from exc
             time.sleep(0.1)
     yield demo_copy, url, server
     server.send_signal(signal.SIGINT)
