@@ -84,6 +84,8 @@ def _demo_init(args: argparse.Namespace) -> int:
     from wallet_app.demo.setup import DEMO_PASSWORD, DEMO_PROFILE, ensure_demo
 
     result = ensure_demo(args.home)
+    if result.set_aside is not None:
+        print(f"The demo profile was damaged; it was moved, untouched, to {result.set_aside}")
     if result.created:
         print(f"Created the demo profile '{DEMO_PROFILE}' in {result.profile_dir}")
     else:

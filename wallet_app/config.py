@@ -148,4 +148,4 @@ def list_profiles(home: Path) -> list[str]:
     root = home / "profiles"
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if (p / CONFIG_FILE).is_file())
+    return sorted(p.name for p in root.iterdir() if not p.name.startswith(".") and (p / CONFIG_FILE).is_file())

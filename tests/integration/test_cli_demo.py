@@ -156,3 +156,21 @@ def test_the_chain_survives_a_restart_of_the_server(served: tuple[Path, str, sub
     server.wait(timeout=20)
     vaults = json.loads(custos(home, "vaults", "list", "--json").stdout)  # opens the state in-process
     assert all(v["block_number"] == height for v in vaults)
+
+
+def test_a_corrupt_devnet_is_reported_kept_and_set_aside_by_demo_init(demo_copy: Path) -> None:
+    state = demo_copy / "profiles" / "demo" / "devnet" / "chain.sqlite3"
+    assert state.exists()
+    damaged = bytearray(state.read_bytes())
+    damaged[100:4096] = b"\xff" * (4096 - 100)
+    state.write_bytes(bytes(damaged))
+    result = custos(demo_copy, "vaults", "list", check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "left untouched" in result.stderr and "custos demo init" in result.stderr
+    assert state.read_bytes() == bytes(damaged)
+
+    init = custos(demo_copy, "demo", "init")
+    assert "moved, untouched" in init.stdout and "Created the demo profile" in init.stdout
+    kept = list((demo_copy / "profiles").glob(".demo-damaged-*"))
+    assert len(kept) == 1 and (kept[0] / "devnet" / "chain.sqlite3").read_bytes() == bytes(damaged)
+    assert len(json.loads(custos(demo_copy, "vaults", "list", "--json").stdout)) == 2

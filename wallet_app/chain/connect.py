@@ -9,7 +9,7 @@ from pathlib import Path
 
 from wallet_app.chain.web3_client import Web3ChainClient
 from wallet_app.config import ProfileConfig
-from wallet_app.errors import ConfigError
+from wallet_app.errors import ConfigError, DevnetCorrupt
 
 RPC_TIMEOUT_SECONDS = 10
 
@@ -28,7 +28,16 @@ def open_chain(config: ProfileConfig, devnet_dir: Path) -> OpenChain:
         url = find_served_endpoint(devnet_dir)
         if url is not None:
             return OpenChain(_http_client(url, name), lambda: None)
-        devnet = Devnet.open(devnet_dir)
+        try:
+            devnet = Devnet.open(devnet_dir)
+        except DevnetCorrupt as exc:
+            if config.demo:
+                raise DevnetCorrupt(
+                    f"{exc.user_message} Run 'custos demo init' to move the damaged demo profile aside and build "
+                    "a new one.",
+                    detail=exc.detail,
+                ) from None
+            raise
         return OpenChain(Web3ChainClient(provider=DevnetProvider(devnet), endpoint="in-process", network_name=name),
                          devnet.close)
     if not config.rpc_urls:

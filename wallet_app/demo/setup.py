@@ -10,14 +10,16 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from eth_account import Account
 
-from wallet_app.config import ProfileConfig, profile_paths, resolve_home, save_config
+from wallet_app.config import ProfileConfig, ProfilePaths, profile_paths, resolve_home, save_config
 from wallet_app.demo.institution import DemoInstitution, DemoPeople, Person, seed_institution
 from wallet_app.domain.network import DEVNET_CHAIN_ID
-from wallet_app.profiles import Profile
+from wallet_app.errors import DevnetBusy, DevnetCorrupt
+from wallet_app.profiles import Profile, open_profile
 from wallet_app.storage.atomic import fsync_directory, write_atomic
 
 DEMO_PROFILE = "demo"
@@ -29,6 +31,7 @@ _SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD03
 class DemoResult:
     created: bool
     profile_dir: Path
+    set_aside: Path | None = None  # where a damaged demo profile was moved
 
 
 def new_private_key() -> bytes:
@@ -41,11 +44,13 @@ def new_private_key() -> bytes:
 def ensure_demo(home: Path | str | None) -> DemoResult:
     resolved = resolve_home(home)
     paths = profile_paths(resolved, DEMO_PROFILE)
+    set_aside: Path | None = None
     if paths.config_file.exists():
-        from wallet_app.profiles import open_profile
-
-        open_profile(resolved, DEMO_PROFILE).close()  # proves it is readable; changes nothing
-        return DemoResult(created=False, profile_dir=paths.root)
+        damage = _find_devnet_damage(paths)
+        if damage is None:
+            open_profile(resolved, DEMO_PROFILE).close()  # proves it is readable; changes nothing
+            return DemoResult(created=False, profile_dir=paths.root)
+        set_aside = _set_aside(paths.root)
     if paths.root.exists():
         from wallet_app.errors import ConfigError
 
@@ -62,13 +67,36 @@ def ensure_demo(home: Path | str | None) -> DemoResult:
     finally:
         if staging.exists():
             shutil.rmtree(staging)
-    return DemoResult(created=True, profile_dir=paths.root)
+    return DemoResult(created=True, profile_dir=paths.root, set_aside=set_aside)
+
+
+def _find_devnet_damage(paths: ProfilePaths) -> str | None:
+    """Why the demo's devnet cannot be used, or None if it opens (or another process holds it open)."""
+    from wallet_app.chain.devnet import Devnet
+
+    if not Devnet.exists(paths.devnet):
+        return "its devnet is missing"
+    try:
+        Devnet.open(paths.devnet).close()
+    except DevnetBusy:
+        return None
+    except DevnetCorrupt as exc:
+        return exc.user_message
+    return None
+
+
+def _set_aside(root: Path) -> Path:
+    """Move a damaged demo profile out of the way, whole; it is kept for inspection, never deleted."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = root.with_name(f".{root.name}-damaged-{stamp}")
+    os.rename(root, target)
+    fsync_directory(root.parent)
+    return target
 
 
 def _build(staging: Path) -> None:
     from wallet_app.chain.devnet import Devnet, DevnetProvider
     from wallet_app.chain.web3_client import Web3ChainClient
-    from wallet_app.config import ProfilePaths
     from wallet_app.profiles import open_profile_dir
 
     paths = ProfilePaths(staging)
