@@ -1,0 +1,173 @@
+"""Render the main window offscreen with demo-like data, in a light and a dark palette.
+
+.venv/bin/python -m tests.ui.make_shots                  # fakes; writes shots/*.png (gitignored)
+.venv/bin/python -m tests.ui.make_shots --home DIR       # also the real demo profile in DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QStyleFactory
+
+from tests.ui.fakes import (
+    FakeNetwork,
+    FakeProfile,
+    FakeServices,
+    FakeSnapshot,
+    FakeVaults,
+    builder,
+    make_vaults,
+    opener,
+)
+from ui.app import configure_application
+from ui.errors import ErrorPresenter
+from ui.main_window import MainWindow
+from ui.session import WalletSession
+from ui.tasks import TaskRunner
+from wallet_app.domain.network import ConnectionState
+from wallet_app.errors import NodeUnreachable
+
+OUT = Path(__file__).resolve().parents[2] / "shots"
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    role, group = QPalette.ColorRole, QPalette.ColorGroup
+    for r, c in {
+        role.Window: "#2b2b2b",
+        role.WindowText: "#e6e6e6",
+        role.Base: "#1f1f1f",
+        role.AlternateBase: "#2a2a2a",
+        role.ToolTipBase: "#3a3a3a",
+        role.ToolTipText: "#f0f0f0",
+        role.PlaceholderText: "#8c8c8c",
+        role.Text: "#e6e6e6",
+        role.Button: "#353535",
+        role.ButtonText: "#e6e6e6",
+        role.BrightText: "#ff6b6b",
+        role.Light: "#4a4a4a",
+        role.Midlight: "#3d3d3d",
+        role.Mid: "#303030",
+        role.Dark: "#202020",
+        role.Shadow: "#101010",
+        role.Highlight: "#2f6fb0",
+        role.HighlightedText: "#ffffff",
+        role.Link: "#6cb4ff",
+    }.items():
+        p.setColor(r, QColor(c))
+    for r in (role.Text, role.WindowText, role.ButtonText):
+        p.setColor(group.Disabled, r, QColor("#7a7a7a"))
+    return p
+
+
+def wait_until(app: QApplication, done: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not reach the expected state")
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def render(app: QApplication, name: str, *, gate: threading.Event | None = None, fail: bool = False) -> None:
+    snapshot = FakeSnapshot(make_vaults(118, nonce=2), 118)
+    profile = FakeProfile(snapshot=snapshot)
+    vaults = FakeVaults(make_vaults(120), gate=gate)
+    network = FakeNetwork(120)
+    if fail:
+        network.state = ConnectionState.DISCONNECTED
+        network.message = "No answer from http://127.0.0.1:8545 (connection refused)"
+        vaults.error = NodeUnreachable(network.message)
+    runner = TaskRunner(presenter=ErrorPresenter())
+    window = MainWindow(profile_name="demo")
+    session = WalletSession(
+        window=window,
+        runner=runner,
+        home=None,
+        profile_name="demo",
+        open_profile=opener(profile),
+        build_services=builder(FakeServices(vaults, network)),
+    )
+    window.resize(1280, 800)
+    window.show()
+    shown: list[int] = []
+    session.sig_live_data_shown.connect(shown.append)
+    session.start()
+    if gate is not None or fail:
+        wait_until(app, lambda: window.vaults_page.model.rowCount() > 0 and session.phase == "ready")
+        wait_until(app, lambda: (network.calls > 0 and not runner.in_flight) or gate is not None, 2)
+        time.sleep(0.05)
+        app.processEvents()
+    else:
+        wait_until(app, lambda: bool(shown))
+    window.vaults_page.select_row(0)
+    app.processEvents()
+    path = OUT / f"main_{name}.png"
+    window.grab().save(str(path))
+    print(path)
+    for widget in app.topLevelWidgets():  # dialogs opened by the presenter
+        if widget is not window and widget.isVisible():
+            widget.grab().save(str(OUT / f"dialog_{name}.png"))
+            print(OUT / f"dialog_{name}.png")
+            widget.close()
+    if gate is not None:
+        gate.set()
+    session.close()
+    runner.shutdown(3)
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+
+
+def render_real(app: QApplication, name: str, home: Path, profile: str) -> None:
+    """The real core on a real profile (for example the demo made by `custos --home DIR demo init`)."""
+    runner = TaskRunner(presenter=ErrorPresenter())
+    window = MainWindow(profile_name=profile)
+    session = WalletSession(window=window, runner=runner, home=home, profile_name=profile)
+    window.resize(1280, 800)
+    window.show()
+    shown: list[int] = []
+    session.sig_live_data_shown.connect(shown.append)
+    session.start()
+    wait_until(app, lambda: bool(shown), timeout=60)
+    app.processEvents()
+    path = OUT / f"real_{name}.png"
+    window.grab().save(str(path))
+    print(path)
+    session.close()
+    runner.shutdown(10)
+    window.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--home", type=Path, help="also render this data directory's profile with the real core")
+    parser.add_argument("--profile", default="demo")
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    configure_application(app)
+    app.setStyle(QStyleFactory.create("Fusion"))
+    for palette_name, palette in (("light", app.style().standardPalette()), ("dark", dark_palette())):
+        app.setPalette(palette)
+        render(app, f"{palette_name}_live")
+        render(app, f"{palette_name}_cached", gate=threading.Event())
+        render(app, f"{palette_name}_disconnected", fail=True)
+        if args.home is not None:
+            render_real(app, palette_name, args.home, args.profile)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

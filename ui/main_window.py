@@ -1,0 +1,160 @@
+"""The main window: demo banner, the Vaults page and the chain status bar. Only areas that work are shown."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
+
+from ui.pages.vaults_page import VaultsPage
+from ui.plain_text import reveal_invisible
+from ui.widgets.chain_status_bar import ChainStatusBar
+from ui.widgets.demo_banner import DemoBanner
+from wallet_app.domain.network import ChainStatus, ConnectionState, NetworkPreset
+from wallet_app.domain.vaults import VaultInfo
+
+
+class ProfileView(Protocol):
+    """The parts of `wallet_app.profiles.Profile` the window shows."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def is_demo(self) -> bool: ...
+    @property
+    def preset(self) -> NetworkPreset: ...
+
+
+class SnapshotView(Protocol):
+    """The parts of the saved vault snapshot (`VaultSnapshot`) the window shows."""
+
+    @property
+    def vaults(self) -> Sequence[VaultInfo]: ...
+    @property
+    def block_number(self) -> int: ...
+    @property
+    def fetched_at(self) -> datetime: ...
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class MainWindow(QMainWindow):
+    sig_refresh_requested = Signal()
+    """The person asked to refresh (menu or F5)."""
+
+    def __init__(self, *, profile_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self._profile_name = reveal_invisible(profile_name, max_length=60)
+        self.setWindowTitle(f"Custos — {self._profile_name}")
+        self.banner = DemoBanner()
+        self.banner.hide()
+        self.vaults_page = VaultsPage()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.vaults_page, 1)
+        self.setCentralWidget(central)
+        self.chain_status = ChainStatusBar()
+        self.setStatusBar(self.chain_status)
+        self._cached_block: int | None = None
+        self._live = False
+        self._problem: str | None = None  # why the node is not usable right now, if it is not
+        self._build_menus()
+        self.resize(1180, 760)
+        self.vaults_page.show_message(f"Opening profile “{self._profile_name}”…")
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.refresh_action = QAction("&Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action.setStatusTip("Read the vaults and the chain status again")
+        self.refresh_action.triggered.connect(self.sig_refresh_requested)
+        file_menu.addAction(self.refresh_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About Custos", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _about(self) -> None:
+        from wallet_app import __version__
+
+        QMessageBox.about(
+            self,
+            "About Custos",
+            f"Custos {__version__}\n\nDesktop custody wallet for Safe vaults on EVM chains.",
+        )
+
+    # -- what the session tells it --------------------------------------------------------------------------
+    def show_profile(self, profile: ProfileView) -> None:
+        self._profile_name = reveal_invisible(profile.name, max_length=60)
+        self.setWindowTitle(f"Custos — {self._profile_name}")
+        self.banner.setVisible(bool(profile.is_demo))
+        preset = profile.preset
+        self.vaults_page.set_native_unit(preset.native_symbol, preset.native_decimals)
+        self.chain_status.show_network(preset.name, preset.chain_id)
+        self.chain_status.show_state(ConnectionState.CONNECTING)
+        self.vaults_page.show_message("Connecting to the network…")
+
+    def show_cached(self, snapshot: SnapshotView) -> None:
+        """Paint the vaults saved at the last refresh, clearly marked as not live."""
+        if self._live:
+            return  # live data arrived first; never go back to older data
+        self._cached_block = snapshot.block_number
+        self.vaults_page.show_vaults(snapshot.vaults, stale=True)
+        self.vaults_page.set_notice(
+            f"Saved data as of block {snapshot.block_number:,} (read {_when(snapshot.fetched_at)}), refreshing…"
+        )
+        self.chain_status.show_source(cached_block=snapshot.block_number)
+
+    def show_live(self, vaults: Sequence[VaultInfo], block_number: int | None) -> None:
+        self._live = True
+        self._cached_block = block_number
+        self.vaults_page.show_vaults(vaults, stale=False)
+        self.vaults_page.set_notice("")
+        self.chain_status.show_source(live=True)
+        if self._problem is not None:  # read just before the node went away: say it is not being refreshed
+            self._show_not_refreshed(self._problem)
+
+    def show_status(self, status: ChainStatus) -> None:
+        self.chain_status.show_status(status)
+        if status.state is ConnectionState.CONNECTED:
+            self._problem = None
+            if self._live:
+                self.vaults_page.set_notice("")
+                self.chain_status.show_source(live=True)
+        else:
+            self._problem = status.message or "the node does not answer"
+            self._show_not_refreshed(self._problem)
+
+    def show_failure(self, message: str) -> None:
+        """Opening the profile or connecting failed: the window stays usable and says why."""
+        self.chain_status.show_state(ConnectionState.DISCONNECTED, message)
+        self._problem = message
+        self._show_not_refreshed(message)
+
+    def show_refresh_failed(self, message: str) -> None:
+        """Reading the vaults failed while the status may still say connected."""
+        self._show_not_refreshed(message)
+
+    def _show_not_refreshed(self, message: str) -> None:
+        reason = reveal_invisible(message, max_length=160)
+        if self.vaults_page.model.rowCount() == 0:
+            self.vaults_page.show_message(f"No vault data to show. {reason}")
+            return
+        kind = "Saved data" if self.vaults_page.model.stale else "Data"
+        as_of = f" as of block {self._cached_block:,}" if self._cached_block is not None else ""
+        self.vaults_page.set_notice(f"{kind}{as_of}, not refreshed: {reason}")
+        self.chain_status.show_source(cached_block=self._cached_block)

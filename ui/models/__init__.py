@@ -1,0 +1,1 @@
+"""Item models: they hold rows and never call services."""

@@ -1,0 +1,1 @@
+"""One page per working area of the main window."""

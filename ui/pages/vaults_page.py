@@ -1,0 +1,236 @@
+"""The Vaults page: the profile's Safes in a table and, for the selected one, its address and owners."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QItemSelection, QPoint, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QGroupBox,
+    QHeaderView,
+    QListView,
+    QMenu,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.models.owners_model import OwnersModel
+from ui.models.vaults_model import SORT_ROLE, VAULT_ROLE, VaultColumn, VaultsTableModel, threshold_text
+from ui.plain_text import reveal_invisible
+from ui.signals import emit
+from ui.widgets.address_view import AddressView
+from ui.widgets.plain_label import PlainLabel
+from wallet_app.domain.vaults import VaultInfo
+
+NO_VAULTS_TEXT = "This profile has no vaults yet."
+
+
+class VaultsPage(QWidget):
+    sig_vault_selected = Signal(object)
+    """The selected vault changed; carries the `VaultInfo`, or None when nothing is selected."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = VaultsTableModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.owners_model = OwnersModel(self)
+
+        self.notice = PlainLabel()
+        self.notice.setObjectName("dataNotice")
+        self.notice.setWordWrap(True)
+        font = self.notice.font()
+        font.setItalic(True)
+        self.notice.setFont(font)
+        self.notice.hide()
+
+        self.table = self._build_table()
+        self.message = PlainLabel("Opening the profile…")
+        self.message.setObjectName("vaultsMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.message)
+        self.stack.addWidget(self.table)
+
+        self.details = self._build_details()
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.stack)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 400])
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.notice)
+        layout.addWidget(splitter, 1)
+        self._show_selected(None)
+
+    # -- construction ---------------------------------------------------------------------------------------
+    def _build_table(self) -> QTableView:
+        table = QTableView()
+        table.setObjectName("vaultsTable")
+        table.setModel(self.proxy)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        table.verticalHeader().hide()
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(VaultColumn.LABEL, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(VaultColumn.LABEL, 220)
+        header.setStretchLastSection(False)
+        header.setHighlightSections(False)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the profile's own order until a click
+        table.setSortingEnabled(True)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._table_menu)
+        copy = QAction("Copy vault address", table)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self.copy_selected_address)
+        table.addAction(copy)
+        self._copy_vault_action = copy
+        table.selectionModel().selectionChanged.connect(self._selection_changed)
+        return table
+
+    def _build_details(self) -> QGroupBox:
+        box = QGroupBox("Selected vault")
+        box.setObjectName("vaultDetails")
+        self.details_title = PlainLabel(selectable=True)
+        title_font = self.details_title.font()
+        title_font.setBold(True)
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.15)
+        self.details_title.setFont(title_font)
+        self.details_address = AddressView()
+        self.details_threshold = PlainLabel()
+        self.details_placeholder = PlainLabel("Select a vault to see its owners.")
+        self.owners_view = QListView()
+        self.owners_view.setObjectName("ownersList")
+        self.owners_view.setModel(self.owners_model)
+        self.owners_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.owners_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.owners_view.setAlternatingRowColors(True)
+        self.owners_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        copy = QAction("Copy owner address", self.owners_view)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self.copy_selected_owners)
+        self.owners_view.addAction(copy)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow(PlainLabel("Address:"), self.details_address)
+        form.addRow(PlainLabel("Signatures:"), self.details_threshold)
+        owners_label = PlainLabel("Owners:")
+        owners_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        form.addRow(owners_label, self.owners_view)
+        self._form_holder = QWidget()
+        self._form_holder.setLayout(form)
+        form.setContentsMargins(0, 0, 0, 0)
+
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.details_placeholder)
+        layout.addWidget(self.details_title)
+        layout.addWidget(self._form_holder, 1)
+        return box
+
+    # -- what the window tells it ---------------------------------------------------------------------------
+    def set_native_unit(self, symbol: str, decimals: int) -> None:
+        self.model.set_native_unit(reveal_invisible(symbol, max_length=12), decimals)
+
+    def set_notice(self, text: str) -> None:
+        """A line above the table saying how fresh the data is (empty: hidden)."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    def show_message(self, text: str) -> None:
+        """Show `text` where the table would be, while there are no rows (loading, or nothing to show)."""
+        self.message.setText(text)
+        if self.model.rowCount() == 0:
+            self.stack.setCurrentWidget(self.message)
+
+    def show_vaults(self, vaults: Sequence[VaultInfo], *, stale: bool) -> None:
+        previous = self.selected_vault()
+        self.model.set_vaults(vaults, stale=stale)
+        if not vaults:
+            self.message.setText(NO_VAULTS_TEXT)
+            self.stack.setCurrentWidget(self.message)
+            self._show_selected(None)
+            return
+        self.stack.setCurrentWidget(self.table)
+        row = self.model.row_of(previous.address) if previous is not None else None
+        self.select_row(row if row is not None else 0, source=row is not None)
+        self._show_selected(self.selected_vault())  # the same row may carry new owners or threshold
+
+    def select_row(self, row: int, *, source: bool = True) -> None:
+        """Select a row, given in model order (`source`) or in the order shown."""
+        index = self.proxy.mapFromSource(self.model.index(row, 0)) if source else self.proxy.index(row, 0)
+        if index.isValid():
+            self.table.selectRow(index.row())
+
+    def selected_vault(self) -> VaultInfo | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        vault = rows[0].data(VAULT_ROLE)
+        return vault if isinstance(vault, VaultInfo) else None
+
+    # -- copying --------------------------------------------------------------------------------------------
+    def copy_selected_address(self) -> None:
+        vault = self.selected_vault()
+        if vault is not None:
+            QGuiApplication.clipboard().setText(vault.address)
+
+    def copy_selected_owners(self) -> None:
+        rows = sorted(i.row() for i in self.owners_view.selectionModel().selectedRows())
+        if not rows and self.owners_view.currentIndex().isValid():
+            rows = [self.owners_view.currentIndex().row()]
+        owners = self.owners_model.owners()
+        if rows:
+            QGuiApplication.clipboard().setText("\n".join(owners[r] for r in rows))
+
+    def _table_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        menu = QMenu(self.table)
+        menu.addAction(self._copy_vault_action)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    # -- selection ------------------------------------------------------------------------------------------
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        vault = self.selected_vault()
+        self._show_selected(vault)
+        emit(self.sig_vault_selected, vault)
+
+    def _show_selected(self, vault: VaultInfo | None) -> None:
+        has = vault is not None
+        self.details_placeholder.setVisible(not has)
+        self.details_title.setVisible(has)
+        self._form_holder.setVisible(has)
+        if vault is None:
+            self.details_title.clear()
+            self.details_address.set_address("")
+            self.details_threshold.clear()
+            if self.owners_model.rowCount():
+                self.owners_model.set_owners(())
+            return
+        self.details_title.setText(reveal_invisible(vault.label))
+        self.details_address.set_address(vault.address)
+        self.details_threshold.setText(f"{threshold_text(vault)} owners must sign a transaction")
+        if self.owners_model.owners() != list(vault.owners):
+            self.owners_model.set_owners(vault.owners)

@@ -1,0 +1,335 @@
+"""Drives the main window from start-up to live data, and keeps it fresh.
+
+Order (the window is already on screen):
+1. serial lane: `open_profile(home, name)` and `profile.load_vault_snapshot()` -> paint the saved vaults, marked
+   as cached;
+2. serial lane: `build_services(profile)` (this is where the chain stack is imported);
+3. parallel lane: `network.fetch_status()`; once it says CONNECTED (right chain, a block height),
+   `vaults.fetch_vaults()` -> paint live data. Reading the vaults only after a good status means data from a
+   wrong chain is never painted as live, and a dead node gives one dialog, not two;
+4. poll the status every few seconds; read the vaults again whenever the block height moved past them.
+
+Failures leave the window usable: it says "Disconnected" and why, keeps whatever data it had, and the one
+presenter shows a dialog. Nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import shiboken6
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ui.errors import one_line
+from ui.main_window import MainWindow, ProfileView, SnapshotView
+from ui.signals import emit
+from ui.tasks import TaskRunner
+from wallet_app.domain.network import ChainStatus, ConnectionState
+from wallet_app.domain.vaults import VaultInfo
+from wallet_app.errors import ChainIdMismatch, NodeUnreachable
+
+log = logging.getLogger(__name__)
+
+
+class ProfileLike(ProfileView, Protocol):
+    def load_vault_snapshot(self) -> SnapshotView | None: ...
+
+
+class VaultReader(Protocol):
+    def fetch_vaults(self) -> list[VaultInfo]: ...
+
+
+class NetworkMonitor(Protocol):
+    def fetch_status(self) -> ChainStatus: ...
+
+
+class ServicesLike(Protocol):
+    """The parts of `wallet_app.services.Services` the session uses."""
+
+    @property
+    def vaults(self) -> VaultReader: ...
+    @property
+    def network(self) -> NetworkMonitor: ...
+    def close(self) -> None: ...
+
+
+OpenProfile = Callable[[Path | None, str], ProfileLike]
+BuildServices = Callable[[Any], ServicesLike]
+
+
+def default_open_profile(home: Path | None, name: str) -> ProfileLike:
+    from wallet_app.profiles import open_profile  # light: config and database, no chain stack
+
+    return open_profile(home, name)
+
+
+def default_build_services(profile: Any) -> ServicesLike:
+    from wallet_app.services import build_services  # heavy: imports web3 and opens the devnet
+
+    return build_services(profile)
+
+
+class WalletSession(QObject):
+    sig_snapshot_shown = Signal(int)
+    """The saved vaults were painted; carries the block they are from."""
+    sig_live_data_shown = Signal(int)
+    """Vaults read from the chain were painted; carries how many."""
+    sig_status_shown = Signal(object)
+    """A `ChainStatus` was shown in the status bar."""
+    sig_load_failed = Signal(object)
+    """Start-up could not reach live data (profile, services, node or first read failed); carries the reason."""
+
+    def __init__(
+        self,
+        *,
+        window: MainWindow,
+        runner: TaskRunner,
+        home: Path | None,
+        profile_name: str,
+        open_profile: OpenProfile = default_open_profile,
+        build_services: BuildServices = default_build_services,
+        status_interval_ms: int = 3000,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._window = window
+        self._runner = runner
+        self._home = home
+        self._profile_name = profile_name
+        self._open_profile = open_profile
+        self._build_services = build_services
+        self._profile: ProfileLike | None = None
+        self._services: ServicesLike | None = None
+        self._built: list[ServicesLike] = []  # written and read on the serial lane only
+        self._opened: list[ProfileLike] = []  # likewise
+        self._built_lock = threading.Lock()
+        self._phase = "idle"  # idle, opening, connecting, ready, failed, closed
+        self._last_state: ConnectionState | None = None
+        self._last_block: int | None = None
+        self._vaults_block: int | None = None
+        self._live_shown = False
+        self._status_in_flight = False
+        self._vaults_in_flight = False
+        self._status_failing = False
+        self._vault_error_shown = False
+        self._vaults_wanted = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(status_interval_ms)
+        self._timer.timeout.connect(self._poll_status)
+        window.sig_refresh_requested.connect(self.refresh)
+
+    @property
+    def phase(self) -> str:
+        return self._phase
+
+    @property
+    def services(self) -> ServicesLike | None:
+        return self._services
+
+    # -- start-up -------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._phase in ("opening", "connecting", "closed"):
+            return
+        self._phase = "opening"
+        home, name, opener, opened, lock = (
+            self._home,
+            self._profile_name,
+            self._open_profile,
+            self._opened,
+            self._built_lock,
+        )
+
+        def open_and_load() -> tuple[ProfileLike, SnapshotView | None, Exception | None]:
+            profile = opener(home, name)
+            with lock:
+                opened.append(profile)  # so that close() can close it (its database) at exit
+            try:
+                return profile, profile.load_vault_snapshot(), None
+            except Exception as exc:  # an unreadable snapshot must not stop us from reading the chain
+                return profile, None, exc
+
+        (
+            self._runner.command(open_and_load)
+            .with_owner(self._window)
+            .on_success(self._profile_opened)
+            .on_failure(self._start_failed)
+            .run()
+        )
+
+    def _profile_opened(self, result: tuple[ProfileLike, SnapshotView | None, Exception | None]) -> None:
+        profile, snapshot, snapshot_error = result
+        self._profile = profile
+        self._window.show_profile(profile)
+        if snapshot is not None:
+            self._window.show_cached(snapshot)
+            emit(self.sig_snapshot_shown, snapshot.block_number)
+        if snapshot_error is not None:
+            self._runner.present(snapshot_error, self._window)
+        self._connect()
+
+    def _connect(self) -> None:
+        self._phase = "connecting"
+        profile, build, built, lock = self._profile, self._build_services, self._built, self._built_lock
+
+        def build_and_keep() -> ServicesLike:
+            services = build(profile)
+            with lock:
+                built.append(services)  # so that close() can close it even if the GUI never received it
+            return services
+
+        (
+            self._runner.command(build_and_keep)
+            .with_owner(self._window)
+            .on_success(self._services_ready)
+            .on_failure(self._start_failed)
+            .run()
+        )
+
+    def _start_failed(self, exc: BaseException) -> None:
+        self._phase = "failed"
+        self._window.show_failure(one_line(exc))
+        emit(self.sig_load_failed, exc)
+
+    def _services_ready(self, services: ServicesLike) -> None:
+        if self._phase == "closed":
+            return
+        self._services = services
+        self._phase = "ready"
+        self._timer.start()
+        self.refresh()
+
+    # -- refreshing -----------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read everything again; after a failed start, try the failed step again."""
+        if self._phase in ("opening", "connecting", "closed"):
+            return
+        if self._profile is None:
+            self.start()
+        elif self._services is None:
+            self._connect()
+        else:
+            self._vaults_wanted = True  # read them at the next good status, whatever the block
+            self._poll_status()
+
+    def _poll_status(self) -> None:
+        if self._runner.is_shut_down or not shiboken6.isValid(self._window):
+            self._timer.stop()  # the application is going away
+            return
+        if self._services is None or self._status_in_flight:
+            return
+        self._status_in_flight = True
+        (
+            self._runner.query(self._services.network.fetch_status)
+            .with_key((id(self), "status"))
+            .with_owner(self._window)
+            .on_success(self._status_arrived)
+            .on_failure(self._status_failed)
+            .quietly()
+            .run()
+        )
+
+    def _status_arrived(self, status: ChainStatus) -> None:
+        self._status_in_flight = False
+        self._status_failing = False
+        previous, self._last_state = self._last_state, status.state
+        if status.block_number is not None:
+            self._last_block = status.block_number
+        self._window.show_status(status)
+        emit(self.sig_status_shown, status)
+        if status.state is ConnectionState.CONNECTED:
+            # Vaults are read only after the node proved to be the right chain, and again on each new block.
+            new_block = self._last_block is not None and (
+                self._vaults_block is None or self._last_block > self._vaults_block
+            )
+            if new_block or self._vaults_wanted:
+                self._vaults_wanted = False
+                self._fetch_vaults()
+            return
+        if status.state is not previous and status.state in (
+            ConnectionState.DISCONNECTED,
+            ConnectionState.WRONG_CHAIN,
+        ):
+            problem = self._status_problem(status)
+            self._runner.present(problem, self._window)
+            if not self._live_shown:
+                emit(self.sig_load_failed, problem)
+
+    @staticmethod
+    def _status_problem(status: ChainStatus) -> Exception:
+        if status.state is ConnectionState.WRONG_CHAIN:
+            return ChainIdMismatch(status.message or f"The node is not on {status.network_name}.")
+        return NodeUnreachable(status.message or f"Cannot reach the node at {status.endpoint}.")
+
+    def _status_failed(self, exc: BaseException) -> None:
+        self._status_in_flight = False
+        if not self._status_failing:  # one dialog per run of failures, not one every few seconds
+            self._status_failing = True
+            self._runner.present(exc, self._window)
+
+    def _fetch_vaults(self) -> None:
+        if self._services is None or self._vaults_in_flight:
+            return
+        self._vaults_in_flight = True
+        (
+            self._runner.query(self._services.vaults.fetch_vaults)
+            .with_key((id(self), "vaults"))
+            .with_owner(self._window)
+            .on_success(self._vaults_arrived)
+            .on_failure(self._vaults_failed)
+            .quietly()
+            .run()
+        )
+
+    def _vaults_arrived(self, vaults: list[VaultInfo]) -> None:
+        self._vaults_in_flight = False
+        self._vault_error_shown = False
+        blocks = [v.block_number for v in vaults]
+        self._vaults_block = max(blocks) if blocks else (self._last_block or 0)
+        self._window.show_live(vaults, self._vaults_block)
+        first = not self._live_shown
+        self._live_shown = True
+        if first:
+            emit(self.sig_live_data_shown, len(vaults))
+        if self._last_block is not None and self._last_block > self._vaults_block:
+            self._fetch_vaults()  # a block arrived while we were reading
+
+    def _vaults_failed(self, exc: BaseException) -> None:
+        self._vaults_in_flight = False
+        self._window.show_refresh_failed(one_line(exc))
+        connectivity = isinstance(exc, NodeUnreachable | ChainIdMismatch)
+        if not connectivity and not self._vault_error_shown:  # the status poll reports connectivity itself
+            self._vault_error_shown = True
+            self._runner.present(exc, self._window)
+        if not self._live_shown:
+            emit(self.sig_load_failed, exc)
+
+    # -- shutting down --------------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop polling and close the services on the serial lane, after any command still queued there."""
+        if self._phase == "closed" or not shiboken6.isValid(self):
+            return
+        self._phase = "closed"
+        self._timer.stop()
+        if self._runner.is_shut_down:
+            return
+        built, opened, lock = self._built, self._opened, self._built_lock
+
+        def close_built() -> None:
+            with lock:
+                to_close: list[Any] = [*built, *opened]  # services first: they use the profile's database
+                built.clear()
+                opened.clear()
+            for thing in to_close:
+                close = getattr(thing, "close", None)  # Profile.close is optional in the contract
+                if close is None:
+                    continue
+                try:
+                    close()
+                except Exception:
+                    log.exception("closing %s failed", type(thing).__name__)
+
+        self._runner.command(close_built).quietly().run()
