@@ -7,7 +7,6 @@ interpreter start-up counts for both. Prints medians and the ratio (target: at m
 from __future__ import annotations
 
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -34,12 +33,6 @@ app.exec()
 """
 
 
-GUI_LINE = re.compile(
-    r"window shown at (?P<shown>[\d.]+) s, cached data painted at (?P<cached>[\d.]+|n/a)( s)?, "
-    r"live data painted at (?P<live>[\d.]+) s"
-)
-
-
 def run_until_line(command: list[str], env: dict[str, str]) -> tuple[float, str]:
     """Seconds from spawn until the child's first line of output, and that line."""
     start = time.perf_counter()
@@ -54,15 +47,18 @@ def run_until_line(command: list[str], env: dict[str, str]) -> tuple[float, str]
 
 
 def gui_milestones(command: list[str], env: dict[str, str]) -> dict[str, float]:
-    """The GUI reports its milestones relative to its own first import; anchor them to the parent's clock at the
-    moment the line arrives (the live paint), so interpreter start-up counts as it does for the peer."""
-    elapsed, line = run_until_line(command, env)
-    match = GUI_LINE.search(line)
-    if match is None:
-        raise SystemExit(f"unexpected output from custos-gui: {line!r}")
-    live = float(match["live"])
-    return {name: elapsed - (live - float(match[name])) for name in ("shown", "cached", "live")
-            if match[name] != "n/a"}
+    """Seconds from spawn until custos-gui printed each milestone line ("shown:", "cached:", "live:")."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    assert process.stdout is not None
+    seen: dict[str, float] = {}
+    for line in process.stdout:
+        name = line.split(":", 1)[0].strip()
+        if name in ("shown", "cached", "live"):
+            seen[name] = time.perf_counter() - start
+    if process.wait() != 0 or "live" not in seen:
+        raise SystemExit(f"custos-gui failed with exit code {process.returncode}")
+    return seen
 
 
 def main() -> None:
