@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Mapping, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -35,8 +35,14 @@ from wallet_app.errors import ChainIdMismatch, NodeUnreachable
 log = logging.getLogger(__name__)
 
 
+class LabelView(Protocol):
+    @property
+    def label(self) -> str: ...
+
+
 class ProfileLike(ProfileView, Protocol):
     def load_vault_snapshot(self) -> SnapshotView | None: ...
+    def load_labels(self) -> Mapping[str, LabelView]: ...
 
 
 class VaultReader(Protocol):
@@ -143,14 +149,15 @@ class WalletSession(QObject):
             self._built_lock,
         )
 
-        def open_and_load() -> tuple[ProfileLike, SnapshotView | None, Exception | None]:
+        def open_and_load() -> tuple[ProfileLike, SnapshotView | None, dict[str, str], Exception | None]:
             profile = opener(home, name)
             with lock:
                 opened.append(profile)  # so that close() can close it (its database) at exit
             try:
-                return profile, profile.load_vault_snapshot(), None
+                names = {address: entry.label for address, entry in profile.load_labels().items()}
+                return profile, profile.load_vault_snapshot(), names, None
             except Exception as exc:  # an unreadable snapshot must not stop us from reading the chain
-                return profile, None, exc
+                return profile, None, {}, exc
 
         (
             self._runner.command(open_and_load)
@@ -160,10 +167,13 @@ class WalletSession(QObject):
             .run()
         )
 
-    def _profile_opened(self, result: tuple[ProfileLike, SnapshotView | None, Exception | None]) -> None:
-        profile, snapshot, snapshot_error = result
+    def _profile_opened(
+        self, result: tuple[ProfileLike, SnapshotView | None, dict[str, str], Exception | None]
+    ) -> None:
+        profile, snapshot, names, snapshot_error = result
         self._profile = profile
         self._window.show_profile(profile)
+        self._window.vaults_page.set_address_names(names)
         if snapshot is not None:
             self._window.show_cached(snapshot)
             emit(self.sig_snapshot_shown, snapshot.block_number)

@@ -17,6 +17,7 @@ from wallet_app.config import (
 )
 from wallet_app.domain.network import NetworkPreset
 from wallet_app.storage.database import open_database, sqlite_url
+from wallet_app.storage.labels import AddressLabel, LabelBook
 from wallet_app.vaults.registry import VaultRegistry, VaultSnapshot
 
 
@@ -27,6 +28,7 @@ class Profile:
     config: ProfileConfig
     engine: Engine
     vault_registry: VaultRegistry
+    label_book: LabelBook
 
     @property
     def name(self) -> str:
@@ -42,6 +44,9 @@ class Profile:
 
     def load_vault_snapshot(self) -> VaultSnapshot | None:
         return self.vault_registry.load_snapshot()
+
+    def load_labels(self) -> dict[str, AddressLabel]:
+        return self.label_book.load_all()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -65,6 +70,7 @@ def open_profile_dir(paths: ProfilePaths) -> Profile:
         config=config,
         engine=engine,
         vault_registry=VaultRegistry(engine=engine, chain_id=config.chain_id),
+        label_book=LabelBook(engine=engine, chain_id=config.chain_id),
     )
 
 

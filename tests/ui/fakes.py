@@ -39,6 +39,11 @@ class FakeSnapshot:
 
 
 @dataclass
+class FakeLabel:
+    label: str
+
+
+@dataclass
 class FakeProfile:
     name: str = "demo"
     is_demo: bool = True
@@ -46,8 +51,13 @@ class FakeProfile:
     snapshot: FakeSnapshot | None = None
     closed: bool = False
 
+    names: dict[str, str] = field(default_factory=dict)
+
     def load_vault_snapshot(self) -> FakeSnapshot | None:
         return self.snapshot
+
+    def load_labels(self) -> dict[str, FakeLabel]:
+        return {address: FakeLabel(name) for address, name in self.names.items()}
 
     def close(self) -> None:
         self.closed = True

@@ -366,3 +366,14 @@ def test_ctrl_c_copies_full_addresses(qtbot: QtBot, rig: Callable[..., Rig]) -> 
     page.owners_view.setCurrentIndex(page.owners_model.index(0, 0))
     qtbot.keyClick(page.owners_view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert QGuiApplication.clipboard().text() == OWNERS[0]
+
+
+def test_owners_are_named_from_the_profile_address_book(qtbot: QtBot, rig: Callable[..., Rig]) -> None:
+    r = rig(FakeProfile(names={OWNERS[0]: "Alice Chan (officer)"}))
+    with qtbot.waitSignal(r.session.sig_live_data_shown, timeout=3000):
+        r.session.start()
+    model = r.window.vaults_page.owners_model
+    assert model.data(model.index(0, 0)) == f"{OWNERS[0]}   Alice Chan (officer)"
+    r.window.vaults_page.owners_view.setCurrentIndex(model.index(0, 0))
+    r.window.vaults_page.copy_selected_owners()
+    assert QGuiApplication.clipboard().text() == OWNERS[0]

@@ -116,3 +116,16 @@ def test_owner_rows_display_exactly_the_address(qapp: object) -> None:
     model = OwnersModel()
     model.set_owners(OWNERS)
     assert [model.data(model.index(r, 0)) for r in range(3)] == list(OWNERS)
+
+
+def test_owner_rows_carry_the_address_book_name_as_plain_text(qtmodeltester: ModelTester) -> None:
+    model = OwnersModel()
+    model.set_owners(OWNERS)
+    model.set_names({OWNERS[0]: "Alice Chan (officer)", OWNERS[2]: "Eve\u202egnp.exe"})
+    qtmodeltester.check(model)
+    display = [model.data(model.index(r, 0)) for r in range(3)]
+    assert display[0] == f"{OWNERS[0]}   Alice Chan (officer)"
+    assert display[1] == OWNERS[1]
+    assert "<U+202E>" in display[2] and "\u202e" not in display[2]
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.EditRole) == OWNERS[0]
+    assert model.owners() == list(OWNERS)  # copying copies addresses, never names

@@ -99,3 +99,15 @@ def test_the_database_runs_in_wal_mode(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     profile.close()
+
+
+def test_address_labels_are_saved_replaced_and_validated(tmp_path: Path) -> None:
+    from wallet_app.storage.labels import AddressLabel
+
+    profile = create_profile(tmp_path, _config())
+    profile.label_book.save_many([AddressLabel(VAULT.lower(), "Alice", "officer")])
+    profile.label_book.save_many([AddressLabel(VAULT, "Alice Chan", "officer")])
+    assert profile.load_labels() == {VAULT: AddressLabel(VAULT, "Alice Chan", "officer")}
+    with pytest.raises(ValueError, match="unknown label kind"):
+        profile.label_book.save_many([AddressLabel(VAULT, "x", "wizard")])
+    profile.close()

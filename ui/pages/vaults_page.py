@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QItemSelection, QPoint, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -90,8 +90,7 @@ class VaultsPage(QWidget):
         table.verticalHeader().hide()
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(VaultColumn.LABEL, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(VaultColumn.LABEL, 220)
+        header.setSectionResizeMode(VaultColumn.LABEL, QHeaderView.ResizeMode.Stretch)  # the table fills the width
         header.setStretchLastSection(False)
         header.setHighlightSections(False)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the profile's own order until a click
@@ -149,6 +148,10 @@ class VaultsPage(QWidget):
         return box
 
     # -- what the window tells it ---------------------------------------------------------------------------
+    def set_address_names(self, names: Mapping[str, str]) -> None:
+        """Names from the profile's address book, shown beside the owners they belong to."""
+        self.owners_model.set_names(names)
+
     def set_native_unit(self, symbol: str, decimals: int) -> None:
         self.model.set_native_unit(reveal_invisible(symbol, max_length=12), decimals)
 

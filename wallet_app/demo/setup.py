@@ -126,7 +126,8 @@ def _write_keystores(directory: Path, people: tuple[Person, ...]) -> None:
 def _register(profile: Profile, demo: DemoInstitution, people: DemoPeople) -> None:
     from sqlalchemy import insert
 
-    from wallet_app.storage.schema import labels, tokens
+    from wallet_app.storage.labels import AddressLabel
+    from wallet_app.storage.schema import tokens
 
     chain_id = profile.config.chain_id
     for label, address in demo.vaults.items():
@@ -137,10 +138,8 @@ def _register(profile: Profile, demo: DemoInstitution, people: DemoPeople) -> No
              "name": t.name, "decimals": t.decimals, "role": t.role}
             for t in demo.tokens
         ])
-        named = [(p.address, p.label, p.kind) for p in (people.issuer, *people.officers, *people.investors)]
-        named += [(a, f"Safe {k.replace('_', ' ')}", "contract") for k, a in demo.safe_contracts.items()]
-        named += [(a, label, "contract") for label, a in demo.contracts.items()]
-        conn.execute(insert(labels), [
-            {"chain_id": chain_id, "address": address, "label": label, "kind": kind}
-            for address, label, kind in named
-        ])
+    named = [AddressLabel(p.address, p.label, p.kind) for p in (people.issuer, *people.officers, *people.investors)]
+    named += [AddressLabel(a, f"Safe {k.replace('_', ' ')}", "contract") for k, a in demo.safe_contracts.items()]
+    named += [AddressLabel(a, label, "contract") for label, a in demo.contracts.items()]
+    named += [AddressLabel(t.address, t.name, "contract") for t in demo.tokens]
+    profile.label_book.save_many(named)
