@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
-# Debian packages: Qt's runtime libraries (offscreen and on a desktop) and Node.js for solc and anvil.
-APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 nodejs npm
+# Debian packages: Qt's runtime libraries (offscreen and on a desktop); Node.js and npm (for solc and anvil) only
+# if the machine has no node and npm of its own.
+APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
 
 .PHONY: demo test lint typecheck unit ui integration bench contracts system-deps node-deps python-env clean
 
@@ -41,6 +42,7 @@ contracts: node-deps
 # Installs only what is missing, so a second run is quick.
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:" $$missing; \
 		export DEBIAN_FRONTEND=noninteractive; \
