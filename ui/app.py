@@ -28,7 +28,14 @@ from PySide6.QtWidgets import QApplication
 from ui.errors import ErrorPresenter, ErrorReport, one_line
 from ui.gc_guard import GuiThreadCollector
 from ui.main_window import MainWindow
-from ui.session import BuildServices, OpenProfile, WalletSession, default_build_services, default_open_profile
+from ui.session import (
+    BuildServices,
+    OpenProfile,
+    WalletSession,
+    default_build_services,
+    default_open_profile,
+    default_peek_profile,
+)
 from ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -174,6 +181,8 @@ def main(
         profile_name=args.profile,
         open_profile=open_profile,
         build_services=build_services,
+        # The saved snapshot is painted from disk first, unless a caller (tests) brings its own profiles.
+        peek_profile=default_peek_profile if open_profile is default_open_profile else None,
         parent=window,
     )
     clock = _StartupClock(app, window, session) if args.quit_after_load else None

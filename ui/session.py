@@ -64,6 +64,14 @@ class ServicesLike(Protocol):
 
 
 OpenProfile = Callable[[Path | None, str], ProfileLike]
+
+
+class PeekView(ProfileView, Protocol):
+    @property
+    def snapshot(self) -> SnapshotView | None: ...
+
+
+PeekProfile = Callable[[Path | None, str], PeekView | None]
 BuildServices = Callable[[Any], ServicesLike]
 
 
@@ -71,6 +79,12 @@ def default_open_profile(home: Path | None, name: str) -> ProfileLike:
     from wallet_app.profiles import open_profile  # light: config and database, no chain stack
 
     return open_profile(home, name)
+
+
+def default_peek_profile(home: Path | None, name: str) -> PeekView | None:
+    from wallet_app.profile_peek import peek_profile  # standard library only: settings and saved snapshot
+
+    return peek_profile(home, name)
 
 
 def default_build_services(profile: Any) -> ServicesLike:
@@ -98,6 +112,7 @@ class WalletSession(QObject):
         profile_name: str,
         open_profile: OpenProfile = default_open_profile,
         build_services: BuildServices = default_build_services,
+        peek_profile: PeekProfile | None = None,
         status_interval_ms: int = 3000,
         parent: QObject | None = None,
     ) -> None:
@@ -108,6 +123,9 @@ class WalletSession(QObject):
         self._profile_name = profile_name
         self._open_profile = open_profile
         self._build_services = build_services
+        self._peek_profile = peek_profile
+        self._snapshot_shown = False
+        self._profile_shown = False
         self._profile: ProfileLike | None = None
         self._services: ServicesLike | None = None
         self._built: list[ServicesLike] = []  # written and read on the serial lane only
@@ -141,6 +159,12 @@ class WalletSession(QObject):
         if self._phase in ("opening", "connecting", "closed"):
             return
         self._phase = "opening"
+        if self._peek_profile is not None:
+            peek, home_, name_ = self._peek_profile, self._home, self._profile_name
+            # Paint the saved vaults first; failures are silent here because opening the profile reports them.
+            self._runner.command(lambda: peek(home_, name_)).with_owner(self._window).on_success(
+                self._peeked
+            ).on_failure(lambda _exc: None).run()
         home, name, opener, opened, lock = (
             self._home,
             self._profile_name,
@@ -167,16 +191,29 @@ class WalletSession(QObject):
             .run()
         )
 
+    def _peeked(self, peek: PeekView | None) -> None:
+        if peek is None or self._phase != "opening":
+            return
+        self._window.show_profile(peek)
+        self._profile_shown = True
+        if peek.snapshot is not None:
+            self._show_snapshot(peek.snapshot)
+
+    def _show_snapshot(self, snapshot: SnapshotView) -> None:
+        self._snapshot_shown = True
+        self._window.show_cached(snapshot)
+        emit(self.sig_snapshot_shown, snapshot.block_number)
+
     def _profile_opened(
         self, result: tuple[ProfileLike, SnapshotView | None, dict[str, str], Exception | None]
     ) -> None:
         profile, snapshot, names, snapshot_error = result
         self._profile = profile
-        self._window.show_profile(profile)
+        if not self._profile_shown:
+            self._window.show_profile(profile)
         self._window.vaults_page.set_address_names(names)
-        if snapshot is not None:
-            self._window.show_cached(snapshot)
-            emit(self.sig_snapshot_shown, snapshot.block_number)
+        if snapshot is not None and not self._snapshot_shown:
+            self._show_snapshot(snapshot)
         if snapshot_error is not None:
             self._runner.present(snapshot_error, self._window)
         self._connect()

@@ -61,6 +61,10 @@ class ProfilePaths:
     def devnet(self) -> Path:
         return self.root / "devnet"
 
+    @property
+    def vault_snapshot(self) -> Path:
+        return self.root / "vaults-snapshot.json"
+
 
 def profile_paths(home: Path, name: str) -> ProfilePaths:
     return ProfilePaths(home / "profiles" / check_profile_name(name))

@@ -18,7 +18,8 @@ from wallet_app.config import (
 from wallet_app.domain.network import NetworkPreset
 from wallet_app.storage.database import open_database, sqlite_url
 from wallet_app.storage.labels import AddressLabel, LabelBook
-from wallet_app.vaults.registry import VaultRegistry, VaultSnapshot
+from wallet_app.vaults.registry import VaultRegistry
+from wallet_app.vaults.snapshot import VaultSnapshot, load_snapshot
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Profile:
         return self.config.preset
 
     def load_vault_snapshot(self) -> VaultSnapshot | None:
-        return self.vault_registry.load_snapshot()
+        return load_snapshot(self.paths.vault_snapshot, self.config.chain_id)
 
     def load_labels(self) -> dict[str, AddressLabel]:
         return self.label_book.load_all()

@@ -38,7 +38,12 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
     return Services(
         profile=profile,
         chain=chain,
-        vaults=VaultService(chain=chain, registry=profile.vault_registry, chain_id=profile.config.chain_id),
+        vaults=VaultService(
+            chain=chain,
+            registry=profile.vault_registry,
+            chain_id=profile.config.chain_id,
+            snapshot_path=profile.paths.vault_snapshot,
+        ),
         network=NetworkMonitor(chain=chain, network_name=profile.preset.name, chain_id=profile.config.chain_id),
         _close_chain=close,
     )

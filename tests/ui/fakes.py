@@ -39,6 +39,14 @@ class FakeSnapshot:
 
 
 @dataclass
+class FakePeek:
+    snapshot: FakeSnapshot | None
+    name: str = "demo"
+    is_demo: bool = True
+    preset: NetworkPreset = DEVNET
+
+
+@dataclass
 class FakeLabel:
     label: str
 

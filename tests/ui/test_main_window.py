@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -19,6 +20,7 @@ from tests.ui.fakes import (
     OWNERS,
     TREASURY,
     FakeNetwork,
+    FakePeek,
     FakeProfile,
     FakeServices,
     FakeSnapshot,
@@ -377,3 +379,33 @@ def test_owners_are_named_from_the_profile_address_book(qtbot: QtBot, rig: Calla
     r.window.vaults_page.owners_view.setCurrentIndex(model.index(0, 0))
     r.window.vaults_page.copy_selected_owners()
     assert QGuiApplication.clipboard().text() == OWNERS[0]
+
+
+def test_the_saved_snapshot_is_painted_from_the_peek_before_the_profile_database_opens(
+    qtbot: QtBot, runner: TaskRunner
+) -> None:
+    opened = threading.Event()
+    release = threading.Event()
+    snapshot = FakeSnapshot(make_vaults(100, nonce=2), 100)
+
+    def slow_open(home: Path | None, name: str) -> FakeProfile:
+        opened.set()
+        release.wait(5)  # the database and its imports are slow on a cold start
+        return FakeProfile()
+
+    window = MainWindow(profile_name="demo")
+    qtbot.addWidget(window)
+    session = WalletSession(
+        window=window, runner=runner, home=None, profile_name="demo", open_profile=slow_open,
+        build_services=builder(FakeServices()), peek_profile=lambda home, name: FakePeek(snapshot=snapshot),
+        parent=window,
+    )
+    window.show()
+    with qtbot.waitSignal(session.sig_snapshot_shown, timeout=3000) as shown:
+        session.start()
+    assert shown.args == [100]
+    assert window.vaults_page.model.rowCount() == 2 and not release.is_set()
+    release.set()
+    with qtbot.waitSignal(session.sig_live_data_shown, timeout=3000):
+        pass
+    session.close()

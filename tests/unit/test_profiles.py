@@ -7,9 +7,11 @@ import pytest
 from wallet_app.config import ProfileConfig, list_profiles
 from wallet_app.domain.vaults import VaultInfo
 from wallet_app.errors import ConfigError, ProfileExists, ProfileNotFound, SchemaTooNew
+from wallet_app.profile_peek import peek_profile
 from wallet_app.profiles import create_profile, open_profile
 from wallet_app.storage.database import known_revisions
 from wallet_app.storage.schema import SCHEMA_HEAD
+from wallet_app.vaults.snapshot import load_snapshot, save_snapshot
 
 VAULT = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 
@@ -57,24 +59,32 @@ def test_a_damaged_config_file_is_reported_and_left_alone(tmp_path: Path) -> Non
         open_profile(tmp_path, "desk")
 
 
-def test_vault_snapshot_round_trips_in_registry_order(tmp_path: Path) -> None:
+def test_vault_snapshot_round_trips_and_is_peeked_without_the_database(tmp_path: Path) -> None:
     profile = create_profile(tmp_path, _config())
     assert profile.load_vault_snapshot() is None
     second = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"
-    assert profile.vault_registry.save_entry(VAULT, "Client vault")
-    assert profile.vault_registry.save_entry(second.lower(), "Treasury")
-    assert not profile.vault_registry.save_entry(VAULT.lower(), "again")
     infos = [
-        VaultInfo(second, "Treasury", "1.4.1", (VAULT,), 1, 0, 5, 11),
         VaultInfo(VAULT, "Client vault", "1.4.1", (second, VAULT), 2, 3, 10**18, 12),
+        VaultInfo(second, "Treasury", "1.4.1", (VAULT,), 1, 0, 5, 11),
     ]
-    profile.vault_registry.save_snapshot(infos)
+    save_snapshot(profile.paths.vault_snapshot, 177, infos)
     snapshot = profile.load_vault_snapshot()
-    assert snapshot is not None
-    assert [v.label for v in snapshot.vaults] == ["Client vault", "Treasury"]
-    assert snapshot.block_number == 11
+    assert snapshot is not None and snapshot.vaults == infos and snapshot.block_number == 11
     assert snapshot.fetched_at.tzinfo is not None
+    peek = peek_profile(tmp_path, "desk")
+    assert peek is not None and peek.snapshot == snapshot and peek.preset.name == "HashKey Chain"
+    assert peek_profile(tmp_path, "nobody") is None
     profile.close()
+
+
+def test_a_damaged_or_foreign_snapshot_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "snap.json"
+    save_snapshot(path, 177, [VaultInfo(VAULT, "v", "1.4.1", (VAULT,), 1, 0, 0, 1)])
+    assert load_snapshot(path, 1) is None  # saved for another chain
+    path.write_text('{"format": 1, "chain_id": 177, "vaults": [{"address": 5}], "fetched_at": "x"}')
+    assert load_snapshot(path, 177) is None
+    path.write_text("not json")
+    assert load_snapshot(path, 177) is None
 
 
 def test_schema_head_is_the_newest_migration() -> None:

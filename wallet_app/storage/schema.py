@@ -18,17 +18,6 @@ vaults = Table(
     Column("added_at", DateTime(timezone=True), nullable=False),
 )
 
-# The last state of each vault read from the chain, so a window can paint before it reconnects.
-vault_snapshots = Table(
-    "vault_snapshots",
-    metadata,
-    Column("chain_id", BigInteger, primary_key=True),
-    Column("address", String(42), primary_key=True),
-    Column("block_number", BigInteger, nullable=False),
-    Column("data", Text, nullable=False),
-    Column("fetched_at", DateTime(timezone=True), nullable=False),
-)
-
 tokens = Table(
     "tokens",
     metadata,

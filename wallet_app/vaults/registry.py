@@ -1,29 +1,20 @@
-"""The vaults a profile watches, and the last state read of each (painted before the chain reconnects)."""
+"""The vaults a profile watches."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, insert, select
 
 from wallet_app.domain.addresses import to_checksum
-from wallet_app.domain.vaults import VaultInfo
-from wallet_app.storage.schema import vault_snapshots, vaults
+from wallet_app.storage.schema import vaults
 
 
 @dataclass(frozen=True, slots=True)
 class VaultEntry:
     address: str
     label: str
-
-
-@dataclass(frozen=True, slots=True)
-class VaultSnapshot:
-    vaults: list[VaultInfo]
-    block_number: int
-    fetched_at: datetime
 
 
 class VaultRegistry:
@@ -57,44 +48,3 @@ class VaultRegistry:
                 )
             )
         return True
-
-    def save_snapshot(self, infos: list[VaultInfo]) -> None:
-        now = datetime.now(UTC)
-        with self._engine.begin() as conn:
-            conn.execute(delete(vault_snapshots).where(vault_snapshots.c.chain_id == self._chain_id))
-            if infos:
-                conn.execute(
-                    insert(vault_snapshots),
-                    [
-                        {
-                            "chain_id": self._chain_id,
-                            "address": info.address,
-                            "block_number": info.block_number,
-                            "data": json.dumps(info.to_json(), sort_keys=True),
-                            "fetched_at": now,
-                        }
-                        for info in infos
-                    ],
-                )
-
-    def load_snapshot(self) -> VaultSnapshot | None:
-        """The last state read, in registry order; None if there is none or it is unreadable."""
-        order = {entry.address: i for i, entry in enumerate(self.load_entries())}
-        query = select(vault_snapshots).where(vault_snapshots.c.chain_id == self._chain_id)
-        with self._engine.connect() as conn:
-            rows = list(conn.execute(query))
-        infos: list[VaultInfo] = []
-        for row in rows:
-            if row.address not in order:
-                continue
-            try:
-                infos.append(VaultInfo.from_json(json.loads(row.data)))
-            except (ValueError, KeyError):
-                return None  # a damaged cache is ignored; the live read replaces it
-        if not infos:
-            return None
-        infos.sort(key=lambda info: order[info.address])
-        fetched = max(row.fetched_at for row in rows)
-        if fetched.tzinfo is None:  # SQLite hands timezone-aware values back naive
-            fetched = fetched.replace(tzinfo=UTC)
-        return VaultSnapshot(infos, min(i.block_number for i in infos), fetched)

@@ -1,4 +1,4 @@
-"""Foundation schema: vaults, their last snapshot, the token registry and address labels."""
+"""Foundation schema: vaults, the token registry and address labels."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -14,14 +14,6 @@ def upgrade() -> None:
         sa.Column("address", sa.String(42), primary_key=True),
         sa.Column("label", sa.Text, nullable=False),
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
-    )
-    op.create_table(
-        "vault_snapshots",
-        sa.Column("chain_id", sa.BigInteger, primary_key=True),
-        sa.Column("address", sa.String(42), primary_key=True),
-        sa.Column("block_number", sa.BigInteger, nullable=False),
-        sa.Column("data", sa.Text, nullable=False),
-        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
         "tokens",
@@ -43,5 +35,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("labels", "tokens", "vault_snapshots", "vaults"):
+    for table in ("labels", "tokens", "vaults"):
         op.drop_table(table)
