@@ -174,3 +174,12 @@ def test_a_corrupt_devnet_is_reported_kept_and_set_aside_by_demo_init(demo_copy:
     kept = list((demo_copy / "profiles").glob(".demo-damaged-*"))
     assert len(kept) == 1 and (kept[0] / "devnet" / "chain.sqlite3").read_bytes() == bytes(damaged)
     assert len(json.loads(custos(demo_copy, "vaults", "list", "--json").stdout)) == 2
+
+
+def test_a_devnet_held_by_another_process_is_refused_with_the_way_out(demo_copy: Path) -> None:
+    from wallet_app.chain.devnet import Devnet
+
+    with Devnet.open(demo_copy / "profiles" / "demo" / "devnet"):
+        result = custos(demo_copy, "vaults", "list", check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"in use by process {os.getpid()}" in result.stderr and "custos devnet serve" in result.stderr

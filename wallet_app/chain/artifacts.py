@@ -12,12 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wallet_app.errors import WalletError
+
 RESOURCES_DIR = Path(__file__).resolve().parents[2] / "resources"
 ARTIFACTS_DIR = RESOURCES_DIR / "contracts" / "build"
 
 
-class ArtifactError(Exception):
+class ArtifactError(WalletError):
     """An artifact is missing or malformed."""
+
+    code = "artifact"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from wallet_app.chain.web3_client import Web3ChainClient
 from wallet_app.config import ProfileConfig
-from wallet_app.errors import ConfigError, DevnetCorrupt
+from wallet_app.errors import ConfigError, DevnetBusy, DevnetCorrupt
 
 RPC_TIMEOUT_SECONDS = 10
 
@@ -30,6 +30,12 @@ def open_chain(config: ProfileConfig, devnet_dir: Path) -> OpenChain:
             return OpenChain(_http_client(url, name), lambda: None)
         try:
             devnet = Devnet.open(devnet_dir)
+        except DevnetBusy as exc:
+            raise DevnetBusy(
+                f"{exc.user_message} Close it, or start 'custos devnet serve' first so that several Custos "
+                "processes can share the devnet.",
+                detail=exc.detail,
+            ) from None
         except DevnetCorrupt as exc:
             if config.demo:
                 raise DevnetCorrupt(
