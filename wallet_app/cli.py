@@ -8,11 +8,17 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from wallet_app import __version__
 from wallet_app.errors import UserCancelled, WalletError
 
+if TYPE_CHECKING:
+    from wallet_app.profiles import Profile
+    from wallet_app.services import Services
+
 Handler = Callable[[argparse.Namespace], int]
+T = TypeVar("T")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,17 +119,26 @@ def _devnet_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _vaults_list(args: argparse.Namespace) -> int:
-    from wallet_app.domain.units import format_units
+def _with_services(args: argparse.Namespace, work: Callable[[Services], T]) -> tuple[Profile, T]:
+    """Open the profile and its services, run `work`, and close them again whatever happens."""
     from wallet_app.profiles import open_profile
     from wallet_app.services import build_services
 
     profile = open_profile(args.home, args.profile)
-    services = build_services(profile)
     try:
-        infos = services.vaults.fetch_vaults()
+        services = build_services(profile)
+        try:
+            return profile, work(services)
+        finally:
+            services.close()
     finally:
-        services.close()
+        profile.close()
+
+
+def _vaults_list(args: argparse.Namespace) -> int:
+    from wallet_app.domain.units import format_units
+
+    profile, infos = _with_services(args, lambda services: services.vaults.fetch_vaults())
     if args.json:
         print(json.dumps([info.to_json() for info in infos], indent=2))
         return 0
@@ -138,15 +153,7 @@ def _vaults_list(args: argparse.Namespace) -> int:
 
 
 def _network_status(args: argparse.Namespace) -> int:
-    from wallet_app.profiles import open_profile
-    from wallet_app.services import build_services
-
-    profile = open_profile(args.home, args.profile)
-    services = build_services(profile)
-    try:
-        status = services.network.fetch_status()
-    finally:
-        services.close()
+    _profile, status = _with_services(args, lambda services: services.network.fetch_status())
     if args.json:
         print(json.dumps({"network": status.network_name, "chain_id": status.chain_id,
                           "block_number": status.block_number, "state": status.state.value,

@@ -127,6 +127,24 @@ class ProfileConfig:
             raise ConfigError(f"{source} lacks the setting {missing}") from None
 
 
+class ProfileFacts:
+    """Name, demo flag and network of anything that carries a profile's `config`."""
+
+    config: ProfileConfig
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def is_demo(self) -> bool:
+        return self.config.demo
+
+    @property
+    def preset(self) -> NetworkPreset:
+        return self.config.preset
+
+
 def load_config(paths: ProfilePaths) -> ProfileConfig:
     if not paths.config_file.exists():
         raise ProfileNotFound(

@@ -9,28 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from wallet_app.config import ProfileConfig, load_config, profile_paths, resolve_home
-from wallet_app.domain.network import NetworkPreset
+from wallet_app.config import ProfileConfig, ProfileFacts, load_config, profile_paths, resolve_home
 from wallet_app.errors import WalletError
 from wallet_app.vaults.snapshot import VaultSnapshot, load_snapshot
 
 
 @dataclass(frozen=True)
-class ProfilePeek:
+class ProfilePeek(ProfileFacts):
     config: ProfileConfig
     snapshot: VaultSnapshot | None
-
-    @property
-    def name(self) -> str:
-        return self.config.name
-
-    @property
-    def is_demo(self) -> bool:
-        return self.config.demo
-
-    @property
-    def preset(self) -> NetworkPreset:
-        return self.config.preset
 
 
 def peek_profile(home: Path | str | None, name: str) -> ProfilePeek | None:

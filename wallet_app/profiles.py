@@ -9,13 +9,13 @@ from sqlalchemy import Engine
 
 from wallet_app.config import (
     ProfileConfig,
+    ProfileFacts,
     ProfilePaths,
     load_config,
     profile_paths,
     resolve_home,
     save_config,
 )
-from wallet_app.domain.network import NetworkPreset
 from wallet_app.storage.database import open_database, sqlite_url
 from wallet_app.storage.labels import AddressLabel, LabelBook
 from wallet_app.vaults.registry import VaultRegistry
@@ -23,25 +23,13 @@ from wallet_app.vaults.snapshot import VaultSnapshot, load_snapshot
 
 
 @dataclass(frozen=True)
-class Profile:
+class Profile(ProfileFacts):
     home: Path
     paths: ProfilePaths
     config: ProfileConfig
     engine: Engine
     vault_registry: VaultRegistry
     label_book: LabelBook
-
-    @property
-    def name(self) -> str:
-        return self.config.name
-
-    @property
-    def is_demo(self) -> bool:
-        return self.config.demo
-
-    @property
-    def preset(self) -> NetworkPreset:
-        return self.config.preset
 
     def load_vault_snapshot(self) -> VaultSnapshot | None:
         return load_snapshot(self.paths.vault_snapshot, self.config.chain_id)
