@@ -4,13 +4,24 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
-# Debian packages: Qt's runtime libraries (offscreen and on a desktop); Node.js and npm (for solc and anvil) only
-# if the machine has no node and npm of its own.
-APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
+# Debian packages: Qt's runtime libraries (offscreen for the tests; the X11 ones for a window on a desktop), and
+# Node.js and npm (for solc and anvil) only if the machine has no node and npm of its own.
+QT_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
+X11_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 \
+	libxcb-xinerama0 libxcb-xkb1 libxcb-randr0 libxkbcommon-x11-0
+# Installs only what is missing, so a second run is quick.
+apt_ensure = missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	| grep -q '^install ok installed' || echo $$p; done); \
+	$(2) \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
-.PHONY: demo test lint typecheck unit ui integration bench contracts system-deps node-deps python-env clean
+.PHONY: demo test lint typecheck unit ui integration bench contracts system-deps desktop-deps node-deps python-env clean
 
-demo: python-env
+demo: desktop-deps python-env
 	$(BIN)/custos demo init
 	$(BIN)/custos-gui --profile demo
 
@@ -39,15 +50,11 @@ bench: node-deps python-env
 contracts: node-deps
 	node resources/contracts/build.mjs
 
-# Installs only what is missing, so a second run is quick.
 system-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
-	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
-	if [ -n "$$missing" ]; then \
-		echo "Installing Debian packages:" $$missing; \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	@$(call apt_ensure,$(QT_PACKAGES),command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm";)
+
+desktop-deps:
+	@$(call apt_ensure,$(QT_PACKAGES) $(X11_PACKAGES),)
 
 node-deps: $(STAMPS)/node-deps
 $(STAMPS)/node-deps: package.json package-lock.json
