@@ -7,6 +7,8 @@ STAMPS := .stamps
 # Debian packages: Qt's runtime libraries (offscreen for the tests; the X11 ones for a window on a desktop), and
 # Node.js and npm (for solc and anvil) only if the machine has no node and npm of its own.
 QT_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
+# The real components the integration tests use: SoftHSM2 (PKCS#11) and gnome-keyring on a private D-Bus session.
+TEST_PACKAGES := softhsm2 gnome-keyring dbus dbus-x11
 X11_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 \
 	libxcb-xinerama0 libxcb-xkb1 libxcb-randr0 libxkbcommon-x11-0
 # Installs only what is missing, so a second run is quick.
@@ -27,7 +29,7 @@ demo: desktop-deps python-env
 
 test: system-deps node-deps python-env
 	$(MAKE) --no-print-directory lint typecheck
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider tests
+	QT_QPA_PLATFORM=offscreen tools/with-test-services.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests
 
 lint: python-env
 	$(BIN)/ruff check .
@@ -42,16 +44,16 @@ ui: python-env
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q tests/ui
 
 integration: system-deps node-deps python-env
-	$(BIN)/python -m pytest -q tests/integration
+	tools/with-test-services.sh $(BIN)/python -m pytest -q tests/integration
 
-bench: node-deps python-env
-	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py
+bench: system-deps node-deps python-env
+	QT_QPA_PLATFORM=offscreen tools/with-test-services.sh $(BIN)/python benchmarks/run.py
 
 contracts: node-deps
 	node resources/contracts/build.mjs
 
 system-deps:
-	@$(call apt_ensure,$(QT_PACKAGES),command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm";)
+	@$(call apt_ensure,$(QT_PACKAGES) $(TEST_PACKAGES),command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm";)
 
 desktop-deps:
 	@$(call apt_ensure,$(QT_PACKAGES) $(X11_PACKAGES),)

@@ -1,4 +1,5 @@
-"""The main window: demo banner, the Vaults page and the chain status bar. Only areas that work are shown."""
+"""The main window: demo banner, the Vaults and Keys pages in tabs, and the chain status bar. Only areas that work
+are shown."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Protocol
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
+from ui.pages.keys_page import KeysPage
 from ui.pages.vaults_page import VaultsPage
 from ui.plain_text import reveal_invisible
 from ui.widgets.chain_status_bar import ChainStatusBar
@@ -27,6 +29,8 @@ class ProfileView(Protocol):
     def is_demo(self) -> bool: ...
     @property
     def preset(self) -> NetworkPreset: ...
+    @property
+    def allows_quorum_on_device(self) -> bool: ...
 
 
 class SnapshotView(Protocol):
@@ -56,17 +60,26 @@ class MainWindow(QMainWindow):
         self.banner = DemoBanner()
         self.banner.hide()
         self.vaults_page = VaultsPage()
+        self.keys_page = KeysPage()
+        self.pages = QTabWidget()
+        self.pages.setObjectName("pages")
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(self.vaults_page, "&Vaults")
+        self.pages.addTab(self.keys_page, "&Keys")
+        self.pages.setTabToolTip(0, "The profile's Safe vaults and their owners")
+        self.pages.setTabToolTip(1, "The profile's keys: create, import, unlock, lock, back up")
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.banner)
-        layout.addWidget(self.vaults_page, 1)
+        layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self.chain_status = ChainStatusBar()
         self.setStatusBar(self.chain_status)
         self._cached_block: int | None = None
         self._live = False
         self._problem: str | None = None  # why the node is not usable right now, if it is not
+        self._ownership: tuple[tuple[str, str, tuple[str, ...]], ...] | None = None
         self._build_menus()
         self.resize(1180, 760)
         self.vaults_page.show_message(f"Opening profile “{self._profile_name}”…")
@@ -78,6 +91,11 @@ class MainWindow(QMainWindow):
         self.refresh_action.setStatusTip("Read the vaults and the chain status again")
         self.refresh_action.triggered.connect(self.sig_refresh_requested)
         file_menu.addAction(self.refresh_action)
+        self.lock_all_action = QAction("&Lock all keys now", self)
+        self.lock_all_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_all_action.setStatusTip("Lock every unlocked key at once")
+        self.lock_all_action.triggered.connect(self.keys_page.lock_all)
+        file_menu.addAction(self.lock_all_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -102,6 +120,7 @@ class MainWindow(QMainWindow):
         self._profile_name = reveal_invisible(profile.name, max_length=60)
         self.setWindowTitle(f"Custos — {self._profile_name}")
         self.banner.setVisible(bool(profile.is_demo))
+        self.keys_page.set_quorum_allowed(bool(profile.allows_quorum_on_device))
         preset = profile.preset
         self.vaults_page.set_native_unit(preset.native_symbol, preset.native_decimals)
         self.chain_status.show_network(preset.name, preset.chain_id)
@@ -120,6 +139,10 @@ class MainWindow(QMainWindow):
         self.chain_status.show_source(cached_block=snapshot.block_number)
 
     def show_live(self, vaults: Sequence[VaultInfo], block_number: int | None) -> None:
+        ownership = tuple((v.address, v.label, tuple(v.owners)) for v in vaults)
+        if ownership != self._ownership:
+            self._ownership = ownership
+            self.keys_page.reload()  # which vaults each key owns may have changed
         self._live = True
         self._cached_block = block_number
         self.vaults_page.show_vaults(vaults, stale=False)
@@ -144,6 +167,8 @@ class MainWindow(QMainWindow):
         self.chain_status.show_state(ConnectionState.DISCONNECTED, message)
         self._problem = message
         self._show_not_refreshed(message)
+        if not self.keys_page.attached:
+            self.keys_page.show_message(f"The keys are not available. {reveal_invisible(message, max_length=160)}")
 
     def show_refresh_failed(self, message: str) -> None:
         """Reading the vaults failed while the status may still say connected."""

@@ -3,14 +3,15 @@
 Order (the window is already on screen):
 1. serial lane: `open_profile(home, name)` and `profile.load_vault_snapshot()` -> paint the saved vaults, marked
    as cached;
-2. serial lane: `build_services(profile)` (this is where the chain stack is imported);
+2. serial lane: `build_services(profile)` (this is where the chain stack is imported); the Keys page then gets
+   `services.keys` and reads the keys (parallel lane) and locks idle ones (serial lane, every 15 s);
 3. parallel lane: `network.fetch_status()`; once it says CONNECTED (right chain, a block height),
    `vaults.fetch_vaults()` -> paint live data. Reading the vaults only after a good status means data from a
    wrong chain is never painted as live, and a dead node gives one dialog, not two;
 4. poll the status every few seconds; read the vaults again whenever the block height moved past them.
 
 Failures leave the window usable: it says "Disconnected" and why, keeps whatever data it had, and the one
-presenter shows a dialog. Nothing here writes anything.
+presenter shows a dialog. Nothing here writes anything (the Keys page's commands do, on the serial lane).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ui.errors import one_line
+from ui.key_service import KeyServiceLike
 from ui.main_window import MainWindow, ProfileView, SnapshotView
 from ui.signals import emit
 from ui.tasks import TaskRunner
@@ -60,6 +62,8 @@ class ServicesLike(Protocol):
     def vaults(self) -> VaultReader: ...
     @property
     def network(self) -> NetworkMonitor: ...
+    @property
+    def keys(self) -> KeyServiceLike: ...
     def close(self) -> None: ...
 
 
@@ -247,7 +251,9 @@ class WalletSession(QObject):
         self._services = services
         self._phase = "ready"
         self._timer.start()
-        self.refresh()
+        self._window.keys_page.attach(services.keys, self._runner)  # reads the keys
+        self._vaults_wanted = True
+        self._poll_status()
 
     # -- refreshing -----------------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -261,6 +267,7 @@ class WalletSession(QObject):
         else:
             self._vaults_wanted = True  # read them at the next good status, whatever the block
             self._poll_status()
+            self._window.keys_page.reload()
 
     def _poll_status(self) -> None:
         if self._runner.is_shut_down or not shiboken6.isValid(self._window):
@@ -361,6 +368,8 @@ class WalletSession(QObject):
             return
         self._phase = "closed"
         self._timer.stop()
+        if shiboken6.isValid(self._window):
+            self._window.keys_page.detach()  # no more idle checks on services that are closing
         if self._runner.is_shut_down:
             return
         built, opened, lock = self._built, self._opened, self._built_lock

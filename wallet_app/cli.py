@@ -14,6 +14,8 @@ from wallet_app import __version__
 from wallet_app.errors import UserCancelled, WalletError
 
 if TYPE_CHECKING:
+    from wallet_app.keys.service import KeyService
+    from wallet_app.keys.views import KeyView
     from wallet_app.profiles import Profile
     from wallet_app.services import Services
 
@@ -57,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(handler=_network_status)
 
+    _add_keys_commands(commands)
+
     profile = commands.add_parser("profile", help="profiles").add_subparsers(dest="action", required=True)
     profile_list = profile.add_parser("list", help="list the profiles in the data directory")
     profile_list.add_argument("--json", action="store_true", help="print JSON")
@@ -70,6 +74,50 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--chain-id", type=int, default=None, help="required for --network custom")
     create.set_defaults(handler=_profile_create)
     return parser
+
+
+def _add_keys_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    keys = commands.add_parser("keys", help="the profile's keys").add_subparsers(dest="action", required=True)
+    listing = keys.add_parser("list", help="list the keys: kind, address, label, vaults owned")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=_keys_list)
+    create = keys.add_parser("create", help="create a key (OS random generator) in an encrypted keystore")
+    create.add_argument("--label", required=True)
+    create.add_argument("--password-file", type=Path, required=True)
+    create.add_argument("--json", action="store_true", help="print JSON")
+    create.set_defaults(handler=_keys_create)
+    imp = keys.add_parser("import", help="import a key from a private key or a BIP-39 mnemonic")
+    source = imp.add_mutually_exclusive_group(required=True)
+    source.add_argument("--private-key-file", type=Path)
+    source.add_argument("--mnemonic-file", type=Path)
+    imp.add_argument("--path", default="m/44'/60'/0'/0/0", help="derivation path for --mnemonic-file")
+    imp.add_argument("--label", required=True)
+    imp.add_argument("--password-file", type=Path, required=True)
+    imp.add_argument("--json", action="store_true", help="print JSON")
+    imp.set_defaults(handler=_keys_import)
+    export = keys.add_parser("export", help="write an encrypted backup of a keystore key")
+    export.add_argument("address")
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--password-file", type=Path, required=True)
+    export.set_defaults(handler=_keys_export)
+    delete = keys.add_parser("delete", help="delete a key (its keystore file and any remembered secret)")
+    delete.add_argument("address")
+    delete.set_defaults(handler=_keys_delete)
+    watch = keys.add_parser("watch", help="add a watch-only address")
+    watch.add_argument("address")
+    watch.add_argument("--label", required=True)
+    watch.add_argument("--json", action="store_true", help="print JSON")
+    watch.set_defaults(handler=_keys_watch)
+    hsm = keys.add_parser("hsm", help="keys in a PKCS#11 HSM").add_subparsers(dest="hsm_action", required=True)
+    hsm_add = hsm.add_parser("add", help="add a key held by an HSM (or generate one in it with --generate)")
+    hsm_add.add_argument("--module", required=True, help="path of the PKCS#11 library")
+    hsm_add.add_argument("--token", required=True, help="token label")
+    hsm_add.add_argument("--key-label", required=True, help="label of the key object on the token")
+    hsm_add.add_argument("--pin-file", type=Path, required=True)
+    hsm_add.add_argument("--generate", action="store_true", help="generate a new secp256k1 key inside the token")
+    hsm_add.add_argument("--label", default=None, help="label in Custos (default: the key label)")
+    hsm_add.add_argument("--json", action="store_true", help="print JSON")
+    hsm_add.set_defaults(handler=_keys_hsm_add)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,6 +211,110 @@ def _network_status(args: argparse.Namespace) -> int:
         print(f"{status.network_name}  chain {status.chain_id}  block {block}  {status.state.value}  "
               f"{status.endpoint}  {status.message}".rstrip())
     return 0 if status.block_number is not None else 1
+
+
+def _with_keys(args: argparse.Namespace, work: Callable[[KeyService], T]) -> T:
+    from wallet_app.profiles import open_profile
+    from wallet_app.services import build_key_service
+
+    profile = open_profile(args.home, args.profile)
+    try:
+        keys = build_key_service(profile)
+        try:
+            return work(keys)
+        finally:
+            keys.lock_all()
+    finally:
+        profile.close()
+
+
+def _print_key(view: KeyView, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(view.to_json(), indent=2))
+    else:
+        owns = f"  owns {', '.join(view.vaults)}" if view.vaults else ""
+        print(f"{view.kind.value:<9} {view.address}  {view.label}{owns}")
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    views = _with_keys(args, lambda keys: keys.load_keys())
+    if args.json:
+        print(json.dumps([v.to_json() for v in views], indent=2))
+    else:
+        for view in views:
+            _print_key(view, False)
+    return 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    password = read_secret_file(args.password_file, "password")
+    _print_key(_with_keys(args, lambda keys: keys.create_key(args.label, password)), args.json)
+    return 0
+
+
+def _keys_import(args: argparse.Namespace) -> int:
+    password = read_secret_file(args.password_file, "password")
+    if args.private_key_file is not None:
+        secret = read_secret_file(args.private_key_file, "private key")
+        view = _with_keys(args, lambda keys: keys.import_private_key(secret, args.label, password))
+    else:
+        words = read_secret_file(args.mnemonic_file, "mnemonic")
+        view = _with_keys(args, lambda keys: keys.import_mnemonic(words, args.path, args.label, password))
+    _print_key(view, args.json)
+    return 0
+
+
+def _keys_export(args: argparse.Namespace) -> int:
+    password = read_secret_file(args.password_file, "password")
+    out = _with_keys(args, lambda keys: keys.export_backup(args.address, args.out, password))
+    print(f"Wrote an encrypted backup of {args.address} to {out}")
+    return 0
+
+
+def _keys_delete(args: argparse.Namespace) -> int:
+    from wallet_app.domain.addresses import to_checksum
+
+    address = to_checksum(args.address)
+    if sys.stdin.isatty():
+        answer = input(f"Delete {address} and its keystore file for good? Type the last 6 characters to confirm: ")
+        if answer.strip().lower() != address[-6:].lower():
+            print("Nothing was deleted.")
+            return 1
+    _with_keys(args, lambda keys: keys.delete_key(address))
+    print(f"Deleted {address}; the deletion is recorded in the profile")
+    return 0
+
+
+def _keys_watch(args: argparse.Namespace) -> int:
+    _print_key(_with_keys(args, lambda keys: keys.add_watch(args.address, args.label)), args.json)
+    return 0
+
+
+def _keys_hsm_add(args: argparse.Namespace) -> int:
+    pin = read_secret_file(args.pin_file, "PIN")
+    label = args.label or args.key_label
+    view = _with_keys(
+        args, lambda keys: keys.add_hsm_key(args.module, args.token, args.key_label, pin, label, args.generate)
+    )
+    _print_key(view, args.json)
+    return 0
+
+
+def read_secret_file(path: Path, what: str) -> str:
+    """The first line of a file holding a secret, without its line end. The secret is never echoed."""
+    from wallet_app.errors import ConfigError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"The {what} file {path} cannot be read ({exc.__class__.__name__})") from None
+    lines = text.splitlines()
+    secret = lines[0] if lines else ""
+    if what == "mnemonic":
+        secret = " ".join(text.split())
+    if not secret:
+        raise ConfigError(f"The {what} file {path} is empty")
+    return secret
 
 
 def _profile_list(args: argparse.Namespace) -> int:

@@ -80,6 +80,7 @@ class ProfileConfig:
     # CCSS: one device must not hold a quorum of a vault's keys; only a demo profile may allow it.
     allow_quorum_on_device: bool = False
     database_url: str | None = None  # None: the profile's SQLite file
+    idle_lock_seconds: int = 300  # unlocked keys lock again after this long unused
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -113,6 +114,9 @@ class ProfileConfig:
             if not isinstance(chain_id, int) or isinstance(chain_id, bool) or chain_id <= 0:
                 raise ConfigError(f"{source}: chain_id must be a positive integer")
             db_url = data.get("database_url")
+            idle = data.get("idle_lock_seconds", 300)
+            if not isinstance(idle, int) or isinstance(idle, bool) or not 10 <= idle <= 86_400:
+                raise ConfigError(f"{source}: idle_lock_seconds must be an integer from 10 to 86400")
             return cls(
                 name=check_profile_name(str(data["name"])),
                 network=network,
@@ -121,6 +125,7 @@ class ProfileConfig:
                 demo=bool(data.get("demo", False)),
                 allow_quorum_on_device=bool(data.get("allow_quorum_on_device", False)),
                 database_url=None if db_url is None else str(db_url),
+                idle_lock_seconds=idle,
                 extra={str(k): str(v) for k, v in extra.items()},
             )
         except KeyError as missing:
@@ -143,6 +148,10 @@ class ProfileFacts:
     @property
     def preset(self) -> NetworkPreset:
         return self.config.preset
+
+    @property
+    def allows_quorum_on_device(self) -> bool:
+        return self.config.allow_quorum_on_device
 
 
 def load_config(paths: ProfilePaths) -> ProfileConfig:

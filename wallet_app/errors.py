@@ -94,3 +94,85 @@ class CallReverted(ChainError):
 
 class TransactionRejected(ChainError):
     code = "transaction_rejected"
+
+
+class KeyError_(WalletError):
+    code = "key"
+
+
+class WrongPassword(KeyError_):
+    code = "wrong_password"
+
+
+class KeystoreInvalid(KeyError_, ValueError):
+    code = "keystore_invalid"
+
+
+class KeyLocked(KeyError_):
+    code = "key_locked"
+
+
+class KeyNotFound(KeyError_):
+    code = "key_not_found"
+
+
+class WatchOnly(KeyError_):
+    code = "watch_only"
+
+
+class SignerMismatch(KeyError_):
+    """A signature did not recover to the signer's own address (C8): it never leaves the signer."""
+
+    code = "signer_mismatch"
+
+
+class CustodyRuleViolation(KeyError_):
+    code = "custody_rule"
+
+
+class HsmError(KeyError_):
+    code = "hsm"
+
+
+class KeyringUnavailable(KeyError_):
+    code = "keyring_unavailable"
+
+
+class HsmModuleError(HsmError):
+    """The PKCS#11 module file is missing, is not a PKCS#11 library, or would not start."""
+
+    code = "hsm_module"
+
+
+class HsmTokenMissing(HsmError):
+    """No token with that label is connected (pulled, or never inserted)."""
+
+    code = "hsm_token_missing"
+
+
+class HsmWrongPin(HsmError, WrongPassword):
+    code = "hsm_wrong_pin"
+
+
+class HsmPinLocked(HsmError):
+    code = "hsm_pin_locked"
+
+
+class HsmKeyMissing(HsmError):
+    code = "hsm_key_missing"
+
+
+class HsmKeyExists(HsmError):
+    code = "hsm_key_exists"
+
+
+class HsmAmbiguousKey(HsmError):
+    """More than one object carries the label: Custos refuses to guess which one signs."""
+
+    code = "hsm_ambiguous_key"
+
+
+class HsmUnsupportedCurve(HsmError):
+    """The token cannot make or use secp256k1 keys, or the labelled key is on another curve."""
+
+    code = "hsm_unsupported_curve"

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from wallet_app.chain.client import ChainClient
 from wallet_app.chain.connect import open_chain
 from wallet_app.chain.monitor import NetworkMonitor
+from wallet_app.domain.vaults import VaultInfo
+from wallet_app.keys.os_keyring import OsKeyring
+from wallet_app.keys.registry import KeyRegistry
+from wallet_app.keys.service import KeyService
 from wallet_app.profiles import Profile
 from wallet_app.vaults.service import VaultService
 
@@ -21,12 +25,31 @@ class Services:
     chain: ChainClient
     vaults: VaultService
     network: NetworkMonitor
+    keys: KeyService
     _close_chain: object
 
     def close(self) -> None:
+        self.keys.lock_all()
         close = self._close_chain
         if callable(close):
             close()
+
+
+def build_key_service(profile: Profile) -> KeyService:
+    """The keys of a profile; needs no chain (the custody rule reads the vaults' last known owners)."""
+
+    def known_vaults() -> list[VaultInfo]:
+        snapshot = profile.load_vault_snapshot()
+        return snapshot.vaults if snapshot is not None else []
+
+    return KeyService(
+        registry=KeyRegistry(engine=profile.engine),
+        keystore_dir=profile.paths.keystores,
+        os_keyring=OsKeyring(service=f"custos:{profile.name}"),
+        load_vaults=known_vaults,
+        allow_quorum_on_device=profile.allows_quorum_on_device,
+        idle_timeout_seconds=profile.config.idle_lock_seconds,
+    )
 
 
 def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Services:
@@ -45,5 +68,6 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
             snapshot_path=profile.paths.vault_snapshot,
         ),
         network=NetworkMonitor(chain=chain, network_name=profile.preset.name, chain_id=profile.config.chain_id),
+        keys=build_key_service(profile),
         _close_chain=close,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import rlp
@@ -20,10 +21,11 @@ from wallet_app.chain.multicall import MULTICALL3_ADDRESS
 from wallet_app.chain.sending import OutgoingTx, sign_and_send
 from wallet_app.chain.web3_client import Web3ChainClient
 from wallet_app.demo.deployer import Deployer
-from wallet_app.demo.institution import MULTICALL3_SENDER, MULTICALL3_TX
+from wallet_app.demo.institution import MULTICALL3_SENDER
 from wallet_app.domain.abi import build_call
 from wallet_app.errors import CallReverted, ChainIdMismatch, TransactionRejected
 
+MULTICALL3_TX = Path(__file__).resolve().parents[1] / "vectors" / "multicall3_presigned_tx.hex"
 DEVNET_KEY = bytes.fromhex("11" * 32)
 OTHER = "0x000000000000000000000000000000000000dEaD"
 

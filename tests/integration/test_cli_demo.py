@@ -183,3 +183,14 @@ def test_a_devnet_held_by_another_process_is_refused_with_the_way_out(demo_copy:
         result = custos(demo_copy, "vaults", "list", check=False)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"in use by process {os.getpid()}" in result.stderr and "custos devnet serve" in result.stderr
+
+
+def test_keys_list_shows_the_demo_officers_and_the_vaults_they_own(demo_home: Path) -> None:
+    custos(demo_home, "vaults", "list")  # the vault snapshot is what keys list reads owners from
+    keys = json.loads(custos(demo_home, "keys", "list", "--json").stdout)
+    assert {k["kind"] for k in keys} == {"keystore"} and len(keys) == 4
+    officers = [k for k in keys if "officer" in k["label"] or "offline signer" in k["label"]]
+    assert len(officers) == 3
+    assert all(set(k["vaults"]) == {"Harbour client vault", "Harbour treasury"} for k in officers)
+    for key in keys:
+        assert {"address", "kind", "label"} <= set(key)

@@ -1,4 +1,5 @@
-"""Render the main window offscreen with demo-like data, in a light and a dark palette.
+"""Render the main window offscreen with demo-like data, in a light and a dark palette: the Vaults page (live,
+cached, disconnected), the Keys page, and the key dialogs (unlock after a wrong password, create, delete).
 
 .venv/bin/python -m tests.ui.make_shots                  # fakes; writes shots/*.png (gitignored)
 .venv/bin/python -m tests.ui.make_shots --home DIR       # also the real demo profile in DIR
@@ -20,6 +21,8 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from tests.ui.fakes import (
+    OWNERS,
+    FakeKeyService,
     FakeNetwork,
     FakeProfile,
     FakeServices,
@@ -30,6 +33,7 @@ from tests.ui.fakes import (
     opener,
 )
 from ui.app import configure_application
+from ui.dialogs.command_dialog import CommandDialog
 from ui.errors import ErrorPresenter
 from ui.main_window import MainWindow
 from ui.session import WalletSession
@@ -129,6 +133,82 @@ def render(app: QApplication, name: str, *, gate: threading.Event | None = None,
     app.processEvents()
 
 
+def render_keys(app: QApplication, name: str) -> None:
+    """The Keys page of a demo-like profile, then its dialogs, each saved on its own."""
+    keys = FakeKeyService(unlock_delay=0.05)
+    runner = TaskRunner(presenter=ErrorPresenter())
+    window = MainWindow(profile_name="demo")
+    session = WalletSession(
+        window=window,
+        runner=runner,
+        home=None,
+        profile_name="demo",
+        open_profile=opener(FakeProfile()),
+        build_services=builder(FakeServices(keys=keys)),
+    )
+    window.resize(1280, 800)
+    window.pages.setCurrentWidget(window.keys_page)
+    window.show()
+    page = window.keys_page
+    shown: list[int] = []
+    page.sig_keys_shown.connect(shown.append)
+    session.start()
+    wait_until(app, lambda: bool(shown) and not runner.in_flight)
+    page.select_address(OWNERS[1])
+    page.show_status("All keys are locked.")
+    app.processEvents()
+    window.grab().save(str(OUT / f"keys_{name}.png"))
+    print(OUT / f"keys_{name}.png")
+
+    def open_dialog(trigger: Callable[[], object]) -> CommandDialog:
+        trigger()
+        wait_until(app, lambda: page.dialog is not None or False)
+        dialog = page.dialog
+        assert dialog is not None
+        return dialog
+
+    def save(dialog: CommandDialog, shot: str) -> None:
+        app.processEvents()
+        dialog.grab().save(str(OUT / f"{shot}_{name}.png"))
+        print(OUT / f"{shot}_{name}.png")
+        dialog.reject()
+        wait_until(app, lambda: page.dialog is None and not runner.in_flight)
+
+    unlock = open_dialog(page.unlock_action.trigger)
+    unlock.secret.setText("not the password")  # type: ignore[attr-defined]
+    unlock.submit()
+    wait_until(app, lambda: unlock.error.isVisible())
+    save(unlock, "unlock")
+    busy = open_dialog(page.unlock_action.trigger)
+    keys.unlock_delay = 0.5
+    busy.secret.setText("custos-demo")  # type: ignore[attr-defined]
+    busy.submit()
+    for _ in range(20):  # let the busy bar move
+        app.processEvents()
+        time.sleep(0.01)
+    busy.grab().save(str(OUT / f"unlock_busy_{name}.png"))
+    print(OUT / f"unlock_busy_{name}.png")
+    wait_until(app, lambda: page.dialog is None)
+    keys.unlock_delay = 0.05
+    create = open_dialog(page.create_action.trigger)
+    create.label.setText("Dana Reyes (new officer)")  # type: ignore[attr-defined]
+    create.passwords.password.setText("correct horse")  # type: ignore[attr-defined]
+    create.passwords.confirm.setText("correct hors")  # type: ignore[attr-defined]
+    save(create, "create_key")
+    delete = open_dialog(page.delete_action.trigger)
+    save(delete, "delete_key")
+    mnemonic = open_dialog(page.import_mnemonic_action.trigger)
+    mnemonic.mnemonic.setText("test " * 11 + "junk")  # type: ignore[attr-defined]
+    save(mnemonic, "import_mnemonic")
+    page.select_address(OWNERS[2])
+    save(open_dialog(page.add_hsm_action.trigger), "add_hsm")
+    session.close()
+    runner.shutdown(3)
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+
+
 def render_real(app: QApplication, name: str, home: Path, profile: str) -> None:
     """The real core on a real profile (for example the demo made by `custos --home DIR demo init`)."""
     runner = TaskRunner(presenter=ErrorPresenter())
@@ -164,6 +244,7 @@ def main() -> int:
         render(app, f"{palette_name}_live")
         render(app, f"{palette_name}_cached", gate=threading.Event())
         render(app, f"{palette_name}_disconnected", fail=True)
+        render_keys(app, palette_name)
         if args.home is not None:
             render_real(app, palette_name, args.home, args.profile)
     return 0

@@ -23,19 +23,22 @@ def _mix(a: QColor, b: QColor, weight_b: float) -> QColor:
 
 
 class DemoBanner(QFrame):
-    """An amber strip tinted from the window colour, so it reads well in both light and dark palettes."""
+    """An amber strip tinted from the window colour, so it reads well in both light and dark palettes. It says
+    `text` (the demo warning unless told otherwise)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, text: str = DEMO_TEXT, accessible_name: str = "", bold: bool = True
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("demoBanner")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
-        self._label = PlainLabel(DEMO_TEXT)
+        self._label = PlainLabel(text)
         self._label.setWordWrap(True)
         font = self._label.font()
-        font.setBold(True)
+        font.setBold(bold)
         self._label.setFont(font)
-        self._label.setAccessibleName("Demo profile warning")
+        self._label.setAccessibleName(accessible_name or "Demo profile warning")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.addWidget(self._label, 1)

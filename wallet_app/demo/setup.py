@@ -13,18 +13,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from eth_account import Account
-
 from wallet_app.config import ProfileConfig, ProfilePaths, profile_paths, resolve_home, save_config
 from wallet_app.demo.institution import DemoInstitution, DemoPeople, Person, seed_institution
 from wallet_app.domain.network import DEVNET_CHAIN_ID
 from wallet_app.errors import DevnetBusy, DevnetCorrupt
+from wallet_app.keys.keystore import encrypt_key, new_private_key
+from wallet_app.keys.registry import KeyRecord, KeyRegistry
+from wallet_app.keys.signer import KeyKind
 from wallet_app.profiles import Profile, open_profile
 from wallet_app.storage.atomic import fsync_directory, write_atomic
 
 DEMO_PROFILE = "demo"
 DEMO_PASSWORD = "custos-demo"  # noqa: S105 - documented in the README; demo keys never leave the demo profile
-_SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 @dataclass(frozen=True)
@@ -32,13 +32,6 @@ class DemoResult:
     created: bool
     profile_dir: Path
     set_aside: Path | None = None  # where a damaged demo profile was moved
-
-
-def new_private_key() -> bytes:
-    while True:
-        candidate = os.urandom(32)
-        if 0 < int.from_bytes(candidate, "big") < _SECP256K1_ORDER:
-            return candidate
 
 
 def ensure_demo(home: Path | str | None) -> DemoResult:
@@ -118,7 +111,7 @@ def _build(staging: Path) -> None:
 def _write_keystores(directory: Path, people: tuple[Person, ...]) -> None:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     for person in people:
-        keystore = Account.encrypt(person.key, DEMO_PASSWORD)
+        keystore = encrypt_key(person.key, DEMO_PASSWORD)
         keystore["x-custos"] = {"label": person.label, "demo": True}
         write_atomic(directory / f"{person.address}.json", json.dumps(keystore, indent=2).encode())
 
@@ -143,3 +136,7 @@ def _register(profile: Profile, demo: DemoInstitution, people: DemoPeople) -> No
     named += [AddressLabel(a, label, "contract") for label, a in demo.contracts.items()]
     named += [AddressLabel(t.address, t.name, "contract") for t in demo.tokens]
     profile.label_book.save_many(named)
+    registry = KeyRegistry(engine=profile.engine)
+    for person in (people.issuer, *people.officers):
+        record = KeyRecord(person.address, KeyKind.KEYSTORE, person.label, datetime.now(UTC))
+        registry.save(record, action="created (demo)", detail="demo key; password custos-demo")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
 
 # The newest schema this code reads and writes; a test checks it is the head of the migration scripts.
-SCHEMA_HEAD = "0001_foundation"
+SCHEMA_HEAD = "0002_keys"
 
 metadata = MetaData()
 
@@ -37,4 +37,31 @@ labels = Table(
     Column("address", String(42), primary_key=True),
     Column("label", Text, nullable=False),
     Column("kind", String(16), nullable=False),  # officer, investor, contract, counterparty
+)
+
+keys = Table(
+    "keys",
+    metadata,
+    Column("address", String(42), primary_key=True),
+    Column("kind", String(16), nullable=False),  # keystore, hsm, watch
+    Column("label", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("hsm_module", Text, nullable=True),
+    Column("hsm_token", Text, nullable=True),
+    Column("hsm_key_label", Text, nullable=True),
+    Column("remembered", Boolean, nullable=False, default=False),  # its unlock secret is in the OS keyring
+)
+
+# Append-only record of what happened to keys (created, imported, exported, deleted, ...), written in the same
+# transaction as the change. The hash-chained, signed audit log of later work absorbs it.
+key_events = Table(
+    "key_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("address", String(42), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("detail", Text, nullable=False, default=""),
 )

@@ -1,0 +1,127 @@
+"""Which keys a profile holds (never the secrets themselves), and the record of what happened to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+
+from wallet_app.domain.addresses import to_checksum
+from wallet_app.errors import KeyNotFound
+from wallet_app.keys.signer import KeyKind
+from wallet_app.storage.schema import key_events, keys
+
+
+@dataclass(frozen=True, slots=True)
+class HsmLocation:
+    module: str  # path of the PKCS#11 library
+    token: str  # token label
+    key_label: str  # CKA_LABEL of the key pair
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    address: str
+    kind: KeyKind
+    label: str
+    created_at: datetime
+    hsm: HsmLocation | None = None
+    remembered: bool = False  # its unlock secret is kept in the OS keyring of this device
+
+
+@dataclass(frozen=True, slots=True)
+class KeyEvent:
+    at: datetime
+    action: str
+    address: str
+    kind: str
+    label: str
+    detail: str
+
+
+class KeyRegistry:
+    def __init__(self, *, engine: Engine) -> None:
+        self._engine = engine
+
+    def load_all(self) -> list[KeyRecord]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(keys).order_by(keys.c.created_at, keys.c.address))
+            return [_record(row) for row in rows]
+
+    def load(self, address: str) -> KeyRecord:
+        checksummed = to_checksum(address)
+        with self._engine.connect() as conn:
+            row = conn.execute(select(keys).where(keys.c.address == checksummed)).first()
+        if row is None:
+            raise KeyNotFound(f"This profile has no key {checksummed}")
+        return _record(row)
+
+    def exists(self, address: str) -> bool:
+        query = select(keys.c.address).where(keys.c.address == to_checksum(address))
+        with self._engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    def save(self, record: KeyRecord, *, action: str, detail: str = "") -> None:
+        """Add a key and record the event, in one transaction."""
+        hsm = record.hsm
+        with self._engine.begin() as conn:
+            conn.execute(
+                insert(keys).values(
+                    address=to_checksum(record.address),
+                    kind=record.kind.value,
+                    label=record.label,
+                    created_at=record.created_at,
+                    hsm_module=hsm.module if hsm else None,
+                    hsm_token=hsm.token if hsm else None,
+                    hsm_key_label=hsm.key_label if hsm else None,
+                )
+            )
+            _event(conn, action, record, detail)
+
+    def save_remembered(self, record: KeyRecord, remembered: bool) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(update(keys).where(keys.c.address == record.address).values(remembered=remembered))
+            _event(conn, "secret remembered" if remembered else "secret forgotten", record, "OS keyring")
+
+    def remove(self, record: KeyRecord, *, detail: str = "") -> None:
+        with self._engine.begin() as conn:
+            conn.execute(delete(keys).where(keys.c.address == record.address))
+            _event(conn, "deleted", record, detail)
+
+    def record_event(self, action: str, record: KeyRecord, detail: str = "") -> None:
+        with self._engine.begin() as conn:
+            _event(conn, action, record, detail)
+
+    def load_events(self) -> list[KeyEvent]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(key_events).order_by(key_events.c.id))
+            return [KeyEvent(_aware(r.at), r.action, r.address, r.kind, r.label, r.detail) for r in rows]
+
+
+def _event(conn: Connection, action: str, record: KeyRecord, detail: str) -> None:
+    conn.execute(
+        insert(key_events).values(
+            at=datetime.now(UTC), action=action, address=record.address, kind=record.kind.value,
+            label=record.label, detail=detail,
+        )
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _record(row: object) -> KeyRecord:
+    module = getattr(row, "hsm_module", None)
+    hsm = None
+    if module is not None:
+        hsm = HsmLocation(module, str(getattr(row, "hsm_token", "")), str(getattr(row, "hsm_key_label", "")))
+    return KeyRecord(
+        address=str(getattr(row, "address")),  # noqa: B009
+        kind=KeyKind(str(getattr(row, "kind"))),  # noqa: B009
+        label=str(getattr(row, "label")),  # noqa: B009
+        created_at=_aware(getattr(row, "created_at")),  # noqa: B009
+        hsm=hsm,
+        remembered=bool(getattr(row, "remembered", False)),
+    )
