@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from eth_account import Account
 from eth_hash.auto import keccak
 
-from tests.integration import softhsm
-from tests.integration.softhsm import SoftHsmHome, SoftHsmToken
+from tests.integration.softhsm import SoftHsmToken
 from tests.integration.test_cli_demo import custos
-from tests.integration.test_keys import Desk, make_desk
+from tests.integration.test_hsm_signer import home, token  # noqa: F401 - fixtures: a SoftHSM2 token per test
+from tests.integration.test_keys import Desk, desk  # noqa: F401 - fixture: a profile with its key service
 from wallet_app.errors import HsmWrongPin, KeyLocked
 from wallet_app.keys.signer import KeyKind
-
-
-@pytest.fixture(scope="module")
-def hsm_home() -> Iterator[SoftHsmHome]:
-    with softhsm.softhsm_home() as created:
-        yield created
-
-
-@pytest.fixture
-def token(hsm_home: SoftHsmHome) -> Iterator[SoftHsmToken]:
-    with softhsm.softhsm_token(hsm_home) as created:
-        yield created
-
-
-@pytest.fixture
-def desk(tmp_path: Path) -> Iterator[Desk]:
-    d = make_desk(tmp_path)
-    yield d
-    d.keys.lock_all()
-    d.profile.close()
 
 
 def test_an_hsm_key_is_generated_unlocked_with_its_pin_and_signs(desk: Desk, token: SoftHsmToken) -> None:
