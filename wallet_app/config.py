@@ -81,6 +81,9 @@ class ProfileConfig:
     allow_quorum_on_device: bool = False
     database_url: str | None = None  # None: the profile's SQLite file
     idle_lock_seconds: int = 300  # unlocked keys lock again after this long unused
+    # Factors needed to unlock a key (CCSS): 2 = something known (typed password or PIN) plus something held (this
+    # device's keystore file, or the HSM token). 1 also allows a secret remembered in the OS keyring alone.
+    unlock_factors: int = 2
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -114,6 +117,11 @@ class ProfileConfig:
             if not isinstance(chain_id, int) or isinstance(chain_id, bool) or chain_id <= 0:
                 raise ConfigError(f"{source}: chain_id must be a positive integer")
             db_url = data.get("database_url")
+            factors = data.get("unlock_factors", 2)
+            if factors not in (1, 2):
+                raise ConfigError(
+                    f"{source}: unlock_factors must be 1 or 2 (three factors, CCSS level III, is not available yet)"
+                )
             idle = data.get("idle_lock_seconds", 300)
             if not isinstance(idle, int) or isinstance(idle, bool) or not 10 <= idle <= 86_400:
                 raise ConfigError(f"{source}: idle_lock_seconds must be an integer from 10 to 86400")
@@ -126,6 +134,7 @@ class ProfileConfig:
                 allow_quorum_on_device=bool(data.get("allow_quorum_on_device", False)),
                 database_url=None if db_url is None else str(db_url),
                 idle_lock_seconds=idle,
+                unlock_factors=int(factors),
                 extra={str(k): str(v) for k, v in extra.items()},
             )
         except KeyError as missing:

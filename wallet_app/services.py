@@ -49,6 +49,7 @@ def build_key_service(profile: Profile) -> KeyService:
         load_vaults=known_vaults,
         allow_quorum_on_device=profile.allows_quorum_on_device,
         idle_timeout_seconds=profile.config.idle_lock_seconds,
+        unlock_factors=profile.config.unlock_factors,
     )
 
 

@@ -53,9 +53,9 @@ class Desk:
     now: list[float] = field(default_factory=lambda: [1000.0])
 
 
-def make_desk(home: Path, *, allow_quorum: bool = False, service: str | None = None) -> Desk:
+def make_desk(home: Path, *, allow_quorum: bool = False, service: str | None = None, factors: int = 1) -> Desk:
     config = ProfileConfig(name="desk", network="hashkey", chain_id=177, rpc_urls=("http://127.0.0.1:9",),
-                           allow_quorum_on_device=allow_quorum, idle_lock_seconds=60)
+                           allow_quorum_on_device=allow_quorum, idle_lock_seconds=60, unlock_factors=factors)
     profile = create_profile(home, config)
     desk = Desk(profile, None)  # type: ignore[arg-type]
     desk.keys = KeyService(
@@ -65,6 +65,7 @@ def make_desk(home: Path, *, allow_quorum: bool = False, service: str | None = N
         load_vaults=lambda: desk.vaults,
         allow_quorum_on_device=allow_quorum,
         idle_timeout_seconds=60,
+        unlock_factors=factors,
         clock=lambda: desk.now[0],
         backoff_unit_seconds=0.25,
         sleep=desk.sleeps.append,
@@ -342,3 +343,35 @@ def test_H3_a_kill_during_re_encryption_leaves_the_old_or_the_new_keystore(tmp_p
             except WrongPassword:
                 pass
         assert len(opened) == 1, f"attempt {attempt}: the keystore opens with neither password"
+
+
+def test_H10_a_two_factor_profile_never_unlocks_from_a_remembered_secret_alone(tmp_path: Path) -> None:
+    desk = make_desk(tmp_path, factors=2)
+    view = desk.keys.create_key("Alice", PASSWORD)
+    assert not desk.keys.remembering_allowed
+    with pytest.raises(ConfigError, match="needs 2 factors"):
+        desk.keys.unlock(view.address, PASSWORD, remember=True)
+    with pytest.raises(KeyLocked):
+        desk.keys.signer(view.address)  # the refused request unlocked nothing
+    with pytest.raises(ConfigError, match="needs 2 factors"):
+        desk.keys.unlock_from_keyring(view.address)
+    desk.keys.unlock(view.address, PASSWORD)  # typed secret + the key on this device: two factors
+    desk.now[0] += 61
+    assert desk.keys.lock_idle() == [view.address]
+    with pytest.raises(KeyLocked):
+        desk.keys.signer(view.address)  # after the idle lock, the factors are asked for again
+    desk.profile.close()
+
+
+def test_H10_profiles_accept_one_or_two_factors_only(tmp_path: Path) -> None:
+    from wallet_app.profiles import open_profile
+
+    desk = make_desk(tmp_path, factors=2)
+    desk.profile.close()
+    config_file = tmp_path / "profiles" / "desk" / "profile.json"
+    data = json.loads(config_file.read_text())
+    assert data["unlock_factors"] == 2  # real profiles default to two factors
+    data["unlock_factors"] = 3
+    config_file.write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match="1 or 2"):
+        open_profile(tmp_path, "desk")

@@ -163,6 +163,7 @@ class FakeKeyService:
         self.unlock_delay = unlock_delay
         self.idle: list[str] = []  # what the next lock_idle finds idle
         self.idle_timeout_seconds = 900
+        self.remembering_allowed = True
         self.calls: list[str] = []
         self.threads: dict[str, int] = {}
         self.remember_flags: list[bool] = []

@@ -613,3 +613,19 @@ def test_every_label_on_the_page_and_in_its_dialogs_is_plain_text(keys_rig: Call
         r.qtbot.waitUntil(lambda: r.page.dialog is None)
     rich = [label.text() for label in r.page.findChildren(QLabel) if label.textFormat() != Qt.TextFormat.PlainText]
     assert rich == []
+
+
+def test_H10_a_two_factor_profile_asks_for_the_secret_and_offers_no_remembering(
+    qtbot: QtBot, keys_rig: Callable[..., KeysRig]
+) -> None:
+    keys = FakeKeyService()
+    keys.remembering_allowed = False
+    r = keys_rig(keys)
+    dialog = open_unlock(r, OWNERS[1])
+    assert "unlock_from_keyring" not in r.keys.calls  # the OS keyring is not even asked
+    assert not dialog.remember.isEnabled() and not dialog.remember.isChecked()
+    assert "two factors" in dialog.remember.toolTip()
+    type_into(qtbot, dialog.secret, DEMO_PASSWORD)
+    with qtbot.waitSignal(dialog.sig_unlocked, timeout=3000):
+        r.submit(dialog)
+    assert r.keys.remember_flags == [False]

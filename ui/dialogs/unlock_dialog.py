@@ -62,7 +62,13 @@ class UnlockDialog(CommandDialog):
             "so that this key can be unlocked here without typing it. Anyone who can use your desktop session\n"
             "can then unlock it too."
         )
-        self.remember.setChecked(bool(key.remembered))
+        self.remember.setChecked(bool(key.remembered) and keys.remembering_allowed)
+        if not keys.remembering_allowed:
+            self.remember.setEnabled(False)
+            self.remember.setToolTip(
+                "This profile needs two factors to unlock a key: the typed secret and the key itself.\n"
+                "A secret remembered by the OS keyring would be a single factor, so it is not offered."
+            )
         self.idle_note = PlainLabel(idle_text(keys.idle_timeout_seconds))
         self.idle_note.setWordWrap(True)
         self.form.addRow(PlainLabel("Key:"), self.key_name)

@@ -491,6 +491,9 @@ class KeysPage(QWidget):
                 then(key.address)
             return
         keys, runner = ready
+        if not keys.remembering_allowed:  # this profile needs the typed secret: no keyring lookup at all
+            self._ask_secret(key, "", then)
+            return
         self._keyring_in_flight = True
         self._update_actions()
         self.show_status(f"Looking for the secret of {_name(key)} in this device's OS keyring…")

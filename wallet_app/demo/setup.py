@@ -99,7 +99,7 @@ def _build(staging: Path) -> None:
         demo = seed_institution(client, DEVNET_CHAIN_ID, people)
     _write_keystores(paths.keystores, (people.issuer, *people.officers))
     config = ProfileConfig(name=DEMO_PROFILE, network="devnet", chain_id=DEVNET_CHAIN_ID, demo=True,
-                           allow_quorum_on_device=True)
+                           allow_quorum_on_device=True, unlock_factors=1)
     save_config(paths, config, create=True)
     profile = open_profile_dir(paths)
     try:

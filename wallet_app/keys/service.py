@@ -82,6 +82,7 @@ class KeyService:
         load_vaults: Callable[[], list[VaultInfo]],
         allow_quorum_on_device: bool,
         idle_timeout_seconds: int,
+        unlock_factors: int = 2,
         clock: Callable[[], float] = time.monotonic,
         backoff_unit_seconds: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
@@ -92,6 +93,7 @@ class KeyService:
         self._load_vaults = load_vaults
         self._allow_quorum = allow_quorum_on_device
         self._idle_timeout = idle_timeout_seconds
+        self._unlock_factors = unlock_factors
         self._clock = clock
         self._throttle = _Throttle(backoff_unit_seconds, sleep)
         self._unlocked: dict[str, _Unlocked] = {}
@@ -100,6 +102,18 @@ class KeyService:
     @property
     def idle_timeout_seconds(self) -> int:
         return self._idle_timeout
+
+    @property
+    def remembering_allowed(self) -> bool:
+        """A remembered secret unlocks with one factor (this device) and is allowed only where one suffices (H10)."""
+        return self._unlock_factors <= 1
+
+    def _require_remembering_allowed(self) -> None:
+        if not self.remembering_allowed:
+            raise ConfigError(
+                f"This profile needs {self._unlock_factors} factors to unlock a key: the typed password or PIN and "
+                "the key itself. A secret remembered by the OS keyring would be one factor, so it is not used."
+            )
 
     # -- reading ------------------------------------------------------------------------------------------
     def load_keys(self) -> list[KeyView]:
@@ -230,6 +244,8 @@ class KeyService:
     # -- unlocking and signing ----------------------------------------------------------------------------
     def unlock(self, address: str, secret: str, *, remember: bool = False) -> None:
         record = self._registry.load(address)
+        if remember:
+            self._require_remembering_allowed()
         signer = self._open_signer(record, secret)
         with self._lock:
             self._unlocked[record.address] = _Unlocked(signer, self._clock())
@@ -241,6 +257,7 @@ class KeyService:
 
     def unlock_from_keyring(self, address: str) -> bool:
         record = self._registry.load(address)
+        self._require_remembering_allowed()
         secret = self._keyring.load(record.address)
         if secret is None:
             if record.remembered:  # removed from the keyring outside Custos
