@@ -102,6 +102,8 @@ def _add_keys_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     export.set_defaults(handler=_keys_export)
     delete = keys.add_parser("delete", help="delete a key (its keystore file and any remembered secret)")
     delete.add_argument("address")
+    delete.add_argument("--pin-file", type=Path, default=None,
+                        help="for an HSM key: also destroy the key inside the token, with this PIN")
     delete.set_defaults(handler=_keys_delete)
     watch = keys.add_parser("watch", help="add a watch-only address")
     watch.add_argument("address")
@@ -280,7 +282,8 @@ def _keys_delete(args: argparse.Namespace) -> int:
         if answer.strip().lower() != address[-6:].lower():
             print("Nothing was deleted.")
             return 1
-    _with_keys(args, lambda keys: keys.delete_key(address))
+    pin = read_secret_file(args.pin_file, "PIN") if args.pin_file is not None else None
+    _with_keys(args, lambda keys: keys.delete_key(address, hsm_pin=pin))
     print(f"Deleted {address}; the deletion is recorded in the profile")
     return 0
 

@@ -49,3 +49,22 @@ def test_custos_keys_hsm_add_from_the_command_line(tmp_path: Path, token: SoftHs
     pin_file.write_text("9999\n")
     wrong = custos(tmp_path, *base[:-2], "--pin-file", str(pin_file), check=False)
     assert wrong.returncode == 1 and "PIN" in wrong.stderr and "9999" not in wrong.stderr
+
+
+def test_O2_deleting_an_hsm_key_with_its_pin_destroys_it_in_the_token(desk: Desk, token: SoftHsmToken) -> None:
+    from wallet_app.errors import HsmKeyMissing
+    from wallet_app.keys import hsm
+    from wallet_app.keys.registry import HsmLocation, KeyRegistry
+
+    kept = desk.keys.add_hsm_key(token.module, token.label, "kept", token.pin, "Kept", True)
+    gone = desk.keys.add_hsm_key(token.module, token.label, "gone", token.pin, "Gone", True)
+    desk.keys.delete_key(kept.address)  # no PIN: out of the profile, still on the token
+    assert hsm.find_hsm_key(HsmLocation(token.module, token.label, "kept"), token.pin) == kept.address
+    desk.keys.delete_key(gone.address, hsm_pin=token.pin)
+    with pytest.raises(HsmKeyMissing):
+        hsm.find_hsm_key(HsmLocation(token.module, token.label, "gone"), token.pin)
+    assert desk.keys.load_keys() == []
+    details = [(e.action, e.detail) for e in KeyRegistry(engine=desk.profile.engine).load_events()
+               if e.action == "deleted"]
+    assert details == [("deleted", "removed from the profile; the token still holds the key"),
+                       ("deleted", f"destroyed on token {token.label}")]

@@ -99,6 +99,22 @@ def find_hsm_key(location: HsmLocation, pin: str) -> str:
         return address
 
 
+def destroy_hsm_key(location: HsmLocation, pin: str, expected_address: str) -> None:
+    """Destroy the key pair at `location` inside the token (O2), only if it is `expected_address`."""
+    _require_label(location)
+    expected = to_checksum(expected_address)
+    with hsm_session(location, pin, rw=True) as session:
+        public, private = _key_pair(session, location)
+        address = address_from_ec_point(public[Attribute.EC_POINT], location)
+        if address != expected:
+            raise SignerMismatch(
+                f"The key labelled '{location.key_label}' on HSM token '{location.token}' is {address}, not "
+                f"{expected}: nothing was destroyed"
+            )
+        private.destroy()
+        public.destroy()
+
+
 def open_hsm_signer(location: HsmLocation, pin: str, expected_address: str) -> HsmSigner:
     """A signer for the key pair at `location`, refused unless that key is `expected_address` (checks the PIN too)."""
     address = find_hsm_key(location, pin)

@@ -233,13 +233,27 @@ class KeyService:
         self.forget_remembered(record.address)  # a remembered old password is useless now
         self._registry.record_event("password changed", record)
 
-    def delete_key(self, address: str) -> None:
+    def delete_key(self, address: str, *, hsm_pin: str | None = None) -> None:
+        """Forget a key: lock it, forget any remembered secret, remove its keystore file, and record it. An HSM key
+        is destroyed inside the token when its PIN is given; without it the token keeps the key (O2)."""
         record = self._registry.load(address)
+        detail = ""
+        if record.kind is KeyKind.HSM and hsm_pin is not None:
+            from wallet_app.keys import hsm
+
+            if record.hsm is None:
+                raise HsmError(f"The HSM location of {record.label} is missing from the profile")
+            location = record.hsm
+            self._throttled(record.address, lambda: hsm.destroy_hsm_key(location, hsm_pin, record.address))
+            detail = f"destroyed on token {location.token}"
+        elif record.kind is KeyKind.HSM:
+            detail = "removed from the profile; the token still holds the key"
         self.lock(record.address)
         self.forget_remembered(record.address)
         if record.kind is KeyKind.KEYSTORE:
             self._keystore_path(record.address).unlink(missing_ok=True)
-        self._registry.remove(record, detail="keystore file removed" if record.kind is KeyKind.KEYSTORE else "")
+            detail = "keystore file removed"
+        self._registry.remove(record, detail=detail)
 
     # -- unlocking and signing ----------------------------------------------------------------------------
     def unlock(self, address: str, secret: str, *, remember: bool = False) -> None:
