@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
+from ui.pages.holdings_page import HoldingsPage
 from ui.pages.keys_page import KeysPage
 from ui.pages.vaults_page import VaultsPage
 from ui.plain_text import reveal_invisible
@@ -61,13 +62,16 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.vaults_page = VaultsPage()
         self.keys_page = KeysPage()
+        self.holdings_page = HoldingsPage()
         self.pages = QTabWidget()
         self.pages.setObjectName("pages")
         self.pages.setDocumentMode(True)
         self.pages.addTab(self.vaults_page, "&Vaults")
         self.pages.addTab(self.keys_page, "&Keys")
         self.pages.setTabToolTip(0, "The profile's Safe vaults and their owners")
+        self.pages.addTab(self.holdings_page, "&Holdings")
         self.pages.setTabToolTip(1, "The profile's keys: create, import, unlock, lock, back up")
+        self.pages.setTabToolTip(2, "What every account holds: balances, prices, HKD values, compliance, totals")
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -176,6 +180,7 @@ class MainWindow(QMainWindow):
 
     def _show_not_refreshed(self, message: str) -> None:
         reason = reveal_invisible(message, max_length=160)
+        self.holdings_page.show_not_refreshed(reason)
         if self.vaults_page.model.rowCount() == 0:
             self.vaults_page.show_message(f"No vault data to show. {reason}")
             return

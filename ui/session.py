@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ui.errors import one_line
 from ui.key_service import KeyServiceLike
 from ui.main_window import MainWindow, ProfileView, SnapshotView
+from ui.pages.holdings_page import HoldingsServiceLike
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from wallet_app.domain.network import ChainStatus, ConnectionState
@@ -64,6 +65,8 @@ class ServicesLike(Protocol):
     def network(self) -> NetworkMonitor: ...
     @property
     def keys(self) -> KeyServiceLike: ...
+    @property
+    def holdings(self) -> HoldingsServiceLike: ...
     def close(self) -> None: ...
 
 
@@ -252,6 +255,7 @@ class WalletSession(QObject):
         self._phase = "ready"
         self._timer.start()
         self._window.keys_page.attach(services.keys, self._runner)  # reads the keys
+        self._window.holdings_page.attach(services.holdings, self._runner)  # read at the first good status
         self._vaults_wanted = True
         self._poll_status()
 
@@ -268,6 +272,7 @@ class WalletSession(QObject):
             self._vaults_wanted = True  # read them at the next good status, whatever the block
             self._poll_status()
             self._window.keys_page.reload()
+            self._window.holdings_page.refresh()
 
     def _poll_status(self) -> None:
         if self._runner.is_shut_down or not shiboken6.isValid(self._window):
@@ -302,6 +307,7 @@ class WalletSession(QObject):
             if new_block or self._vaults_wanted:
                 self._vaults_wanted = False
                 self._fetch_vaults()
+            self._window.holdings_page.follow_block(self._last_block)  # coalesced: one fetch at a time
             return
         if status.state is not previous and status.state in (
             ConnectionState.DISCONNECTED,
@@ -370,6 +376,7 @@ class WalletSession(QObject):
         self._timer.stop()
         if shiboken6.isValid(self._window):
             self._window.keys_page.detach()  # no more idle checks on services that are closing
+            self._window.holdings_page.detach()
         if self._runner.is_shut_down:
             return
         built, opened, lock = self._built, self._opened, self._built_lock

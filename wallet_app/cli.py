@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(handler=_network_status)
 
+    holdings = commands.add_parser("holdings", help="every holding of the profile's accounts at one block")
+    holdings.add_argument("--account", action="append", default=None, metavar="ADDRESS",
+                          help="only this account (repeat for several; any address may be given)")
+    holdings.add_argument("--block", type=int, default=None, metavar="N", help="read at block N (default: latest)")
+    holdings.add_argument("--json", action="store_true", help="print JSON")
+    holdings.set_defaults(handler=_holdings)
+
     _add_keys_commands(commands)
 
     profile = commands.add_parser("profile", help="profiles").add_subparsers(dest="action", required=True)
@@ -213,6 +220,22 @@ def _network_status(args: argparse.Namespace) -> int:
         print(f"{status.network_name}  chain {status.chain_id}  block {block}  {status.state.value}  "
               f"{status.endpoint}  {status.message}".rstrip())
     return 0 if status.block_number is not None else 1
+
+
+def _holdings(args: argparse.Namespace) -> int:
+    from wallet_app.errors import ConfigError
+    from wallet_app.holdings.views import build_snapshot_json, build_table_lines
+
+    if args.block is not None and args.block < 0:
+        raise ConfigError("--block must be a block number (0 or more)")
+    _profile, snapshot = _with_services(
+        args, lambda services: services.holdings.fetch_holdings(accounts=args.account, block=args.block)
+    )
+    if args.json:
+        print(json.dumps(build_snapshot_json(snapshot), indent=2))
+    else:
+        print("\n".join(build_table_lines(snapshot)))
+    return 0
 
 
 def _with_keys(args: argparse.Namespace, work: Callable[[KeyService], T]) -> T:

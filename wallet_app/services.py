@@ -12,6 +12,9 @@ from wallet_app.chain.client import ChainClient
 from wallet_app.chain.connect import open_chain
 from wallet_app.chain.monitor import NetworkMonitor
 from wallet_app.domain.vaults import VaultInfo
+from wallet_app.holdings.reader import NativeCoin
+from wallet_app.holdings.registry import TokenRegistry
+from wallet_app.holdings.service import HoldingsService
 from wallet_app.keys.os_keyring import OsKeyring
 from wallet_app.keys.registry import KeyRegistry
 from wallet_app.keys.service import KeyService
@@ -26,6 +29,7 @@ class Services:
     vaults: VaultService
     network: NetworkMonitor
     keys: KeyService
+    holdings: HoldingsService
     _close_chain: object
 
     def close(self) -> None:
@@ -53,6 +57,21 @@ def build_key_service(profile: Profile) -> KeyService:
     )
 
 
+def build_holdings_service(profile: Profile, chain: ChainClient) -> HoldingsService:
+    preset = profile.preset
+    chain_id = profile.config.chain_id
+    return HoldingsService(
+        chain=chain,
+        chain_id=chain_id,
+        load_vaults=profile.vault_registry.load_entries,
+        load_keys=KeyRegistry(engine=profile.engine).load_all,
+        load_labels=profile.load_labels,
+        load_tokens=TokenRegistry(engine=profile.engine, chain_id=chain_id).load_tokens,
+        native=NativeCoin(symbol=preset.native_symbol, name=f"{preset.name} native coin",
+                          decimals=preset.native_decimals),
+    )
+
+
 def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Services:
     """Build the services of a profile; `chain` replaces the profile's own node (tests, tools)."""
     close: object = None
@@ -70,5 +89,6 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
         ),
         network=NetworkMonitor(chain=chain, network_name=profile.preset.name, chain_id=profile.config.chain_id),
         keys=build_key_service(profile),
+        holdings=build_holdings_service(profile, chain),
         _close_chain=close,
     )

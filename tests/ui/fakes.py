@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
+from tests.ui.holdings_fakes import FakeHoldings
 from wallet_app.domain.network import PRESETS, ChainStatus, ConnectionState, NetworkPreset
 from wallet_app.domain.vaults import VaultInfo
 from wallet_app.errors import (
@@ -334,11 +335,16 @@ class FakeKeyService:
 
 class FakeServices:
     def __init__(
-        self, vaults: FakeVaults | None = None, network: FakeNetwork | None = None, keys: FakeKeyService | None = None
+        self,
+        vaults: FakeVaults | None = None,
+        network: FakeNetwork | None = None,
+        keys: FakeKeyService | None = None,
+        holdings: FakeHoldings | None = None,
     ) -> None:
         self.vaults = vaults or FakeVaults(make_vaults())
         self.network = network or FakeNetwork()
         self.keys = keys or FakeKeyService()
+        self.holdings = holdings or FakeHoldings()
         self.closed = 0
 
     def close(self) -> None:

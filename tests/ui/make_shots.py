@@ -1,5 +1,6 @@
 """Render the main window offscreen with demo-like data, in a light and a dark palette: the Vaults page (live,
-cached, disconnected), the Keys page, and the key dialogs (unlock after a wrong password, create, delete).
+cached, disconnected), the Keys page, the key dialogs (unlock after a wrong password, create, delete), and the
+Holdings page (demo-like holdings, then refreshing a large register).
 
 .venv/bin/python -m tests.ui.make_shots                  # fakes; writes shots/*.png (gitignored)
 .venv/bin/python -m tests.ui.make_shots --home DIR       # also the real demo profile in DIR
@@ -17,6 +18,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
@@ -32,6 +34,7 @@ from tests.ui.fakes import (
     make_vaults,
     opener,
 )
+from tests.ui.holdings_fakes import FakeHoldings, make_big_snapshot, make_snapshot
 from ui.app import configure_application
 from ui.dialogs.command_dialog import CommandDialog
 from ui.errors import ErrorPresenter
@@ -209,6 +212,53 @@ def render_keys(app: QApplication, name: str) -> None:
     app.processEvents()
 
 
+def render_holdings(app: QApplication, name: str) -> None:
+    """The Holdings page with demo-like holdings (hostile symbol, unpriced NFTs, a frozen ERC-3643 holding), then
+    the same page busy refreshing a 20,000-row register, filtered to compliance issues."""
+    holdings = FakeHoldings(make_snapshot())
+    runner = TaskRunner(presenter=ErrorPresenter())
+    window = MainWindow(profile_name="demo")
+    session = WalletSession(
+        window=window,
+        runner=runner,
+        home=None,
+        profile_name="demo",
+        open_profile=opener(FakeProfile()),
+        build_services=builder(FakeServices(holdings=holdings)),
+    )
+    window.resize(1280, 800)
+    page = window.holdings_page
+    window.pages.setCurrentWidget(page)
+    window.show()
+    shown: list[int] = []
+    page.sig_holdings_shown.connect(shown.append)
+    session.start()
+    wait_until(app, lambda: bool(shown) and not runner.in_flight)
+    page.table.selectRow(3)
+    app.processEvents()
+    window.grab().save(str(OUT / f"holdings_{name}.png"))
+    print(OUT / f"holdings_{name}.png")
+    page.show_snapshot(make_big_snapshot(20_000))
+    page.issues_only.setChecked(True)
+    page.table.sortByColumn(4, Qt.SortOrder.DescendingOrder)
+    gate = threading.Event()
+    holdings.gates = [threading.Event()] * len(holdings.calls) + [gate]
+    for event in holdings.gates[:-1]:
+        event.set()
+    page.refresh()
+    for _ in range(20):  # let the busy bar move
+        app.processEvents()
+        time.sleep(0.01)
+    window.grab().save(str(OUT / f"holdings_big_{name}.png"))
+    print(OUT / f"holdings_big_{name}.png")
+    gate.set()
+    session.close()
+    runner.shutdown(3)
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+
+
 def render_real(app: QApplication, name: str, home: Path, profile: str) -> None:
     """The real core on a real profile (for example the demo made by `custos --home DIR demo init`)."""
     runner = TaskRunner(presenter=ErrorPresenter())
@@ -245,6 +295,7 @@ def main() -> int:
         render(app, f"{palette_name}_cached", gate=threading.Event())
         render(app, f"{palette_name}_disconnected", fail=True)
         render_keys(app, palette_name)
+        render_holdings(app, palette_name)
         if args.home is not None:
             render_real(app, palette_name, args.home, args.profile)
     return 0

@@ -1,0 +1,444 @@
+"""The Holdings page: what every vault and account of the profile holds (watch-only investor accounts included),
+with prices, HKD values, compliance state and totals. Read-only: nothing here signs or writes.
+
+`fetch_holdings()` is slow, so it runs on the parallel lane together with `prepare_holdings` (all display strings
+are computed off the GUI thread). Every fetch uses the same task key, so a newer refresh supersedes an older one;
+refreshes the session asks for on a new block are coalesced: at most one runs, and one more follows if a block
+arrived meanwhile.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.errors import one_line
+from ui.models.holdings_filter import HoldingsFilterProxy
+from ui.models.holdings_model import HoldingsTableModel
+from ui.models.holdings_rows import (
+    KIND_TEXT,
+    STANDARD_TEXT,
+    HoldingColumn,
+    PreparedHoldings,
+    account_text,
+    hkd_text,
+    prepare_holdings,
+    short_hash,
+)
+from ui.signals import emit
+from ui.tasks import TaskRunner
+from ui.widgets.plain_label import PlainLabel
+from wallet_app.errors import ChainIdMismatch, NodeUnreachable
+from wallet_app.holdings.model import HoldingsSnapshot, Standard
+
+WAITING_TEXT = "Holdings are read once the profile is connected."
+NO_HOLDINGS_TEXT = "The profile's accounts hold nothing yet."
+SEARCH_DELAY_MS = 150
+
+
+class HoldingsServiceLike(Protocol):
+    """The parts of the core's `HoldingsService` the page uses."""
+
+    def fetch_holdings(self, accounts: list[str] | None = None, block: int | None = None) -> HoldingsSnapshot: ...
+
+
+def _unpriced(count: int) -> str:
+    return f"; {count:,} holding{'s' if count != 1 else ''} without a price not counted" if count else ""
+
+
+class HoldingsPage(QWidget):
+    sig_holdings_shown = Signal(int)
+    """A holdings snapshot was painted; carries its block number."""
+    sig_busy_changed = Signal(bool)
+    """A fetch started (True) or the latest one ended (False)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("holdingsPage")
+        self._holdings: HoldingsServiceLike | None = None
+        self._runner: TaskRunner | None = None
+        self._busy = False
+        self._again = False  # a block arrived while a fetch ran: fetch once more when it ends
+        self._latest_block: int | None = None
+        self._failing = False
+        self.model = HoldingsTableModel(self)
+        self.proxy = HoldingsFilterProxy(self.model, self)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._apply_search)
+
+        toolbar = self._build_toolbar()
+        self.header_line = PlainLabel(selectable=True)
+        self.header_line.setObjectName("holdingsHeader")
+        self.count_line = PlainLabel()
+        self.count_line.setObjectName("holdingsCount")
+        self.notice = PlainLabel()
+        self.notice.setObjectName("holdingsNotice")
+        self.notice.setWordWrap(True)
+        font = self.notice.font()
+        font.setItalic(True)
+        self.notice.setFont(font)
+        self.notice.hide()
+        heading = QHBoxLayout()
+        heading.addWidget(self.header_line, 1)
+        heading.addWidget(self.count_line)
+
+        self.table = self._build_table()
+        self.message = PlainLabel(WAITING_TEXT)
+        self.message.setObjectName("holdingsMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.message)
+        self.stack.addWidget(self.table)
+        self.totals_box = self._build_totals()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.stack)
+        splitter.addWidget(self.totals_box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([460, 200])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(toolbar)
+        layout.addLayout(heading)
+        layout.addWidget(self.notice)
+        layout.addWidget(splitter, 1)
+        self.proxy.rowsInserted.connect(self._update_count)
+        self.proxy.rowsRemoved.connect(self._update_count)
+        self.proxy.modelReset.connect(self._update_count)
+        self.proxy.layoutChanged.connect(self._update_count)
+        self._update_buttons()
+
+    # -- construction ---------------------------------------------------------------------------------------
+    def _build_toolbar(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.account_filter = QComboBox()
+        self.account_filter.setObjectName("accountFilter")
+        self.account_filter.setToolTip("Show one account only")
+        self.account_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.account_filter.addItem("All accounts", None)
+        self.account_filter.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_account(self.account_filter.currentData())
+        )
+        self.standard_filter = QComboBox()
+        self.standard_filter.setObjectName("standardFilter")
+        self.standard_filter.setToolTip("Show one kind of asset only")
+        self.standard_filter.addItem("All standards", None)
+        for standard, text in STANDARD_TEXT.items():
+            self.standard_filter.addItem(text, standard.value)
+        self.standard_filter.currentIndexChanged.connect(self._standard_chosen)
+        self.search = QLineEdit()
+        self.search.setObjectName("holdingsSearch")
+        self.search.setPlaceholderText("Search symbol, name, account or address")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(260)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.issues_only = QCheckBox("Only with a compliance issue")
+        self.issues_only.setObjectName("issuesOnly")
+        self.issues_only.setToolTip("Paused tokens, frozen balances or accounts, holders not verified")
+        self.issues_only.toggled.connect(self.proxy.set_issues_only)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setObjectName("holdingsBusy")
+        self.busy_bar.setRange(0, 0)  # indeterminate: the core does not report partial progress
+        self.busy_bar.setMaximumWidth(140)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setToolTip("Reading the holdings in the background")
+        self.busy_bar.hide()
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setObjectName("holdingsRefresh")
+        self.refresh_button.setToolTip("Read every account's holdings again at the latest block")
+        self.refresh_button.clicked.connect(self.refresh)
+        for widget in (self.account_filter, self.standard_filter, self.search, self.issues_only):
+            row.addWidget(widget)
+        row.addStretch(1)
+        row.addWidget(self.busy_bar)
+        row.addWidget(self.refresh_button)
+        return row
+
+    def _build_table(self) -> QTableView:
+        table = QTableView()
+        table.setObjectName("holdingsTable")
+        table.setModel(self.proxy)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        vertical = table.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: scrolling stays cheap
+        vertical.setDefaultSectionSize(table.fontMetrics().height() + 8)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(200)  # measure a sample of rows, never all 50,000
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the snapshot's order until a click
+        table.setSortingEnabled(True)
+        return table
+
+    def _build_totals(self) -> QGroupBox:
+        box = QGroupBox("Totals")
+        box.setObjectName("holdingsTotals")
+        self.totals = QTableWidget(0, 4)
+        self.totals.setObjectName("accountTotals")
+        self.totals.setHorizontalHeaderLabels(["Account", "Kind", "Holdings", "Value (HKD)"])
+        self.totals.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.totals.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.totals.setAlternatingRowColors(True)
+        self.totals.setWordWrap(False)
+        self.totals.verticalHeader().hide()
+        self.totals.verticalHeader().setDefaultSectionSize(self.totals.fontMetrics().height() + 8)
+        header = self.totals.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.institution_total = PlainLabel(selectable=True)
+        self.institution_total.setObjectName("institutionTotal")
+        font = self.institution_total.font()
+        font.setBold(True)
+        self.institution_total.setFont(font)
+        self.watched_total = PlainLabel(selectable=True)
+        self.watched_total.setObjectName("watchedTotal")
+        self.watched_total.setWordWrap(True)
+        side = QVBoxLayout()
+        side.addWidget(self.institution_total)
+        side.addWidget(self.watched_total)
+        side.addStretch(1)
+        layout = QHBoxLayout(box)
+        layout.addWidget(self.totals, 3)
+        layout.addLayout(side, 2)
+        return box
+
+    # -- what the session tells it --------------------------------------------------------------------------
+    def attach(self, holdings: HoldingsServiceLike, runner: TaskRunner) -> None:
+        """The services are ready. Nothing is read until the session has a good status (`follow_block`)."""
+        self._holdings, self._runner = holdings, runner
+        self._update_buttons()
+
+    def detach(self) -> None:
+        self._holdings = None
+        self._set_busy(False)
+        self._update_buttons()
+
+    @property
+    def attached(self) -> bool:
+        return self._holdings is not None
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    @property
+    def shown_block(self) -> int | None:
+        prepared = self.model.prepared
+        return prepared.snapshot.block_number if prepared is not None else None
+
+    def follow_block(self, block: int | None) -> None:
+        """The chain is at `block`: read the holdings if they are older (one fetch at a time)."""
+        if block is not None:
+            self._latest_block = max(block, self._latest_block or 0)
+        shown = self.shown_block
+        if shown is not None and (block is None or block <= shown):
+            return
+        if self._busy:
+            self._again = True
+            return
+        self._fetch()
+
+    def refresh(self) -> None:
+        """Read again now; a fetch already running is superseded (its result is dropped)."""
+        self._again = False
+        self._fetch()
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        if self.model.rowCount() == 0:
+            self.stack.setCurrentWidget(self.message)
+
+    def show_not_refreshed(self, reason: str) -> None:
+        """The node is not usable: keep what is shown and say it is not being refreshed."""
+        if self.model.rowCount() == 0:
+            self.show_message(f"No holdings to show. {reason}")
+        else:
+            self.set_notice(f"Not refreshed: {reason}")
+
+    def set_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    # -- reading --------------------------------------------------------------------------------------------
+    def _fetch(self) -> None:
+        if self._holdings is None or self._runner is None or self._runner.is_shut_down:
+            return
+        service = self._holdings
+
+        def fetch_and_prepare() -> PreparedHoldings:
+            return prepare_holdings(service.fetch_holdings())
+
+        self._set_busy(True)
+        (
+            self._runner.query(fetch_and_prepare)
+            .with_key((id(self), "holdings"))
+            .with_owner(self)
+            .on_success(self._arrived)
+            .on_failure(self._failed)
+            .quietly()
+            .run()
+        )
+
+    def _arrived(self, prepared: PreparedHoldings) -> None:
+        self._set_busy(False)
+        self._failing = False
+        self.show_prepared(prepared)
+        block = prepared.snapshot.block_number
+        if self._again or (self._latest_block is not None and self._latest_block > block):
+            self._again = False
+            if self._latest_block is None or self._latest_block > block:
+                self._fetch()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self._again = False
+        self.show_not_refreshed(one_line(exc))
+        connectivity = isinstance(exc, NodeUnreachable | ChainIdMismatch)  # the status poll reports those
+        if not connectivity and not self._failing and self._runner is not None:
+            self._failing = True
+            self._runner.present(exc, self)
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy == self._busy:
+            return
+        self._busy = busy
+        self.busy_bar.setVisible(busy)
+        emit(self.sig_busy_changed, busy)
+
+    def _update_buttons(self) -> None:
+        self.refresh_button.setEnabled(self._holdings is not None)
+
+    # -- painting -------------------------------------------------------------------------------------------
+    def show_prepared(self, prepared: PreparedHoldings) -> None:
+        first = self.model.prepared is None
+        self.model.set_prepared(prepared)
+        snap = prepared.snapshot
+        when = snap.read_at.astimezone().strftime("%H:%M:%S")
+        self.header_line.setText(f"Block {snap.block_number:,} (hash {short_hash(snap.block_hash)}) read at {when}")
+        self.set_notice("")
+        self._fill_accounts(prepared)
+        self._fill_totals(prepared)
+        if prepared.rows:
+            self.stack.setCurrentWidget(self.table)
+            if first:
+                self._size_columns(prepared)
+        else:
+            self.show_message(NO_HOLDINGS_TEXT)
+            self.stack.setCurrentWidget(self.message)
+        self._update_count()
+        emit(self.sig_holdings_shown, snap.block_number)
+
+    def _size_columns(self, prepared: PreparedHoldings) -> None:
+        """Fit the columns to the header and a sample of rows. (resizeColumnsToContents asks `data()` for every
+        role of hundreds of rows: 160 ms on the GUI thread for a large register.)"""
+        metrics = self.table.fontMetrics()
+        sample = prepared.rows[:60]
+        for col in HoldingColumn:
+            title = str(self.model.headerData(col, Qt.Orientation.Horizontal))
+            widest = max(
+                [metrics.horizontalAdvance(title) + 16] + [metrics.horizontalAdvance(r.texts[col]) for r in sample]
+            )
+            cap = 240 if col in (HoldingColumn.ASSET, HoldingColumn.NAME) else 320
+            self.table.setColumnWidth(col, min(widest + 12, cap))
+
+    def show_snapshot(self, snapshot: HoldingsSnapshot) -> None:
+        self.show_prepared(prepare_holdings(snapshot))
+
+    def _fill_accounts(self, prepared: PreparedHoldings) -> None:
+        wanted = [(t.account.address, f"{account_text(t.account)} ({t.account.kind})") for t in prepared.totals]
+        current = [
+            (self.account_filter.itemData(i), self.account_filter.itemText(i))
+            for i in range(1, self.account_filter.count())
+        ]
+        if wanted == current:
+            return
+        chosen = self.account_filter.currentData()
+        self.account_filter.blockSignals(True)
+        while self.account_filter.count() > 1:
+            self.account_filter.removeItem(1)
+        for address, text in wanted:
+            self.account_filter.addItem(text, address)
+            self.account_filter.setItemData(self.account_filter.count() - 1, address, Qt.ItemDataRole.ToolTipRole)
+        index = self.account_filter.findData(chosen) if chosen is not None else 0
+        self.account_filter.setCurrentIndex(max(index, 0))
+        self.account_filter.blockSignals(False)
+        self.proxy.set_account(self.account_filter.currentData())
+
+    def _fill_totals(self, prepared: PreparedHoldings) -> None:
+        self.totals.setRowCount(len(prepared.totals))
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for row, total in enumerate(prepared.totals):
+            value = hkd_text(total.value_hkd) + (f" (+{total.unpriced:,} unpriced)" if total.unpriced else "")
+            cells = (
+                account_text(total.account),
+                KIND_TEXT.get(total.account.kind, total.account.kind),
+                f"{total.holdings:,}",
+                value,
+            )
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col >= 2:
+                    item.setTextAlignment(right)
+                if col == 0:
+                    item.setToolTip(total.account.address)
+                self.totals.setItem(row, col, item)
+        self.institution_total.setText(
+            f"Institution total: {hkd_text(prepared.institution_hkd)} HKD{_unpriced(prepared.institution_unpriced)}"
+        )
+        self.institution_total.setToolTip(
+            "Vaults and the institution's own accounts; investor and watch-only "
+            "accounts are followed but not owned, so they are totalled apart"
+        )
+        has_watched = any(t.watched for t in prepared.totals)
+        self.watched_total.setVisible(has_watched)
+        self.watched_total.setText(
+            f"Investor and watch-only accounts (not in the institution total): {hkd_text(prepared.watched_hkd)} HKD"
+            f"{_unpriced(prepared.watched_unpriced)}"
+        )
+
+    # -- filters --------------------------------------------------------------------------------------------
+    def _standard_chosen(self, _index: int) -> None:
+        value = self.standard_filter.currentData()
+        self.proxy.set_standard(Standard(value) if value else None)
+
+    def _apply_search(self) -> None:
+        self.proxy.set_search(self.search.text())
+
+    def apply_search_now(self) -> None:
+        """Apply the search box without waiting for typing to pause (tests, Enter)."""
+        self._search_timer.stop()
+        self._apply_search()
+
+    def _update_count(self, *_args: object) -> None:
+        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        self.count_line.setText(f"{shown:,} of {total:,} holdings shown" if shown != total else f"{total:,} holdings")

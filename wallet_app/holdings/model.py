@@ -1,0 +1,77 @@
+"""What an account holds at one block, as plain values. Money is integers in base units throughout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+NATIVE = "native"
+HKD_DECIMALS = 6  # values in HKD are integers of 10^-6 HKD
+
+
+class Standard(Enum):
+    NATIVE = "native"
+    ERC20 = "erc20"
+    ERC721 = "erc721"
+    ERC1155 = "erc1155"
+    ERC3643 = "erc3643"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    address: str
+    label: str
+    kind: str  # vault, officer, issuer, investor, watch
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """Price of one whole unit of an asset (10**decimals base units) in `currency`."""
+
+    value: int  # in units of 10**-decimals of `currency`
+    decimals: int
+    currency: str  # "HKD", "USD", ...
+    source: str  # e.g. "NAV feed 0x…", "fixed 1:1 HKD stablecoin"
+    updated_at: datetime | None
+    stale: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Compliance:
+    paused: bool = False
+    account_frozen: bool = False
+    verified: bool | None = None  # None: not a permissioned token
+    notes: tuple[str, ...] = ()  # plain-language reasons, e.g. "transfers paused by the issuer"
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    account: str
+    asset: str  # token address, or NATIVE
+    standard: Standard
+    token_id: int | None  # ERC-721 / ERC-1155 id
+    symbol: str  # as the token says it: untrusted text
+    name: str  # untrusted text
+    decimals: int
+    balance: int
+    frozen: int
+    price: Price | None
+    value_hkd: int | None  # 10^-6 HKD; None when there is no usable price
+    compliance: Compliance
+    verified_token: bool  # approved in the profile's token registry (False: discovered or added, unreviewed)
+
+    @property
+    def free(self) -> int:
+        return max(self.balance - self.frozen, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldingsSnapshot:
+    block_number: int
+    block_hash: bytes
+    read_at: datetime
+    accounts: tuple[Account, ...]
+    holdings: tuple[Holding, ...]
+    block_time: datetime | None = None  # the block's timestamp: prices are judged stale as at this time
+    unreadable: tuple[str, ...] = ()  # plain-language notes on reads that failed (shown, never taken as zero)

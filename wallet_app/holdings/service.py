@@ -1,0 +1,93 @@
+"""`HoldingsService`: the holdings table of a profile, as one consistent snapshot at one block."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from wallet_app.chain.client import BlockRef, ChainClient
+from wallet_app.domain.addresses import to_checksum
+from wallet_app.errors import ChainError
+from wallet_app.holdings.accounts import build_accounts, build_extra_account
+from wallet_app.holdings.model import Account, HoldingsSnapshot
+from wallet_app.holdings.reader import NativeCoin, ReadLimits, SnapshotReader
+from wallet_app.holdings.registry import TokenEntry
+from wallet_app.keys.registry import KeyRecord
+from wallet_app.storage.labels import AddressLabel
+from wallet_app.vaults.registry import VaultEntry
+
+ATTEMPTS = 3  # snapshots retried when the block was replaced (a reorganisation) while it was read
+
+
+class ChainReorganised(ChainError):
+    code = "chain_reorganised"
+
+
+class HoldingsService:
+    def __init__(
+        self,
+        *,
+        chain: ChainClient,
+        chain_id: int,
+        load_vaults: Callable[[], list[VaultEntry]],
+        load_keys: Callable[[], list[KeyRecord]],
+        load_labels: Callable[[], dict[str, AddressLabel]],
+        load_tokens: Callable[[], list[TokenEntry]],
+        native: NativeCoin,
+        limits: ReadLimits | None = None,
+    ) -> None:
+        self._chain = chain
+        self._chain_id = chain_id
+        self._load_vaults = load_vaults
+        self._load_keys = load_keys
+        self._load_labels = load_labels
+        self._load_tokens = load_tokens
+        self._native = native
+        self._limits = limits or ReadLimits()
+
+    def load_accounts(self) -> list[Account]:
+        """The vaults, keys (watch-only included) and investors of the profile; no network."""
+        return build_accounts(self._load_vaults(), self._load_keys(), self._load_labels())
+
+    def fetch_holdings(self, accounts: list[str] | None = None, block: int | None = None) -> HoldingsSnapshot:
+        """Every holding of `accounts` (default: all of the profile's) at `block` (default: the latest).
+
+        The block's number and hash are read first, every call names that number, and the hash is read again at
+        the end: if it changed, the chain reorganised under the read and the snapshot is taken again.
+        """
+        chosen = self._resolve_accounts(accounts)
+        tokens = self._load_tokens()
+        ref: BlockRef = block if block is not None else "latest"
+        for _attempt in range(ATTEMPTS):
+            header = self._chain.fetch_block(ref)
+            reader = SnapshotReader(chain=self._chain, header=header, native=self._native, limits=self._limits)
+            holdings = reader.fetch_holdings(chosen, tokens)
+            if self._chain.fetch_block(header.number).hash != header.hash:
+                continue
+            return HoldingsSnapshot(
+                block_number=header.number,
+                block_hash=header.hash,
+                read_at=datetime.now(UTC),
+                accounts=tuple(chosen),
+                holdings=tuple(holdings),
+                block_time=datetime.fromtimestamp(header.timestamp, UTC),
+                unreadable=tuple(reader.unreadable),
+            )
+        raise ChainReorganised(f"The chain kept reorganising while holdings were read ({ATTEMPTS} attempts); "
+                               "try again in a moment")
+
+    def _resolve_accounts(self, accounts: list[str] | None) -> list[Account]:
+        known = self.load_accounts()
+        if accounts is None:
+            return known
+        by_address = {a.address: a for a in known}
+        labels: dict[str, AddressLabel] | None = None
+        chosen: list[Account] = []
+        for address in accounts:
+            checksummed = to_checksum(address)
+            if checksummed in by_address:
+                chosen.append(by_address[checksummed])
+                continue
+            labels = labels if labels is not None else self._load_labels()
+            chosen.append(build_extra_account(checksummed, labels))
+        return list({a.address: a for a in chosen}.values())
