@@ -112,7 +112,8 @@ def test_bond_compliance_states_of_the_investors(report: dict[str, Any]) -> None
     pending = bond[names["Pending KYC Ltd (investor, not verified)"]]
     assert pending["balance"] == 0 and pending["compliance"]["verified"] is False
     assert any("not verified" in note for note in pending["compliance"]["notes"])
-    assert all(h["value_hkd"] is None and h["price"] is None for h in bond.values())
+    assert all(h["price"]["per_unit"] == "10120" for h in bond.values())  # the demo's bond price feed
+    assert pension["value_hkd"] == "506000"  # 50 bonds at 10,120 HKD; frozen bonds are valued too
     assert all(h["standard"] == "erc3643" for h in bond.values())
 
 
@@ -128,7 +129,7 @@ def test_nav_of_the_fund_and_the_stablecoin(report: dict[str, Any]) -> None:
     client_vault = rows(report, "HKDH")[names["Harbour client vault"]]
     assert client_vault["value_hkd"] == "24950000" and client_vault["price"]["source"] == "fixed 1:1 HKD stablecoin"
     vault_total = next(a for a in report["accounts"] if a["label"] == "Harbour client vault")["value_hkd"]
-    assert vault_total == "36978080"  # 24,950,000 HKDH + 1,200,000 HMMF x 10.0234
+    assert vault_total == "42038080"  # 24,950,000 HKDH + 1,200,000 HMMF x 10.0234 + 500 HGB29 x 10,120
 
 
 def test_deed_ids_and_share_classes(report: dict[str, Any]) -> None:

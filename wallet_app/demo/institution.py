@@ -189,6 +189,7 @@ def _deploy_tokens(deployer: Deployer, demo: DemoInstitution, people: DemoPeople
     send(bond, "addAgent(address)", deployer.address)
     for holder, amount in ((client_vault, 500), (treasury, 100), (inv[0], 50), (inv[1], 20), (inv[2], 30)):
         send(bond, "mint(address,uint256)", holder, amount)
+    bond_price = _deploy(deployer, "NavFeed", 8, "HGB29 / HKD clean price per bond", 10_120 * 10**8)
     send(bond, "freezePartialTokens(address,uint256)", inv[2], 10)  # pledged as collateral
     send(bond, "setAddressFrozen(address,bool)", inv[1], True)  # under a regulator's inquiry
 
@@ -206,11 +207,12 @@ def _deploy_tokens(deployer: Deployer, demo: DemoInstitution, people: DemoPeople
     demo.tokens = [
         Token(hkd, "erc20", "HKDH", "Harbour HKD", 6, "stablecoin"),
         Token(mmf, "erc20", "HMMF", "Harbour HKD Money Market Fund", 6, f"nav-feed:{nav}"),
-        Token(bond, "erc3643", "HGB29", "Harbour Green Bond 4.25% 2029", 0, "bond"),
+        Token(bond, "erc3643", "HGB29", "Harbour Green Bond 4.25% 2029", 0, f"nav-feed:{bond_price}"),
         Token(deed, "erc721", "HDEED", "Harbour Property Deeds", 0, "deed"),
         Token(shares, "erc1155", "HFSC", "Harbour Fund share classes", 0, "share-classes"),
     ]
-    demo.contracts = {"HMMF NAV feed": nav, "Identity registry": registry, "Bond compliance": compliance}
+    demo.contracts = {"HMMF NAV feed": nav, "HGB29 price feed": bond_price, "Identity registry": registry,
+                      "Bond compliance": compliance}
 
 
 def _run_vault_history(client: ChainClient, chain_id: int, demo: DemoInstitution, people: DemoPeople) -> None:
