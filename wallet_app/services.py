@@ -67,7 +67,7 @@ def build_holdings_service(profile: Profile, chain: ChainClient) -> HoldingsServ
         load_keys=KeyRegistry(engine=profile.engine).load_all,
         load_labels=profile.load_labels,
         load_tokens=TokenRegistry(engine=profile.engine, chain_id=chain_id).load_tokens,
-        native=NativeCoin(symbol=preset.native_symbol, name=f"{preset.name} native coin",
+        native=NativeCoin(symbol=preset.native_symbol, name=f"{preset.native_symbol} (native coin)",
                           decimals=preset.native_decimals),
     )
 

@@ -368,7 +368,8 @@ class HoldingsPage(QWidget):
             widest = max(
                 [metrics.horizontalAdvance(title) + 16] + [metrics.horizontalAdvance(r.texts[col]) for r in sample]
             )
-            cap = 240 if col in (HoldingColumn.ASSET, HoldingColumn.NAME) else 320
+            # Names are long and the full text is in the tooltip; amounts are never elided, so they may take room.
+            cap = 200 if col in (HoldingColumn.ASSET, HoldingColumn.NAME) else 320
             self.table.setColumnWidth(col, min(widest + 12, cap))
 
     def show_snapshot(self, snapshot: HoldingsSnapshot) -> None:

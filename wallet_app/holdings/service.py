@@ -9,7 +9,7 @@ from wallet_app.chain.client import BlockRef, ChainClient
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.errors import ChainError
 from wallet_app.holdings.accounts import build_accounts, build_extra_account
-from wallet_app.holdings.model import Account, HoldingsSnapshot
+from wallet_app.holdings.model import Account, Holding, HoldingsSnapshot, Standard
 from wallet_app.holdings.reader import NativeCoin, ReadLimits, SnapshotReader
 from wallet_app.holdings.registry import TokenEntry
 from wallet_app.keys.registry import KeyRecord
@@ -61,7 +61,7 @@ class HoldingsService:
         for _attempt in range(ATTEMPTS):
             header = self._chain.fetch_block(ref)
             reader = SnapshotReader(chain=self._chain, header=header, native=self._native, limits=self._limits)
-            holdings = reader.fetch_holdings(chosen, tokens)
+            holdings = order_by_account(reader.fetch_holdings(chosen, tokens), chosen)
             if self._chain.fetch_block(header.number).hash != header.hash:
                 continue
             return HoldingsSnapshot(
@@ -91,3 +91,16 @@ class HoldingsService:
             labels = labels if labels is not None else self._load_labels()
             chosen.append(build_extra_account(checksummed, labels))
         return list({a.address: a for a in chosen}.values())
+
+
+_STANDARD_ORDER = {standard: i for i, standard in enumerate(Standard)}
+
+
+def order_by_account(holdings: list[Holding], accounts: list[Account]) -> list[Holding]:
+    """Group holdings by account in the profile's order: native coin first, then by standard, symbol and id."""
+    position = {account.address: i for i, account in enumerate(accounts)}
+    return sorted(
+        holdings,
+        key=lambda h: (position.get(h.account, len(position)), _STANDARD_ORDER[h.standard], h.symbol, h.asset,
+                       h.token_id or 0),
+    )
