@@ -18,6 +18,7 @@ from wallet_app.chain.web3_client import Web3ChainClient
 from wallet_app.demo.deployer import Deployer
 from wallet_app.demo.institution import DemoPeople, seed_institution
 from wallet_app.domain.abi import build_call
+from wallet_app.holdings.batching import MAX_BODY_BYTES, MAX_CALLS
 from wallet_app.holdings.model import Standard
 from wallet_app.holdings.reader import NativeCoin, ReadLimits
 from wallet_app.holdings.registry import TokenEntry
@@ -106,9 +107,9 @@ def test_sixty_tokens_for_forty_accounts_in_few_round_trips(node: tuple[Web3Chai
     assert balances == expected
     reads = 60 * 40 + 40  # token balances and native balances
     eth_calls = provider.methods.count("eth_call")
-    assert eth_calls == 1 + math.ceil(reads / 2000) == 3  # token facts, then balances split in two
+    assert eth_calls == 1 + math.ceil(reads / MAX_CALLS) == 2  # token facts, then all balances in one batch
     assert provider.methods.count("eth_getBlockByNumber") == 2 and len(provider.methods) == eth_calls + 2
-    assert provider.largest_body < 1024 * 1024
+    assert provider.largest_body < MAX_BODY_BYTES
 
     provider.methods.clear()
     split = build_service(client, tokens, labels, ReadLimits(max_calls=500)).fetch_holdings()
