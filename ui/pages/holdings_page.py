@@ -22,8 +22,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QSplitter,
-    QStackedWidget,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -47,6 +45,7 @@ from ui.models.holdings_rows import (
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from ui.widgets.plain_label import PlainLabel
+from ui.widgets.table_layout import build_message_stack, build_vertical_split
 from wallet_app.errors import ChainIdMismatch, NodeUnreachable
 from wallet_app.holdings.model import HoldingsSnapshot, Standard
 
@@ -104,21 +103,9 @@ class HoldingsPage(QWidget):
         heading.addWidget(self.count_line)
 
         self.table = self._build_table()
-        self.message = PlainLabel(WAITING_TEXT)
-        self.message.setObjectName("holdingsMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.message)
-        self.stack.addWidget(self.table)
+        self.stack, self.message = build_message_stack(self.table, WAITING_TEXT, "holdingsMessage")
         self.totals_box = self._build_totals()
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.stack)
-        splitter.addWidget(self.totals_box)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([460, 200])
+        splitter = build_vertical_split(self.stack, self.totals_box, stretch=(3, 1), sizes=(460, 200))
 
         layout = QVBoxLayout(self)
         layout.addLayout(toolbar)

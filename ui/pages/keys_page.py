@@ -18,8 +18,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QMenu,
     QPushButton,
-    QSplitter,
-    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -44,6 +42,7 @@ from ui.tasks import TaskRunner
 from ui.widgets.address_view import AddressView
 from ui.widgets.demo_banner import DemoBanner
 from ui.widgets.plain_label import PlainLabel
+from ui.widgets.table_layout import build_message_stack, build_vertical_split
 from wallet_app.errors import WalletError
 
 if TYPE_CHECKING:
@@ -98,21 +97,9 @@ class KeysPage(QWidget):
         self._build_actions()
         toolbar = self._build_toolbar()
         self.table = self._build_table()
-        self.message = PlainLabel(CONNECTING_TEXT)
-        self.message.setObjectName("keysMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.message)
-        self.stack.addWidget(self.table)
+        self.stack, self.message = build_message_stack(self.table, CONNECTING_TEXT, "keysMessage")
         self.details = self._build_details()
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.stack)
-        splitter.addWidget(self.details)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([360, 240])
+        splitter = build_vertical_split(self.stack, self.details, stretch=(3, 2), sizes=(360, 240))
         self.status = PlainLabel()
         self.status.setObjectName("keysStatus")
         self.status.setWordWrap(True)

@@ -13,8 +13,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QListView,
     QMenu,
-    QSplitter,
-    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -26,6 +24,7 @@ from ui.plain_text import reveal_invisible
 from ui.signals import emit
 from ui.widgets.address_view import AddressView
 from ui.widgets.plain_label import PlainLabel
+from ui.widgets.table_layout import build_message_stack, build_vertical_split
 from wallet_app.domain.vaults import VaultInfo
 
 NO_VAULTS_TEXT = "This profile has no vaults yet."
@@ -53,23 +52,11 @@ class VaultsPage(QWidget):
         self.notice.hide()
 
         self.table = self._build_table()
-        self.message = PlainLabel("Opening the profile…")
-        self.message.setObjectName("vaultsMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.message)
-        self.stack.addWidget(self.table)
+        self.stack, self.message = build_message_stack(self.table, "Opening the profile…", "vaultsMessage")
 
         self.details = self._build_details()
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.stack)
-        splitter.addWidget(self.details)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([300, 400])
+        splitter = build_vertical_split(self.stack, self.details, stretch=(1, 1), sizes=(300, 400))
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.notice)
