@@ -226,6 +226,7 @@ class HoldingsTableModel(QAbstractTableModel):
                         f"{UNREVIEWED.capitalize()}: not approved in this profile's token registry. The symbol and "
                         "name are whatever the contract says; check the contract address."
                     )
+                lines += [f"Warning: {warning}" for warning in h.warnings]
                 return "\n".join(lines)
             case HoldingColumn.BALANCE | HoldingColumn.FREE | HoldingColumn.FROZEN:
                 amount = {HoldingColumn.BALANCE: h.balance, HoldingColumn.FREE: h.free}.get(column, h.frozen)
@@ -244,7 +245,8 @@ class HoldingsTableModel(QAbstractTableModel):
                 return entry.texts[column]
 
     def _font(self, entry: HoldingRow, column: int) -> QFont | None:
-        unreviewed = column == HoldingColumn.ASSET and not entry.holding.verified_token
+        holding = entry.holding
+        unreviewed = column == HoldingColumn.ASSET and (not holding.verified_token or bool(holding.warnings))
         no_price = column in (HoldingColumn.PRICE, HoldingColumn.VALUE) and entry.holding.price is None
         if not (unreviewed or no_price):
             return None

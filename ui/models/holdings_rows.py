@@ -18,6 +18,7 @@ from wallet_app.holdings.model import HKD_DECIMALS, Account, Holding, HoldingsSn
 
 NO_PRICE_TEXT = "no price"
 UNREVIEWED = "unreviewed"
+LOOKALIKE = "lookalike?"
 WATCHED_KINDS = frozenset({"investor", "watch"})
 """Account kinds the institution follows but does not own: shown, totalled apart, not in the institution total."""
 
@@ -200,7 +201,9 @@ def _asset_text(holding: Holding, symbol: str) -> str:
     shown = symbol or short_address(holding.asset)
     if holding.token_id is not None:
         shown = f"{shown} #{token_id_text(holding.token_id)}"
-    return shown if holding.verified_token else f"({UNREVIEWED}) {shown}"  # first, so it is never elided
+    if holding.warnings:
+        shown = f"({LOOKALIKE}) {shown}"  # first, so it is never elided
+    return shown if holding.verified_token else f"({UNREVIEWED}) {shown}"
 
 
 def _price_key(price: Price | None) -> tuple[object, ...]:

@@ -60,6 +60,7 @@ class Holding:
     value_hkd: int | None  # 10^-6 HKD; None when there is no usable price
     compliance: Compliance
     verified_token: bool  # approved in the profile's token registry (False: discovered or added, unreviewed)
+    warnings: tuple[str, ...] = ()  # e.g. a lookalike symbol (E3); plain language, for a person to read
 
     @property
     def free(self) -> int:

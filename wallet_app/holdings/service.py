@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from wallet_app.chain.client import BlockRef, ChainClient
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.errors import ChainError
 from wallet_app.holdings.accounts import build_accounts, build_extra_account
+from wallet_app.holdings.lookalikes import compute_token_warnings
 from wallet_app.holdings.model import Account, Holding, HoldingsSnapshot, Standard
 from wallet_app.holdings.reader import NativeCoin, ReadLimits, SnapshotReader
 from wallet_app.holdings.registry import TokenEntry
@@ -61,7 +63,8 @@ class HoldingsService:
         for _attempt in range(ATTEMPTS):
             header = self._chain.fetch_block(ref)
             reader = SnapshotReader(chain=self._chain, header=header, native=self._native, limits=self._limits)
-            holdings = order_by_account(reader.fetch_holdings(chosen, tokens), chosen)
+            holdings = with_warnings(order_by_account(reader.fetch_holdings(chosen, tokens), chosen),
+                                     compute_token_warnings(tokens))
             if self._chain.fetch_block(header.number).hash != header.hash:
                 continue
             return HoldingsSnapshot(
@@ -104,3 +107,7 @@ def order_by_account(holdings: list[Holding], accounts: list[Account]) -> list[H
         key=lambda h: (position.get(h.account, len(position)), _STANDARD_ORDER[h.standard], h.symbol, h.asset,
                        h.token_id or 0),
     )
+
+
+def with_warnings(holdings: list[Holding], warnings: dict[str, tuple[str, ...]]) -> list[Holding]:
+    return [replace(h, warnings=warnings[h.asset]) if h.asset in warnings else h for h in holdings]

@@ -57,6 +57,7 @@ def build_holding_json(holding: Holding, snapshot: HoldingsSnapshot) -> dict[str
         "price": build_price_json(holding.price, snapshot),
         "value_hkd": format_hkd(holding.value_hkd),
         "verified_token": holding.verified_token,
+        "warnings": list(holding.warnings),
         "compliance": {"paused": c.paused, "account_frozen": c.account_frozen, "verified": c.verified,
                        "notes": list(c.notes)},
         "block_number": snapshot.block_number,
@@ -127,6 +128,7 @@ def _row(h: Holding, snapshot: HoldingsSnapshot) -> str:
     parts.append(f"= HKD {value}" if value is not None else "no price")
     if not h.verified_token:
         parts.append("[unreviewed token]")
+    parts += [f"[warning: {w}]" for w in h.warnings]
     if h.compliance.notes:
         parts.append("; ".join(h.compliance.notes))
     return "  ".join(parts)
