@@ -48,7 +48,7 @@ def test_unexpected_error_names_only_the_type_and_logs_the_traceback(caplog: pyt
     assert one_line(KeyError("x")) == "Unexpected error (KeyError)."
 
 
-def test_dialog_is_plain_text_non_blocking_and_not_duplicated(qtbot: QtBot) -> None:
+def test_E1_dialog_is_plain_text_non_blocking_and_not_duplicated(qtbot: QtBot) -> None:
     parent = QWidget()
     qtbot.addWidget(parent)
     presenter = ErrorPresenter()

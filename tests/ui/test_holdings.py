@@ -106,7 +106,7 @@ def test_cells_show_exact_amounts_prices_and_compliance() -> None:
     assert cell(model, find(model, TREASURY, VOUCHERS, 1), HoldingColumn.PRICE) == "25 HKD (stale)"
 
 
-def test_hostile_symbol_is_shown_with_its_hidden_characters_and_marked_unreviewed() -> None:
+def test_E4_hostile_symbol_is_shown_with_its_hidden_characters_and_marked_unreviewed() -> None:
     model = HoldingsTableModel()
     model.set_snapshot(make_snapshot())
     row = find(model, OPERATIONS, "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853")

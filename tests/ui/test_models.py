@@ -105,7 +105,7 @@ def test_balances_beyond_64_bits_sort_correctly(qapp: object) -> None:
     assert [cell(proxy, r, VaultColumn.LABEL) for r in range(2)] == ["Small", "Big"]
 
 
-def test_hidden_characters_in_labels_are_made_visible(qapp: object) -> None:
+def test_E4_hidden_characters_in_labels_are_made_visible(qapp: object) -> None:
     spoof = VaultInfo(TREASURY, "Pay\u202eroll\u200b", "1.4.1", OWNERS, 2, 0, 0, 1)
     model = VaultsTableModel()
     model.set_vaults([spoof])

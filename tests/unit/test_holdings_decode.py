@@ -20,7 +20,7 @@ def ok(data: bytes) -> CallResult:
     return CallResult(True, data)
 
 
-def test_string_and_bytes32_symbols_decode() -> None:
+def test_E6_string_and_bytes32_symbols_decode() -> None:
     assert decode_text(ok(encode(["string"], ["HKDH"]))) == "HKDH"
     assert decode_text(ok(b"MKR".ljust(32, b"\0"))) == "MKR"  # bytes32 symbol, as old tokens answer
 
@@ -38,7 +38,7 @@ def test_garbage_text_is_unknown(result: CallResult | None) -> None:
     assert decode_text(result) is None
 
 
-def test_text_is_bounded_and_kept_as_data() -> None:
+def test_E5_text_is_bounded_and_kept_as_data() -> None:
     long_name = "A" * 10_000
     assert len(decode_text(ok(encode(["string"], [long_name]))) or "") == MAX_TEXT
     hostile = "<script>alert(1)</script>\u202e\x1b[31m{0.__class__}"
@@ -55,7 +55,7 @@ def test_text_is_bounded_and_kept_as_data() -> None:
     (CallResult(False, b""), None),  # reverting decimals()
     (ok(b"\x06"), None),
 ])
-def test_decimals(answer: CallResult, expected: int | None) -> None:
+def test_E6_decimals(answer: CallResult, expected: int | None) -> None:
     assert decode_decimals(answer) == expected
 
 
