@@ -60,6 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("CUSTOS_PROFILE") or "demo",
         help="profile to open (default: $CUSTOS_PROFILE, else 'demo')",
     )
+    parser.add_argument(
+        "--investor",
+        action="store_true",
+        help="investor view: holdings only, no key actions anywhere (for investors and auditors)",
+    )
+    parser.add_argument(
+        "--account",
+        metavar="ADDRESS",
+        action="append",
+        default=[],
+        help="with --investor: show only this account (repeat for several)",
+    )
     parser.add_argument("--quit-after-load", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -173,6 +185,8 @@ def main(
     presenter = ErrorPresenter(show=_log_only if args.quit_after_load else None)
     runner = TaskRunner(presenter=presenter)
     window = MainWindow(profile_name=args.profile)
+    if args.investor:
+        window.enter_investor_view(args.account or None)
     home = args.home.expanduser() if args.home is not None else None
     session = WalletSession(
         window=window,

@@ -87,6 +87,18 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.resize(1180, 760)
         self.vaults_page.show_message(f"Opening profile “{self._profile_name}”…")
+        self.investor_view = False
+
+    def enter_investor_view(self, accounts: list[str] | None) -> None:
+        """Holdings only, for the chosen accounts, with no key action anywhere on screen (investors, auditors)."""
+        self.investor_view = True
+        for page in (self.keys_page, self.vaults_page):
+            self.pages.removeTab(self.pages.indexOf(page))
+            page.hide()
+        self.lock_all_action.setVisible(False)
+        self.lock_all_action.setEnabled(False)
+        self.holdings_page.show_only_accounts(accounts)
+        self.setWindowTitle(f"Custos — {self._profile_name} — investor view")
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")

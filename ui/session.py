@@ -254,7 +254,8 @@ class WalletSession(QObject):
         self._services = services
         self._phase = "ready"
         self._timer.start()
-        self._window.keys_page.attach(services.keys, self._runner)  # reads the keys
+        if not self._window.investor_view:  # the investor view has no keys on screen at all
+            self._window.keys_page.attach(services.keys, self._runner)  # reads the keys
         self._window.holdings_page.attach(services.holdings, self._runner)  # read at the first good status
         self._vaults_wanted = True
         self._poll_status()
@@ -271,7 +272,8 @@ class WalletSession(QObject):
         else:
             self._vaults_wanted = True  # read them at the next good status, whatever the block
             self._poll_status()
-            self._window.keys_page.reload()
+            if not self._window.investor_view:
+                self._window.keys_page.reload()
             self._window.holdings_page.refresh()
 
     def _poll_status(self) -> None:

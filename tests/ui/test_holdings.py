@@ -317,3 +317,29 @@ def test_the_page_has_no_key_actions(qtbot: QtBot) -> None:
     assert page.model.index(0, 0).flags() & Qt.ItemFlag.ItemIsEditable == Qt.ItemFlag.NoItemFlags
     assert not page.model.setData(page.model.index(0, 0), "x")
     assert not page.model.index(0, 0, QModelIndex()).parent().isValid()
+
+
+def test_investor_view_shows_only_the_chosen_holdings_and_no_key_actions(qtbot: QtBot, runner: TaskRunner) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    holdings = FakeHoldings(make_snapshot(120))
+    window = MainWindow(profile_name="demo")
+    qtbot.addWidget(window)
+    window.enter_investor_view(["0x000000000000000000000000000000000000dEaD"])
+    session = WalletSession(
+        window=window, runner=runner, home=None, profile_name="demo", open_profile=opener(FakeProfile()),
+        build_services=builder(FakeServices(network=FakeNetwork(120), holdings=holdings)), status_interval_ms=50,
+    )
+    window.show()
+    with qtbot.waitSignal(window.holdings_page.sig_holdings_shown, timeout=3000):
+        session.start()
+    assert [window.pages.tabText(i) for i in range(window.pages.count())] == ["&Holdings"]
+    assert holdings.calls[0][0] == ["0x000000000000000000000000000000000000dEaD"]
+    key_words = ("unlock", "sign", "delete", "export", "lock", "password", "key")
+    visible_actions = [a.text() for a in window.findChildren(QAction) if a.isVisible() and a.isEnabled()]
+    visible_buttons = [b.text() for b in window.findChildren(QAbstractButton) if b.isVisible()]
+    for text in visible_actions + visible_buttons:
+        assert not any(word in text.lower() for word in key_words), text
+    assert not window.keys_page.isVisible() and not window.keys_page.attached
+    assert all(not w.isVisible() for w in window.keys_page.findChildren(QWidget))
+    session.close()

@@ -74,6 +74,7 @@ class HoldingsPage(QWidget):
         super().__init__(parent)
         self.setObjectName("holdingsPage")
         self._holdings: HoldingsServiceLike | None = None
+        self._only_accounts: list[str] | None = None  # the investor view reads only these
         self._runner: TaskRunner | None = None
         self._busy = False
         self._again = False  # a block arrived while a fetch ran: fetch once more when it ends
@@ -220,6 +221,10 @@ class HoldingsPage(QWidget):
         return box
 
     # -- what the session tells it --------------------------------------------------------------------------
+    def show_only_accounts(self, accounts: list[str] | None) -> None:
+        """Read and show only these accounts (the investor view); None shows every account of the profile."""
+        self._only_accounts = list(accounts) if accounts else None
+
     def attach(self, holdings: HoldingsServiceLike, runner: TaskRunner) -> None:
         """The services are ready. Nothing is read until the session has a good status (`follow_block`)."""
         self._holdings, self._runner = holdings, runner
@@ -280,10 +285,10 @@ class HoldingsPage(QWidget):
     def _fetch(self) -> None:
         if self._holdings is None or self._runner is None or self._runner.is_shut_down:
             return
-        service = self._holdings
+        service, chosen = self._holdings, self._only_accounts
 
         def fetch_and_prepare() -> PreparedHoldings:
-            return prepare_holdings(service.fetch_holdings())
+            return prepare_holdings(service.fetch_holdings(chosen))
 
         self._set_busy(True)
         (
