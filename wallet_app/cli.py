@@ -14,12 +14,14 @@ from wallet_app import __version__
 from wallet_app.errors import UserCancelled, WalletError
 
 if TYPE_CHECKING:
+    from wallet_app.holdings.statement import Statement
     from wallet_app.keys.service import KeyService
     from wallet_app.keys.views import KeyView
     from wallet_app.profiles import Profile
     from wallet_app.services import Services
 
 Handler = Callable[[argparse.Namespace], int]
+PdfRenderer = Callable[["Statement", Path], Path]
 T = TypeVar("T")
 
 
@@ -66,7 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     holdings.add_argument("--json", action="store_true", help="print JSON")
     holdings.set_defaults(handler=_holdings)
 
+    history = commands.add_parser("history", help="token transfers in and out of one of the profile's accounts")
+    history.add_argument("--account", required=True, metavar="ADDRESS", help="a vault, key or investor of the profile")
+    history.add_argument("--json", action="store_true", help="print JSON")
+    history.set_defaults(handler=_history)
+
     _add_keys_commands(commands)
+
+    statement = commands.add_parser("statement", help="write a holding statement of one account (CSV or PDF)")
+    statement.add_argument("--account", required=True, help="the account's address")
+    statement.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.pdf")
+    statement.add_argument("--block", type=int, default=None, help="read at this block (default: the latest)")
+    statement.set_defaults(handler=_statement)
 
     profile = commands.add_parser("profile", help="profiles").add_subparsers(dest="action", required=True)
     profile_list = profile.add_parser("list", help="list the profiles in the data directory")
@@ -129,8 +142,11 @@ def _add_keys_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     hsm_add.set_defaults(handler=_keys_hsm_add)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, pdf_renderer: PdfRenderer | None = None) -> int:
+    """Run one command. `pdf_renderer` typesets statements as PDF; the core has none (it has no Qt), the
+    installed `custos` command passes the desktop's."""
     args = build_parser().parse_args(argv)
+    args.pdf_renderer = pdf_renderer
     handler: Handler = args.handler
     try:
         return handler(args)
@@ -238,6 +254,25 @@ def _holdings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _history(args: argparse.Namespace) -> int:
+    from wallet_app.domain.units import format_units
+
+    _profile, views = _with_services(args, lambda services: services.history.fetch_history(args.account))
+    if args.json:
+        print(json.dumps([view.to_json() for view in views], indent=2))
+        return 0
+    for view in views:
+        arrow = {"in": "from", "out": "to", "self": "to"}[view.direction]
+        item = f" #{view.token_id}" if view.token_id is not None else ""
+        who = f"{view.counterparty_label} {view.counterparty}".strip()
+        print(f"{view.block_time:%Y-%m-%d %H:%M:%S}  block {view.block_number}  {view.direction:<4} "
+              f"{format_units(view.amount, view.decimals)} {view.symbol}{item}  {arrow} {who}  "
+              f"tx 0x{view.tx_hash.hex()}")
+    if not views:
+        print("No token transfers.")
+    return 0
+
+
 def _with_keys(args: argparse.Namespace, work: Callable[[KeyService], T]) -> T:
     from wallet_app.profiles import open_profile
     from wallet_app.services import build_key_service
@@ -341,6 +376,32 @@ def read_secret_file(path: Path, what: str) -> str:
     if not secret:
         raise ConfigError(f"The {what} file {path} is empty")
     return secret
+
+
+def _statement(args: argparse.Namespace) -> int:
+    from wallet_app.domain.addresses import to_checksum
+    from wallet_app.errors import ConfigError
+    from wallet_app.holdings.statement import build_statement, render_csv
+
+    out: Path = args.out
+    kind = out.suffix.lower()
+    if kind not in (".csv", ".pdf"):
+        raise ConfigError(f"{out.name}: a statement is written as .csv or .pdf")
+    if kind == ".pdf" and args.pdf_renderer is None:
+        raise ConfigError("This installation has no PDF writer (it needs the desktop part of Custos); use .csv")
+    if out.exists():
+        raise ConfigError(f"{out} already exists; choose another file name")
+    account = to_checksum(args.account)
+    profile, snapshot = _with_services(args, lambda s: s.holdings.fetch_holdings([account], args.block))
+    statement = build_statement(snapshot, account, chain_id=profile.config.chain_id, network=profile.preset.name)
+    if kind == ".csv":
+        from wallet_app.storage.atomic import write_atomic
+
+        write_atomic(out, render_csv(statement).encode("utf-8"), mode=0o644)
+    else:
+        args.pdf_renderer(statement, out)
+    print(f"Wrote the statement of {account} at block {statement.block_number} to {out}")
+    return 0
 
 
 def _profile_list(args: argparse.Namespace) -> int:

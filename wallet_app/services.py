@@ -12,6 +12,9 @@ from wallet_app.chain.client import ChainClient
 from wallet_app.chain.connect import open_chain
 from wallet_app.chain.monitor import NetworkMonitor
 from wallet_app.domain.vaults import VaultInfo
+from wallet_app.holdings.history import HistoryService
+from wallet_app.holdings.history_index import HistoryIndexer
+from wallet_app.holdings.history_store import HistoryStore
 from wallet_app.holdings.reader import NativeCoin
 from wallet_app.holdings.registry import TokenRegistry
 from wallet_app.holdings.service import HoldingsService
@@ -30,6 +33,7 @@ class Services:
     network: NetworkMonitor
     keys: KeyService
     holdings: HoldingsService
+    history: HistoryService
     _close_chain: object
 
     def close(self) -> None:
@@ -72,12 +76,25 @@ def build_holdings_service(profile: Profile, chain: ChainClient) -> HoldingsServ
     )
 
 
+def build_history_service(profile: Profile, chain: ChainClient, holdings: HoldingsService) -> HistoryService:
+    chain_id = profile.config.chain_id
+    store = HistoryStore(engine=profile.engine, chain_id=chain_id)
+    return HistoryService(
+        indexer=HistoryIndexer(chain=chain, store=store),
+        store=store,
+        load_accounts=holdings.load_accounts,
+        load_labels=profile.load_labels,
+        load_tokens=TokenRegistry(engine=profile.engine, chain_id=chain_id).load_tokens,
+    )
+
+
 def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Services:
     """Build the services of a profile; `chain` replaces the profile's own node (tests, tools)."""
     close: object = None
     if chain is None:
         opened = open_chain(profile.config, profile.paths.devnet)
         chain, close = opened.client, opened.close
+    holdings = build_holdings_service(profile, chain)
     return Services(
         profile=profile,
         chain=chain,
@@ -89,6 +106,7 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
         ),
         network=NetworkMonitor(chain=chain, network_name=profile.preset.name, chain_id=profile.config.chain_id),
         keys=build_key_service(profile),
-        holdings=build_holdings_service(profile, chain),
+        holdings=holdings,
+        history=build_history_service(profile, chain, holdings),
         _close_chain=close,
     )

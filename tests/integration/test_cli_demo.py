@@ -194,3 +194,22 @@ def test_keys_list_shows_the_demo_officers_and_the_vaults_they_own(demo_home: Pa
     assert all(set(k["vaults"]) == {"Harbour client vault", "Harbour treasury"} for k in officers)
     for key in keys:
         assert {"address", "kind", "label"} <= set(key)
+
+
+def test_statements_as_csv_and_pdf_from_the_command_line(demo_home: Path, tmp_path: Path) -> None:
+    vaults = json.loads(custos(demo_home, "vaults", "list", "--json").stdout)
+    vault, block = vaults[0]["address"], vaults[0]["block_number"]
+    csv_file, pdf_file = tmp_path / "vault.csv", tmp_path / "vault.pdf"
+    custos(demo_home, "statement", "--account", vault, "--out", str(csv_file), "--block", str(block))
+    lines = csv_file.read_text().splitlines()
+    assert f"# block_number,{block}" in lines and f"# account,{vault}" in lines
+    hkdh = next(line for line in lines if ",HKDH," in line)
+    assert ",24950000,0,24950000,1 HKD,fixed 1:1 HKD stablecoin,24950000," in hkdh
+    result = subprocess.run([sys.executable, "-m", "ui.cli_entry", "--home", str(demo_home), "statement",
+                             "--account", vault, "--out", str(pdf_file)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert pdf_file.read_bytes().startswith(b"%PDF") and pdf_file.stat().st_size > 2000
+    again = custos(demo_home, "statement", "--account", vault, "--out", str(csv_file), check=False)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    no_pdf = custos(demo_home, "statement", "--account", vault, "--out", str(tmp_path / "x.pdf"), check=False)
+    assert no_pdf.returncode == 1 and "use .csv" in no_pdf.stderr  # the core alone has no PDF writer

@@ -151,3 +151,4 @@ def test_one_account_at_an_earlier_block_and_the_table(runs: dict[str, Any]) -> 
     assert {h["account"] for h in one["holdings"]} == {vault}
     assert "Harbour client vault" in table and "HMMF" in table and "NAV feed" in table
     assert bad.returncode == 1 and bad.stderr.startswith("custos: ") and len(bad.stderr.splitlines()) == 1
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
 
 # The newest schema this code reads and writes; a test checks it is the head of the migration scripts.
-SCHEMA_HEAD = "0002_keys"
+SCHEMA_HEAD = "0003_history"
 
 metadata = MetaData()
 
@@ -64,4 +64,44 @@ key_events = Table(
     Column("kind", String(16), nullable=False),
     Column("label", Text, nullable=False),
     Column("detail", Text, nullable=False, default=""),
+)
+
+# Account history (0003): token transfers touching the profile's accounts, decoded from the logs of registry tokens.
+# Amounts and token ids are uint256, kept as decimal text. A TransferBatch log gives one row per id (`batch_index`).
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("tx_hash", String(66), primary_key=True),
+    Column("log_index", Integer, primary_key=True),
+    Column("batch_index", Integer, primary_key=True, default=0),
+    Column("block_number", BigInteger, nullable=False, index=True),
+    Column("block_hash", String(66), nullable=False),
+    Column("token", String(42), nullable=False),
+    Column("standard", String(16), nullable=False),
+    Column("token_id", Text, nullable=True),
+    Column("from_address", String(42), nullable=False, index=True),
+    Column("to_address", String(42), nullable=False, index=True),
+    Column("amount", Text, nullable=False),
+    Column("block_time", BigInteger, nullable=False),  # the block's timestamp, seconds since the epoch
+)
+
+# How far the logs of each registry token have been read, and for which set of accounts.
+history_index_state = Table(
+    "history_index_state",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("token", String(42), primary_key=True),
+    Column("last_block", BigInteger, nullable=False),
+    Column("last_hash", String(66), nullable=False),
+    Column("accounts_digest", String(64), nullable=False),
+)
+
+# Hashes of the blocks the index read, re-checked before each sync to notice a reorganisation.
+history_blocks = Table(
+    "history_blocks",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("block_number", BigInteger, primary_key=True),
+    Column("block_hash", String(66), nullable=False),
 )
