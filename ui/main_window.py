@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
+from ui.pages.history_page import HistoryPage
 from ui.pages.holdings_page import HoldingsPage
 from ui.pages.keys_page import KeysPage
 from ui.pages.vaults_page import VaultsPage
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self.vaults_page = VaultsPage()
         self.keys_page = KeysPage()
         self.holdings_page = HoldingsPage()
+        self.history_page = HistoryPage()
         self.pages = QTabWidget()
         self.pages.setObjectName("pages")
         self.pages.setDocumentMode(True)
@@ -72,6 +74,9 @@ class MainWindow(QMainWindow):
         self.pages.addTab(self.holdings_page, "&Holdings")
         self.pages.setTabToolTip(1, "The profile's keys: create, import, unlock, lock, back up")
         self.pages.setTabToolTip(2, "What every account holds: balances, prices, HKD values, compliance, totals")
+        self.pages.addTab(self.history_page, "Histor&y")
+        self.pages.setTabToolTip(3, "One account's token transfers in and out, newest first")
+        self.holdings_page.sig_accounts_shown.connect(self.history_page.set_accounts)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -90,7 +95,8 @@ class MainWindow(QMainWindow):
         self.investor_view = False
 
     def enter_investor_view(self, accounts: list[str] | None) -> None:
-        """Holdings only, for the chosen accounts, with no key action anywhere on screen (investors, auditors)."""
+        """Holdings and history only, for the chosen accounts, with no key action anywhere on screen (investors,
+        auditors). Exporting a holding statement stays: it signs nothing and needs no key."""
         self.investor_view = True
         for page in (self.keys_page, self.vaults_page):
             self.pages.removeTab(self.pages.indexOf(page))
@@ -98,6 +104,7 @@ class MainWindow(QMainWindow):
         self.lock_all_action.setVisible(False)
         self.lock_all_action.setEnabled(False)
         self.holdings_page.show_only_accounts(accounts)
+        self.history_page.show_only_accounts(accounts)
         self.setWindowTitle(f"Custos — {self._profile_name} — investor view")
 
     def _build_menus(self) -> None:

@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ui.errors import one_line
 from ui.key_service import KeyServiceLike
 from ui.main_window import MainWindow, ProfileView, SnapshotView
+from ui.pages.history_page import HistoryServiceLike
 from ui.pages.holdings_page import HoldingsServiceLike
 from ui.signals import emit
 from ui.tasks import TaskRunner
@@ -67,6 +68,8 @@ class ServicesLike(Protocol):
     def keys(self) -> KeyServiceLike: ...
     @property
     def holdings(self) -> HoldingsServiceLike: ...
+    @property
+    def history(self) -> HistoryServiceLike: ...
     def close(self) -> None: ...
 
 
@@ -256,7 +259,15 @@ class WalletSession(QObject):
         self._timer.start()
         if not self._window.investor_view:  # the investor view has no keys on screen at all
             self._window.keys_page.attach(services.keys, self._runner)  # reads the keys
-        self._window.holdings_page.attach(services.holdings, self._runner)  # read at the first good status
+        preset = self._profile.preset if self._profile is not None else None
+        self._window.holdings_page.attach(  # read at the first good status
+            services.holdings,
+            self._runner,
+            chain_id=preset.chain_id if preset is not None else None,
+            network=preset.name if preset is not None else "",
+        )
+        # The History tab reads when it is on screen (serial lane: it syncs the history index).
+        self._window.history_page.attach(services.history, self._runner, services.holdings.load_accounts)
         self._vaults_wanted = True
         self._poll_status()
 
@@ -379,6 +390,7 @@ class WalletSession(QObject):
         if shiboken6.isValid(self._window):
             self._window.keys_page.detach()  # no more idle checks on services that are closing
             self._window.holdings_page.detach()
+            self._window.history_page.detach()
         if self._runner.is_shut_down:
             return
         built, opened, lock = self._built, self._opened, self._built_lock

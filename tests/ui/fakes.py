@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
+from tests.ui.history_fakes import FakeHistory
 from tests.ui.holdings_fakes import FakeHoldings
 from wallet_app.domain.network import PRESETS, ChainStatus, ConnectionState, NetworkPreset
 from wallet_app.domain.vaults import VaultInfo
@@ -340,11 +341,13 @@ class FakeServices:
         network: FakeNetwork | None = None,
         keys: FakeKeyService | None = None,
         holdings: FakeHoldings | None = None,
+        history: FakeHistory | None = None,
     ) -> None:
         self.vaults = vaults or FakeVaults(make_vaults())
         self.network = network or FakeNetwork()
         self.keys = keys or FakeKeyService()
         self.holdings = holdings or FakeHoldings()
+        self.history = history or FakeHistory()
         self.closed = 0
 
     def close(self) -> None:

@@ -1,6 +1,6 @@
 """Render the main window offscreen with demo-like data, in a light and a dark palette: the Vaults page (live,
 cached, disconnected), the Keys page, the key dialogs (unlock after a wrong password, create, delete), and the
-Holdings page (demo-like holdings, then refreshing a large register).
+Holdings page (demo-like holdings, then refreshing a large register), and the History tab (demo-like transfers).
 
 .venv/bin/python -m tests.ui.make_shots                  # fakes; writes shots/*.png (gitignored)
 .venv/bin/python -m tests.ui.make_shots --home DIR       # also the real demo profile in DIR
@@ -34,6 +34,7 @@ from tests.ui.fakes import (
     make_vaults,
     opener,
 )
+from tests.ui.history_fakes import FakeHistory
 from tests.ui.holdings_fakes import FakeHoldings, make_big_snapshot, make_snapshot
 from ui.app import configure_application
 from ui.dialogs.command_dialog import CommandDialog
@@ -259,6 +260,38 @@ def render_holdings(app: QApplication, name: str) -> None:
     app.processEvents()
 
 
+def render_history(app: QApplication, name: str) -> None:
+    """The History tab with demo-like transfers: in, out, to itself, a mint, NFTs, an unreviewed hostile symbol."""
+    history = FakeHistory()
+    runner = TaskRunner(presenter=ErrorPresenter())
+    window = MainWindow(profile_name="demo")
+    session = WalletSession(
+        window=window,
+        runner=runner,
+        home=None,
+        profile_name="demo",
+        open_profile=opener(FakeProfile()),
+        build_services=builder(FakeServices(holdings=FakeHoldings(make_snapshot()), history=history)),
+    )
+    window.resize(1280, 800)
+    window.show()
+    shown: list[str] = []
+    window.history_page.sig_history_shown.connect(lambda account, _n: shown.append(account))
+    session.start()
+    wait_until(app, lambda: window.history_page.attached and window.history_page.account_choice.count() > 0)
+    window.pages.setCurrentWidget(window.history_page)
+    wait_until(app, lambda: bool(shown) and not runner.in_flight)
+    window.history_page.table.selectRow(1)
+    app.processEvents()
+    window.grab().save(str(OUT / f"history_{name}.png"))
+    print(OUT / f"history_{name}.png")
+    session.close()
+    runner.shutdown(3)
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+
+
 def render_real(app: QApplication, name: str, home: Path, profile: str) -> None:
     """The real core on a real profile (for example the demo made by `custos --home DIR demo init`)."""
     runner = TaskRunner(presenter=ErrorPresenter())
@@ -296,6 +329,7 @@ def main() -> int:
         render(app, f"{palette_name}_disconnected", fail=True)
         render_keys(app, palette_name)
         render_holdings(app, palette_name)
+        render_history(app, palette_name)
         if args.home is not None:
             render_real(app, palette_name, args.home, args.profile)
     return 0

@@ -9,6 +9,9 @@ arrived meanwhile.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -47,17 +51,46 @@ from ui.tasks import TaskRunner
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.table_layout import build_message_stack, build_vertical_split
 from wallet_app.errors import ChainIdMismatch, NodeUnreachable
-from wallet_app.holdings.model import HoldingsSnapshot, Standard
+from wallet_app.holdings.model import Account, HoldingsSnapshot, Standard
 
 WAITING_TEXT = "Holdings are read once the profile is connected."
 NO_HOLDINGS_TEXT = "The profile's accounts hold nothing yet."
 SEARCH_DELAY_MS = 150
+STATEMENT_FILTERS = "CSV statement (*.csv);;PDF statement (*.pdf)"
+
+AskPath = Callable[[QWidget, str], str | None]
+"""Asks where to write a statement: (parent, suggested file name) -> chosen path, or None if cancelled."""
+
+
+def ask_statement_path(parent: QWidget, suggested: str) -> str | None:
+    """The save dialog. It does not offer to overwrite: the page refuses existing files itself."""
+    path, chosen_filter = QFileDialog.getSaveFileName(
+        parent,
+        "Export holding statement",
+        suggested,
+        STATEMENT_FILTERS,
+        options=QFileDialog.Option.DontConfirmOverwrite,
+    )
+    if not path:
+        return None
+    if Path(path).suffix.lower() not in (".csv", ".pdf"):
+        path += ".pdf" if "pdf" in chosen_filter.lower() else ".csv"
+    return path
+
+
+def write_statement_file(write: Callable[[Path], object], path: Path) -> Path:
+    """Refuse an existing file; otherwise let `write` write `path`."""
+    if path.exists():
+        raise FileExistsError(f"{path} already exists; choose another file name (statements are never overwritten)")
+    write(path)
+    return path
 
 
 class HoldingsServiceLike(Protocol):
     """The parts of the core's `HoldingsService` the page uses."""
 
     def fetch_holdings(self, accounts: list[str] | None = None, block: int | None = None) -> HoldingsSnapshot: ...
+    def load_accounts(self) -> list[Account]: ...
 
 
 def _unpriced(count: int) -> str:
@@ -69,6 +102,10 @@ class HoldingsPage(QWidget):
     """A holdings snapshot was painted; carries its block number."""
     sig_busy_changed = Signal(bool)
     """A fetch started (True) or the latest one ended (False)."""
+    sig_accounts_shown = Signal(object)
+    """A snapshot was painted; carries its accounts (a list of `Account`)."""
+    sig_statement_written = Signal(str)
+    """A holding statement was written; carries its path."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +117,10 @@ class HoldingsPage(QWidget):
         self._again = False  # a block arrived while a fetch ran: fetch once more when it ends
         self._latest_block: int | None = None
         self._failing = False
+        self._chain_id: int | None = None
+        self._network = ""
+        self._exporting = False
+        self.ask_path: AskPath = ask_statement_path  # tests replace it: a dialog must never block them
         self.model = HoldingsTableModel(self)
         self.proxy = HoldingsFilterProxy(self.model, self)
         self._search_timer = QTimer(self)
@@ -99,6 +140,10 @@ class HoldingsPage(QWidget):
         font.setItalic(True)
         self.notice.setFont(font)
         self.notice.hide()
+        self.export_line = PlainLabel(selectable=True)
+        self.export_line.setObjectName("statementResult")
+        self.export_line.setWordWrap(True)
+        self.export_line.hide()
         heading = QHBoxLayout()
         heading.addWidget(self.header_line, 1)
         heading.addWidget(self.count_line)
@@ -112,6 +157,7 @@ class HoldingsPage(QWidget):
         layout.addLayout(toolbar)
         layout.addLayout(heading)
         layout.addWidget(self.notice)
+        layout.addWidget(self.export_line)
         layout.addWidget(splitter, 1)
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.rowsRemoved.connect(self._update_count)
@@ -127,9 +173,7 @@ class HoldingsPage(QWidget):
         self.account_filter.setToolTip("Show one account only")
         self.account_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.account_filter.addItem("All accounts", None)
-        self.account_filter.currentIndexChanged.connect(
-            lambda _i: self.proxy.set_account(self.account_filter.currentData())
-        )
+        self.account_filter.currentIndexChanged.connect(self._account_chosen)
         self.standard_filter = QComboBox()
         self.standard_filter.setObjectName("standardFilter")
         self.standard_filter.setToolTip("Show one kind of asset only")
@@ -158,11 +202,19 @@ class HoldingsPage(QWidget):
         self.refresh_button.setObjectName("holdingsRefresh")
         self.refresh_button.setToolTip("Read every account's holdings again at the latest block")
         self.refresh_button.clicked.connect(self.refresh)
+        self.export_button = QPushButton("Export statement…")
+        self.export_button.setObjectName("exportStatement")
+        self.export_button.setToolTip(
+            "Write a holding statement of the chosen account at the latest block, as CSV or PDF "
+            "(by the file name's suffix). Choose one account in the account filter first."
+        )
+        self.export_button.clicked.connect(self.export_statement)
         for widget in (self.account_filter, self.standard_filter, self.search, self.issues_only):
             row.addWidget(widget)
         row.addStretch(1)
         row.addWidget(self.busy_bar)
         row.addWidget(self.refresh_button)
+        row.addWidget(self.export_button)
         return row
 
     def _build_table(self) -> QTableView:
@@ -225,9 +277,19 @@ class HoldingsPage(QWidget):
         """Read and show only these accounts (the investor view); None shows every account of the profile."""
         self._only_accounts = list(accounts) if accounts else None
 
-    def attach(self, holdings: HoldingsServiceLike, runner: TaskRunner) -> None:
-        """The services are ready. Nothing is read until the session has a good status (`follow_block`)."""
+    def attach(
+        self,
+        holdings: HoldingsServiceLike,
+        runner: TaskRunner,
+        *,
+        chain_id: int | None = None,
+        network: str = "",
+    ) -> None:
+        """The services are ready. Nothing is read until the session has a good status (`follow_block`).
+        `chain_id` and `network` (the profile's, as shown) go into exported statements; without a chain id there
+        is no export."""
         self._holdings, self._runner = holdings, runner
+        self._chain_id, self._network = chain_id, network
         self._update_buttons()
 
     def detach(self) -> None:
@@ -329,6 +391,77 @@ class HoldingsPage(QWidget):
 
     def _update_buttons(self) -> None:
         self.refresh_button.setEnabled(self._holdings is not None)
+        can_export = (
+            self._holdings is not None
+            and self._chain_id is not None
+            and self.account_filter.currentData() is not None
+            and not self._exporting
+        )
+        self.export_button.setEnabled(can_export)
+
+    def _account_chosen(self, _index: int) -> None:
+        self.proxy.set_account(self.account_filter.currentData())
+        self._update_buttons()
+
+    # -- exporting a statement ------------------------------------------------------------------------------
+    def export_statement(self) -> None:
+        """Ask for a file name, then on the serial lane read the chosen account at the latest block and write its
+        statement: CSV or PDF by the suffix. An existing file is never overwritten."""
+        account = self.account_filter.currentData()
+        service, runner, chain_id, network = self._holdings, self._runner, self._chain_id, self._network
+        if account is None or service is None or runner is None or chain_id is None or runner.is_shut_down:
+            return
+        answer = self.ask_path(self, f"statement-{account[:10]}.csv")
+        if not answer:
+            return
+        path = Path(answer)
+        kind = path.suffix.lower()
+        if kind not in (".csv", ".pdf"):
+            self._show_export("Choose a file name ending in .csv or .pdf.")
+            return
+        if path.exists():
+            self._show_export(f"Not written: {path} already exists. Statements are never overwritten.")
+            return
+
+        def read_and_write() -> str:
+            from ui.statement_pdf import render_statement_pdf
+            from wallet_app.holdings.statement import build_statement, render_csv
+
+            statement = build_statement(service.fetch_holdings([account]), account, chain_id=chain_id, network=network)
+            if kind == ".csv":
+                with open(path, "x", encoding="utf-8", newline="") as out:  # "x": refuses an existing file
+                    out.write(render_csv(statement))
+            else:
+                write_statement_file(lambda p: render_statement_pdf(statement, p), path)
+            return os.fspath(path)
+
+        self._exporting = True
+        self._update_buttons()
+        self._show_export(f"Writing the statement to {path}…")
+        runner.command(read_and_write).with_owner(self).on_success(self._exported).on_failure(
+            self._export_failed
+        ).quietly().run()
+
+    def _exported(self, path: str) -> None:
+        self._exporting = False
+        self._update_buttons()
+        self._show_export(f"Statement written to {path}")
+        emit(self.sig_statement_written, path)
+
+    def _export_failed(self, exc: BaseException) -> None:
+        self._exporting = False
+        self._update_buttons()
+        if isinstance(exc, FileExistsError):
+            self._show_export(f"Not written: {exc.filename or 'the file'} already exists. Statements are never "
+                              "overwritten.")
+            return
+        self._show_export(f"The statement was not written: {one_line(exc)}")
+        if self._runner is not None:
+            self._runner.present(exc, self)
+
+    def _show_export(self, text: str) -> None:
+        self.export_line.setText(text)
+        self.export_line.setVisible(bool(text))
 
     # -- painting -------------------------------------------------------------------------------------------
     def show_prepared(self, prepared: PreparedHoldings) -> None:
@@ -348,6 +481,7 @@ class HoldingsPage(QWidget):
             self.show_message(NO_HOLDINGS_TEXT)
             self.stack.setCurrentWidget(self.message)
         self._update_count()
+        emit(self.sig_accounts_shown, list(snap.accounts))
         emit(self.sig_holdings_shown, snap.block_number)
 
     def _size_columns(self, prepared: PreparedHoldings) -> None:
@@ -386,6 +520,7 @@ class HoldingsPage(QWidget):
         self.account_filter.setCurrentIndex(max(index, 0))
         self.account_filter.blockSignals(False)
         self.proxy.set_account(self.account_filter.currentData())
+        self._update_buttons()
 
     def _fill_totals(self, prepared: PreparedHoldings) -> None:
         self.totals.setRowCount(len(prepared.totals))
