@@ -7,15 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 
+from ui.models.column_table import AnyIndex, ColumnTableModel
 from ui.models.holdings_rows import short_address
 from ui.plain_text import reveal_invisible
 from wallet_app.domain.units import format_units
-
-AnyIndex: TypeAlias = QModelIndex | QPersistentModelIndex
 
 
 class TransferLike(Protocol):
@@ -70,8 +69,6 @@ _HEADERS: dict[HistoryColumn, tuple[str, str]] = {
 }
 DIRECTION_TEXT = {"in": "In", "out": "Out", "self": "Self"}
 UNREVIEWED = "(unreviewed) "
-_ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-_ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _NUMERIC = frozenset({HistoryColumn.BLOCK, HistoryColumn.AMOUNT})
 
 
@@ -126,8 +123,11 @@ def prepare_history(transfers: Sequence[TransferLike]) -> list[HistoryRow]:
     return [prepare_row(t) for t in transfers]
 
 
-class HistoryTableModel(QAbstractTableModel):
+class HistoryTableModel(ColumnTableModel):
     """Rows of one account's history, in the order given (the core gives newest first). Read-only."""
+    headers = _HEADERS
+    numeric = _NUMERIC
+
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -144,37 +144,21 @@ class HistoryTableModel(QAbstractTableModel):
     def row_at(self, row: int) -> HistoryRow:
         return self._rows[row]
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt API
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt API
-        return 0 if parent.isValid() else len(HistoryColumn)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HistoryColumn):
-            return None
-        column = HistoryColumn(section)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[column][0]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _HEADERS[column][1]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGN_RIGHT if column in _NUMERIC else _ALIGN_LEFT
-        return None
+    def row_total(self) -> int:
+        return len(self._rows)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.parent().isValid():
+        cell = self.cell(index)
+        if cell is None:
             return None
-        row, col = index.row(), index.column()
-        if not (0 <= row < len(self._rows) and 0 <= col < len(HistoryColumn)):
-            return None
+        row, col = cell
         entry = self._rows[row]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return entry.texts[col]
         if role == Qt.ItemDataRole.ToolTipRole:
             return entry.tips[col]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGN_RIGHT if col in _NUMERIC else _ALIGN_LEFT
+            return self.alignment(col)
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:

@@ -10,12 +10,13 @@ balances are uint256 and do not). `sort_value(row, column)` gives the exact Pyth
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
+from ui.models.column_table import AnyIndex, ColumnTableModel
 from ui.models.holdings_rows import (
     NO_PRICE_TEXT,
     NUMERIC_COLUMNS,
@@ -32,8 +33,6 @@ from ui.signals import emit
 from wallet_app.domain.units import format_units
 from wallet_app.holdings.model import HoldingsSnapshot
 
-AnyIndex: TypeAlias = QModelIndex | QPersistentModelIndex
-
 HOLDING_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 """Data role returning the row's `Holding`."""
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 2
@@ -41,8 +40,6 @@ SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 """Data role returning the `HoldingRow`."""
 
-_ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-_ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 _HEADERS: dict[HoldingColumn, tuple[str, str]] = {
     HoldingColumn.ACCOUNT: ("Account", "The vault or account holding the asset"),
@@ -58,8 +55,11 @@ _HEADERS: dict[HoldingColumn, tuple[str, str]] = {
 }
 
 
-class HoldingsTableModel(QAbstractTableModel):
+class HoldingsTableModel(ColumnTableModel):
     """Rows of one `HoldingsSnapshot`, in the snapshot's order until `sort()` is called."""
+    headers = _HEADERS
+    numeric = NUMERIC_COLUMNS
+
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -164,35 +164,19 @@ class HoldingsTableModel(QAbstractTableModel):
         return ranks[uid]
 
     # -- QAbstractItemModel ---------------------------------------------------------------------------------
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt API
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt API
-        return 0 if parent.isValid() else len(HoldingColumn)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HoldingColumn):
-            return None
-        column = HoldingColumn(section)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[column][0]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _HEADERS[column][1]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGN_RIGHT if column in NUMERIC_COLUMNS else _ALIGN_LEFT
-        return None
+    def row_total(self) -> int:
+        return len(self._rows)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        cell = self.cell(index)
+        if cell is None:
             return None
-        row, col = index.row(), index.column()
-        if not (0 <= row < len(self._rows) and 0 <= col < len(HoldingColumn)):
-            return None
+        row, col = cell
         entry = self._rows[row]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return entry.texts[col]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGN_RIGHT if col in NUMERIC_COLUMNS else _ALIGN_LEFT
+            return self.alignment(col)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(entry, HoldingColumn(col))
         if role == Qt.ItemDataRole.FontRole:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QFont
 
 from ui.fonts import fixed_font
 from ui.key_service import WATCH, kind_of, kind_text
+from ui.models.column_table import AnyIndex, ColumnTableModel
 from ui.plain_text import reveal_invisible
 from ui.signals import emit
 
 if TYPE_CHECKING:
     from wallet_app.keys.views import KeyView
 
-AnyIndex: TypeAlias = QModelIndex | QPersistentModelIndex
 
 KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 """Data role returning the row's `KeyView`."""
@@ -26,7 +26,6 @@ SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 
 REMEMBERED_TEXT = "remembered on this device"
 
-_ALIGN = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
 class KeyColumn(IntEnum):
@@ -57,7 +56,9 @@ def owns_text(view: KeyView) -> str:
     return ", ".join(reveal_invisible(label, max_length=60) for label in view.vaults) if view.vaults else "—"
 
 
-class KeysTableModel(QAbstractTableModel):
+class KeysTableModel(ColumnTableModel):
+    headers = _HEADERS
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._keys: list[KeyView] = []
@@ -89,30 +90,14 @@ class KeysTableModel(QAbstractTableModel):
         return self._keys[row] if 0 <= row < len(self._keys) else None
 
     # -- QAbstractItemModel ---------------------------------------------------------------------------------
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt API
-        return 0 if parent.isValid() else len(self._keys)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt API
-        return 0 if parent.isValid() else len(KeyColumn)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(KeyColumn):
-            return None
-        column = KeyColumn(section)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[column][0]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _HEADERS[column][1]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGN
-        return None
+    def row_total(self) -> int:
+        return len(self._keys)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.parent().isValid():
+        cell = self.cell(index)
+        if cell is None:
             return None
-        row, col = index.row(), index.column()
-        if not (0 <= row < len(self._keys) and 0 <= col < len(KeyColumn)):
-            return None
+        row, col = cell
         key = self._keys[row]
         column = KeyColumn(col)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
@@ -120,7 +105,7 @@ class KeysTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(key, column)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGN
+            return self.alignment(col)
         if role == Qt.ItemDataRole.FontRole:
             return self._font(key, column)
         if role == KEY_ROLE:

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import IntEnum
-from typing import Any, TypeAlias
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QFont
 
 from ui.fonts import fixed_font
+from ui.models.column_table import AnyIndex, ColumnTableModel
 from ui.plain_text import reveal_invisible
 from ui.signals import emit
 from wallet_app.domain.units import format_units
 from wallet_app.domain.vaults import VaultInfo
-
-AnyIndex: TypeAlias = QModelIndex | QPersistentModelIndex
 
 VAULT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 """Data role returning the row's `VaultInfo`."""
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 """Data role returning a string that sorts correctly (numbers zero-padded: balances exceed 64 bits)."""
 
-_ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-_ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 class VaultColumn(IntEnum):
@@ -58,8 +55,11 @@ def _version_key(version: str) -> str:
     return ".".join(_padded(int(p)) if p.isdigit() else p for p in version.split("."))
 
 
-class VaultsTableModel(QAbstractTableModel):
+class VaultsTableModel(ColumnTableModel):
     """Rows of `VaultInfo`. `stale` rows (from the cached snapshot) are drawn in italics."""
+    headers = _HEADERS
+    numeric = _NUMERIC
+
 
     def __init__(self, parent: QObject | None = None, *, native_symbol: str = "", native_decimals: int = 18):
         super().__init__(parent)
@@ -106,30 +106,14 @@ class VaultsTableModel(QAbstractTableModel):
         return None
 
     # -- QAbstractItemModel ---------------------------------------------------------------------------------
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt API
-        return 0 if parent.isValid() else len(self._vaults)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt API
-        return 0 if parent.isValid() else len(VaultColumn)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(VaultColumn):
-            return None
-        column = VaultColumn(section)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[column][0]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _HEADERS[column][1]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGN_RIGHT if column in _NUMERIC else _ALIGN_LEFT
-        return None
+    def row_total(self) -> int:
+        return len(self._vaults)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.parent().isValid():
+        cell = self.cell(index)
+        if cell is None:
             return None
-        row, col = index.row(), index.column()
-        if not (0 <= row < len(self._vaults) and 0 <= col < len(VaultColumn)):
-            return None
+        row, col = cell
         vault = self._vaults[row]
         column = VaultColumn(col)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
@@ -137,7 +121,7 @@ class VaultsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(vault, column)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGN_RIGHT if column in _NUMERIC else _ALIGN_LEFT
+            return self.alignment(column)
         if role == Qt.ItemDataRole.FontRole:
             return self._font(column)
         if role == VAULT_ROLE:
