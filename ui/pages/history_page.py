@@ -13,7 +13,6 @@ from typing import Protocol
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -30,7 +29,7 @@ from ui.models.holdings_rows import account_text
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from ui.widgets.plain_label import PlainLabel
-from ui.widgets.table_layout import build_message_stack
+from ui.widgets.table_layout import build_message_stack, build_read_only_table
 from wallet_app.errors import ChainIdMismatch, NodeUnreachable
 from wallet_app.holdings.model import Account
 
@@ -97,17 +96,8 @@ class HistoryPage(QWidget):
         self._update_buttons()
 
     def _build_table(self) -> QTableView:
-        table = QTableView()
-        table.setObjectName("historyTable")
-        table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table = build_read_only_table(self.model, "historyTable")
         vertical = table.verticalHeader()
-        vertical.hide()
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vertical.setDefaultSectionSize(table.fontMetrics().height() + 8)
         header = table.horizontalHeader()

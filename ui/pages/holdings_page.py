@@ -49,7 +49,7 @@ from ui.models.holdings_rows import (
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from ui.widgets.plain_label import PlainLabel
-from ui.widgets.table_layout import build_message_stack, build_vertical_split
+from ui.widgets.table_layout import build_message_stack, build_read_only_table, build_vertical_split
 from wallet_app.errors import ChainIdMismatch, NodeUnreachable
 from wallet_app.holdings.model import Account, HoldingsSnapshot, Standard
 
@@ -218,17 +218,8 @@ class HoldingsPage(QWidget):
         return row
 
     def _build_table(self) -> QTableView:
-        table = QTableView()
-        table.setObjectName("holdingsTable")
-        table.setModel(self.proxy)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table = build_read_only_table(self.proxy, "holdingsTable")
         vertical = table.verticalHeader()
-        vertical.hide()
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: scrolling stays cheap
         vertical.setDefaultSectionSize(table.fontMetrics().height() + 8)
         header = table.horizontalHeader()

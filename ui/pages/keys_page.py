@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -42,7 +41,7 @@ from ui.tasks import TaskRunner
 from ui.widgets.address_view import AddressView
 from ui.widgets.demo_banner import DemoBanner
 from ui.widgets.plain_label import PlainLabel
-from ui.widgets.table_layout import build_message_stack, build_vertical_split
+from ui.widgets.table_layout import build_message_stack, build_read_only_table, build_vertical_split
 from wallet_app.errors import WalletError
 
 if TYPE_CHECKING:
@@ -198,16 +197,7 @@ class KeysPage(QWidget):
         return button
 
     def _build_table(self) -> QTableView:
-        table = QTableView()
-        table.setObjectName("keysTable")
-        table.setModel(self.proxy)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.verticalHeader().hide()
+        table = build_read_only_table(self.proxy, "keysTable")
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(KeyColumn.OWNS, QHeaderView.ResizeMode.Stretch)

@@ -24,7 +24,7 @@ from ui.plain_text import reveal_invisible
 from ui.signals import emit
 from ui.widgets.address_view import AddressView
 from ui.widgets.plain_label import PlainLabel
-from ui.widgets.table_layout import build_message_stack, build_vertical_split
+from ui.widgets.table_layout import build_message_stack, build_read_only_table, build_vertical_split
 from wallet_app.domain.vaults import VaultInfo
 
 NO_VAULTS_TEXT = "This profile has no vaults yet."
@@ -65,16 +65,7 @@ class VaultsPage(QWidget):
 
     # -- construction ---------------------------------------------------------------------------------------
     def _build_table(self) -> QTableView:
-        table = QTableView()
-        table.setObjectName("vaultsTable")
-        table.setModel(self.proxy)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        table.verticalHeader().hide()
+        table = build_read_only_table(self.proxy, "vaultsTable", elide=Qt.TextElideMode.ElideMiddle)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(VaultColumn.LABEL, QHeaderView.ResizeMode.Stretch)  # the table fills the width

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QStackedWidget, QWidget
+from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtWidgets import QAbstractItemView, QSplitter, QStackedWidget, QTableView, QWidget
 
 from ui.widgets.plain_label import PlainLabel
 
@@ -31,3 +31,20 @@ def build_vertical_split(
     splitter.setStretchFactor(1, stretch[1])
     splitter.setSizes(list(sizes))
     return splitter
+
+
+def build_read_only_table(
+    model: QAbstractItemModel, name: str, *, elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight
+) -> QTableView:
+    """A table of whole rows, one selected at a time, never edited in place, without row numbers."""
+    table = QTableView()
+    table.setObjectName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.setTextElideMode(elide)
+    table.verticalHeader().hide()
+    return table
