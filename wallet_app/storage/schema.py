@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
 
 # The newest schema this code reads and writes; a test checks it is the head of the migration scripts.
-SCHEMA_HEAD = "0003_history"
+SCHEMA_HEAD = "0004_token_review_and_feeds"
 
 metadata = MetaData()
 
@@ -28,6 +28,30 @@ tokens = Table(
     Column("name", Text, nullable=False),
     Column("decimals", Integer, nullable=False),
     Column("role", Text, nullable=False, default=""),  # e.g. "nav-feed:<address>" hints for holdings
+    # Review (0004): tokens added by address or discovered from Transfer events stay unreviewed (never priced from
+    # a registry hint, shown apart) until an administrator approves them.
+    Column("reviewed", Boolean, nullable=False, default=True),
+    Column("source", String(16), nullable=False, default="registry"),  # registry, added, discovered
+    Column("reviewed_by", Text, nullable=True),
+    Column("reviewed_at", DateTime(timezone=True), nullable=True),
+    Column("spam_reason", Text, nullable=False, default=""),  # why Custos flags it as likely spam; "" when not
+    Column("added_at", DateTime(timezone=True), nullable=True),
+)
+
+# Price feeds (0004): AggregatorV3 feeds the profile trusts. kind "nav": a token's NAV per unit in `currency`
+# (linked from the token's role "nav-feed:<address>"); kind "fx": HKD per one unit of `currency`. An answer older
+# than `max_age_seconds` at the snapshot's block is stale; `reports_now` marks a feed whose updatedAt is always the
+# block time, so its age says nothing.
+price_feeds = Table(
+    "price_feeds",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("address", String(42), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("currency", String(8), nullable=False),
+    Column("max_age_seconds", Integer, nullable=False),
+    Column("reports_now", Boolean, nullable=False, default=False),
+    Column("label", Text, nullable=False, default=""),
 )
 
 labels = Table(
