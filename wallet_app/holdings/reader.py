@@ -1,9 +1,11 @@
 """One consistent snapshot of every holding of some accounts, read at one block.
 
-Round trips: one Multicall3 batch (or more, split by size) for token-wide facts (metadata, ERC-3643 state, feeds,
-ERC-721 enumerability), one for every balance and per-holder fact, one more only when an enumerable ERC-721 holder
-has tokens to list; one eth_getLogs per ERC-721 (not enumerable) and ERC-1155 contract for candidate ids. Every
-eth_call names the snapshot's block number; the caller checks afterwards that the block hash did not change.
+Round trips: one eth_getLogs per ERC-721 and ERC-1155 contract for candidate ids; then one Multicall3 plan (split
+into as few aggregate3 batches as the node's limits allow) for every read that needs nothing else first: token-wide
+facts (metadata, ERC-3643 state, feeds, ERC-721 enumerability), native balances, balances and per-holder freezes;
+then, only when some read depends on those answers (holder verification in the identity registry a token names,
+ownerOf for non-enumerable ERC-721 ids, tokenOfOwnerByIndex for enumerable ones), one more plan. Every eth_call names
+the snapshot's block number; the caller checks afterwards that the block hash did not change.
 """
 
 from __future__ import annotations
@@ -67,11 +69,11 @@ class SnapshotReader:
 
     def fetch_holdings(self, accounts: list[Account], tokens: list[TokenEntry]) -> list[Holding]:
         owners = {a.address for a in accounts}
-        facts = self._run(self._token_plan(tokens))
         candidates_721, candidates_1155 = self._fetch_candidates(tokens, owners)
-        per_holder = self._run(self._holder_plan(accounts, tokens, facts, candidates_721, candidates_1155))
-        listed = self._run(self._enumeration_plan(accounts, tokens, facts, per_holder))
-        results = {**facts, **per_holder, **listed}
+        plan = self._token_plan(tokens)
+        plan.extend(self._holder_plan(accounts, tokens, candidates_1155))
+        first = self._run(plan)
+        results = {**first, **self._run(self._dependent_plan(accounts, tokens, first, candidates_721))}
         holdings = [self._native_holding(a, results) for a in accounts]
         for token in tokens:
             holdings.extend(self._token_holdings(token, accounts, results, candidates_721, candidates_1155))
@@ -108,8 +110,9 @@ class SnapshotReader:
                 pairs_1155[token.address] = std.compute_erc1155_candidates(logs, owners)
         return ids_721, pairs_1155
 
-    def _holder_plan(self, accounts: list[Account], tokens: list[TokenEntry], facts: dict[Hashable, CallResult],
-                     ids_721: dict[str, list[int]], pairs_1155: dict[str, list[tuple[str, int]]]) -> CallPlan:
+    def _holder_plan(self, accounts: list[Account], tokens: list[TokenEntry],
+                     pairs_1155: dict[str, list[tuple[str, int]]]) -> CallPlan:
+        """Per-holder reads that need no earlier answer."""
         plan = CallPlan()
         for account in accounts:
             plan.add(("native", account.address), MULTICALL3_ADDRESS,
@@ -120,32 +123,37 @@ class SnapshotReader:
                     plan.add(("balance", token.address, account.address), token.address,
                              build_address_call("balanceOf(address)", account.address))
             if token.standard is Standard.ERC3643:
-                registry = decode_address(facts.get(("identityRegistry", token.address)))
                 for account in accounts:
                     a = account.address
                     plan.add(("isFrozen", token.address, a), token.address, build_address_call("isFrozen(address)", a))
                     plan.add(("frozenTokens", token.address, a), token.address,
                              build_address_call("getFrozenTokens(address)", a))
-                    if registry is not None:
-                        plan.add(("verified", token.address, a), registry, build_address_call("isVerified(address)", a))
-            if token.standard is Standard.ERC721 and not self._enumerable(token, facts):
-                for token_id in ids_721.get(token.address, []):
-                    plan.add(("ownerOf", token.address, token_id), token.address,
-                             build_uint_call("ownerOf(uint256)", token_id))
             if token.standard is Standard.ERC1155:
                 for holder, token_id in pairs_1155.get(token.address, []):
                     plan.add(("balance1155", token.address, holder, token_id), token.address,
                              build_address_uint_call("balanceOf(address,uint256)", holder, token_id))
         return plan
 
-    def _enumeration_plan(self, accounts: list[Account], tokens: list[TokenEntry],
-                          facts: dict[Hashable, CallResult], per_holder: dict[Hashable, CallResult]) -> CallPlan:
+    def _dependent_plan(self, accounts: list[Account], tokens: list[TokenEntry], first: dict[Hashable, CallResult],
+                        ids_721: dict[str, list[int]]) -> CallPlan:
+        """Reads whose target or count comes from the first plan's answers."""
         plan = CallPlan()
         for token in tokens:
-            if token.standard is not Standard.ERC721 or not self._enumerable(token, facts):
+            if token.standard is Standard.ERC3643:
+                registry = decode_address(first.get(("identityRegistry", token.address)))
+                if registry is not None:
+                    for account in accounts:
+                        plan.add(("verified", token.address, account.address), registry,
+                                 build_address_call("isVerified(address)", account.address))
+            if token.standard is not Standard.ERC721:
+                continue
+            if not self._enumerable(token, first):
+                for token_id in ids_721.get(token.address, []):
+                    plan.add(("ownerOf", token.address, token_id), token.address,
+                             build_uint_call("ownerOf(uint256)", token_id))
                 continue
             for account in accounts:
-                count = decode_uint(per_holder.get(("balance", token.address, account.address))) or 0
+                count = decode_uint(first.get(("balance", token.address, account.address))) or 0
                 for index in range(min(count, std.MAX_ENUMERATED)):
                     plan.add(("tokenOfOwner", token.address, account.address, index), token.address,
                              build_address_uint_call("tokenOfOwnerByIndex(address,uint256)", account.address, index))
