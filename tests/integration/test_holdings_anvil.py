@@ -1,4 +1,4 @@
-"""HoldingsService on a real anvil node: the demo tokens, and 60 tokens x 40 accounts in few round trips."""
+"""HoldingsService on a real anvil node: the demo tokens, 60 tokens x 40 accounts and 200 x 50 in few round trips."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from eth_account import Account as EthAccount
 from web3 import HTTPProvider
 
 from tests.integration.conftest import ANVIL_CHAIN_ID, ANVIL_KEY, rpc
+from tests.support.anvil import deploy_many_tokens, start_anvil
 from wallet_app.chain.artifacts import load_artifact
 from wallet_app.chain.web3_client import Web3ChainClient
 from wallet_app.demo.deployer import Deployer
@@ -118,3 +119,26 @@ def test_sixty_tokens_for_forty_accounts_in_few_round_trips(node: tuple[Web3Chai
     assert split.block_number == snapshot.block_number
     for (token, holder), amount in list(expected.items())[:10]:
         assert balance_of(client, token, holder) == amount
+
+
+def test_two_hundred_tokens_for_fifty_accounts_at_most_one_round_trip_per_2000_balances() -> None:
+    node = start_anvil("--chain-id", str(ANVIL_CHAIN_ID), "--gas-limit", "1000000000", "--no-mining")
+    try:
+        many = deploy_many_tokens(node.url, 200, 50)
+        provider = CountingProvider(node.url)
+        client = Web3ChainClient(provider=provider, endpoint=node.url)
+        tokens = [TokenEntry(t, Standard.ERC20, f"T{i}", f"Token {i}", 6) for i, t in enumerate(many.tokens)]
+        labels = {h: AddressLabel(h, f"holder {n}", "investor") for n, h in enumerate(many.holders)}
+
+        snapshot = build_service(client, tokens, labels).fetch_holdings()
+
+        balances = {(h.asset, h.account): h.balance for h in snapshot.holdings if h.standard is Standard.ERC20}
+        assert balances == many.expected
+        assert len([h for h in snapshot.holdings if h.standard is Standard.NATIVE]) == 50
+        read = 200 * 50 + 50  # token balances and native balances
+        assert len(provider.methods) == 5  # header, three aggregate3 batches, hash check
+        assert read / len(provider.methods) >= 2000
+        assert provider.largest_body < MAX_BODY_BYTES
+        assert not snapshot.unreadable
+    finally:
+        node.stop()
