@@ -81,7 +81,7 @@ def evaluate_compliance(token: PermissionedToken, balance: int, address_frozen: 
         notes.append("the token did not say how many units are frozen")
     is_verified = decode_bool(verified) if token.identity_registry is not None else None
     if is_verified is False:
-        notes.append("holder not verified in the token's identity registry: cannot receive or transfer")
+        notes.append("holder not verified in the token's identity registry: cannot receive tokens")
     elif is_verified is None:
         notes.append("holder verification could not be read from the identity registry")
     if token.compliance is None:
