@@ -61,7 +61,8 @@ def build_key_service(profile: Profile) -> KeyService:
     )
 
 
-def build_holdings_service(profile: Profile, chain: ChainClient) -> HoldingsService:
+def build_holdings_service(profile: Profile, chain: ChainClient,
+                           witnesses: tuple[ChainClient, ...] = ()) -> HoldingsService:
     preset = profile.preset
     chain_id = profile.config.chain_id
     return HoldingsService(
@@ -73,6 +74,7 @@ def build_holdings_service(profile: Profile, chain: ChainClient) -> HoldingsServ
         load_tokens=TokenRegistry(engine=profile.engine, chain_id=chain_id).load_tokens,
         native=NativeCoin(symbol=preset.native_symbol, name=f"{preset.native_symbol} (native coin)",
                           decimals=preset.native_decimals),
+        witnesses=witnesses,
     )
 
 
@@ -91,10 +93,11 @@ def build_history_service(profile: Profile, chain: ChainClient, holdings: Holdin
 def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Services:
     """Build the services of a profile; `chain` replaces the profile's own node (tests, tools)."""
     close: object = None
+    witnesses: tuple[ChainClient, ...] = ()
     if chain is None:
         opened = open_chain(profile.config, profile.paths.devnet)
-        chain, close = opened.client, opened.close
-    holdings = build_holdings_service(profile, chain)
+        chain, close, witnesses = opened.client, opened.close, opened.witnesses
+    holdings = build_holdings_service(profile, chain, witnesses)
     return Services(
         profile=profile,
         chain=chain,

@@ -18,6 +18,9 @@ RPC_TIMEOUT_SECONDS = 10
 class OpenChain:
     client: Web3ChainClient
     close: Callable[[], None]
+    # Independent providers of the same chain (the profile's further RPC URLs), asked to confirm what the first one
+    # says (F2); not connected until used.
+    witnesses: tuple[Web3ChainClient, ...] = ()
 
 
 def open_chain(config: ProfileConfig, devnet_dir: Path) -> OpenChain:
@@ -48,7 +51,8 @@ def open_chain(config: ProfileConfig, devnet_dir: Path) -> OpenChain:
                          devnet.close)
     if not config.rpc_urls:
         raise ConfigError(f"The profile '{config.name}' has no RPC URL for {name}; add one with --rpc-url")
-    return OpenChain(_http_client(config.rpc_urls[0], name), lambda: None)
+    first, *others = config.rpc_urls
+    return OpenChain(_http_client(first, name), lambda: None, tuple(_http_client(url, name) for url in others))
 
 
 def _http_client(url: str, network_name: str) -> Web3ChainClient:

@@ -76,3 +76,7 @@ class HoldingsSnapshot:
     holdings: tuple[Holding, ...]
     block_time: datetime | None = None  # the block's timestamp: prices are judged stale as at this time
     unreadable: tuple[str, ...] = ()  # plain-language notes on reads that failed (shown, never taken as zero)
+    # F2: disagreements between the profile's providers at this block hash (lower values are shown); empty when they
+    # agree or the profile has one provider. `cross_checked_with` names the providers that were asked.
+    inconsistencies: tuple[str, ...] = ()
+    cross_checked_with: tuple[str, ...] = ()

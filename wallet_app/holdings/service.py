@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from wallet_app.chain.client import BlockRef, ChainClient
+from wallet_app.chain.client import BlockHeader, BlockRef, ChainClient
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.errors import ChainError
 from wallet_app.holdings.accounts import build_accounts, build_extra_account
+from wallet_app.holdings.crosscheck import merge_witness
 from wallet_app.holdings.lookalikes import compute_token_warnings
 from wallet_app.holdings.model import Account, Holding, HoldingsSnapshot, Standard
 from wallet_app.holdings.reader import NativeCoin, ReadLimits, SnapshotReader
@@ -37,6 +38,7 @@ class HoldingsService:
         load_tokens: Callable[[], list[TokenEntry]],
         native: NativeCoin,
         limits: ReadLimits | None = None,
+        witnesses: Sequence[ChainClient] = (),
     ) -> None:
         self._chain = chain
         self._chain_id = chain_id
@@ -46,6 +48,7 @@ class HoldingsService:
         self._load_tokens = load_tokens
         self._native = native
         self._limits = limits or ReadLimits()
+        self._witnesses = tuple(witnesses)
 
     def load_accounts(self) -> list[Account]:
         """The vaults, keys (watch-only included) and investors of the profile; no network."""
@@ -55,7 +58,8 @@ class HoldingsService:
         """Every holding of `accounts` (default: all of the profile's) at `block` (default: the latest).
 
         The block's number and hash are read first, every call names that number, and the hash is read again at
-        the end: if it changed, the chain reorganised under the read and the snapshot is taken again.
+        the end: if it changed, the chain reorganised under the read and the snapshot is taken again. With witness
+        providers (the profile's further RPC URLs), the same block is read from each of them too (F2).
         """
         chosen = self._resolve_accounts(accounts)
         tokens = self._load_tokens()
@@ -63,21 +67,44 @@ class HoldingsService:
         for _attempt in range(ATTEMPTS):
             header = self._chain.fetch_block(ref)
             reader = SnapshotReader(chain=self._chain, header=header, native=self._native, limits=self._limits)
-            holdings = with_warnings(order_by_account(reader.fetch_holdings(chosen, tokens), chosen),
-                                     compute_token_warnings(tokens))
+            found = reader.fetch_holdings(chosen, tokens)
             if self._chain.fetch_block(header.number).hash != header.hash:
                 continue
+            unreadable = list(reader.unreadable)
+            inconsistencies: list[str] = []
+            for witness in self._witnesses:
+                found, notes = self._cross_check(witness, header, chosen, tokens, found, unreadable)
+                inconsistencies.extend(notes)
             return HoldingsSnapshot(
                 block_number=header.number,
                 block_hash=header.hash,
                 read_at=datetime.now(UTC),
                 accounts=tuple(chosen),
-                holdings=tuple(holdings),
+                holdings=tuple(with_warnings(order_by_account(found, chosen), compute_token_warnings(tokens))),
                 block_time=datetime.fromtimestamp(header.timestamp, UTC),
-                unreadable=tuple(reader.unreadable),
+                unreadable=tuple(unreadable),
+                inconsistencies=tuple(inconsistencies),
+                cross_checked_with=tuple(w.endpoint for w in self._witnesses),
             )
         raise ChainReorganised(f"The chain kept reorganising while holdings were read ({ATTEMPTS} attempts); "
                                "try again in a moment")
+
+    def _cross_check(self, witness: ChainClient, header: BlockHeader, accounts: list[Account],
+                     tokens: list[TokenEntry], found: list[Holding], unreadable: list[str]
+                     ) -> tuple[list[Holding], list[str]]:
+        """Read the same block from `witness` (F2); disagreements keep the lower value and are reported."""
+        try:
+            theirs = witness.fetch_block(header.number)
+            if theirs.hash != header.hash:
+                return found, [f"{witness.endpoint} has block {header.number} with hash 0x{theirs.hash.hex()}, "
+                               f"{self._chain.endpoint} has 0x{header.hash.hex()}: the providers disagree about the "
+                               "chain itself; nothing from this snapshot can be relied on"]
+            reader = SnapshotReader(chain=witness, header=header, native=self._native, limits=self._limits)
+            witnessed = reader.fetch_holdings(accounts, tokens)
+        except ChainError as exc:
+            unreadable.append(f"could not cross-check with {witness.endpoint}: {exc.user_message}")
+            return found, []
+        return merge_witness(found, witnessed, primary_name=self._chain.endpoint, witness_name=witness.endpoint)
 
     def _resolve_accounts(self, accounts: list[str] | None) -> list[Account]:
         known = self.load_accounts()

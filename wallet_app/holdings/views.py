@@ -38,6 +38,8 @@ def build_snapshot_json(snapshot: HoldingsSnapshot) -> dict[str, Any]:
         "total_unpriced": institution.unpriced,
         "holdings": [build_holding_json(h, snapshot) for h in snapshot.holdings],
         "unreadable": list(snapshot.unreadable),
+        "inconsistencies": list(snapshot.inconsistencies),
+        "cross_checked_with": list(snapshot.cross_checked_with),
     }
 
 
@@ -93,6 +95,9 @@ def make_visible(text: str) -> str:
 def build_table_lines(snapshot: HoldingsSnapshot) -> list[str]:
     totals = compute_account_totals(snapshot)
     lines = [f"Holdings at block {snapshot.block_number} (0x{snapshot.block_hash.hex()})"]
+    if snapshot.inconsistencies:
+        lines.append("INCONSISTENT DATA: the providers disagree; the lower values are shown")
+        lines.extend(f"  {make_visible(note)}" for note in snapshot.inconsistencies)
     by_account: dict[str, list[Holding]] = {}
     for holding in snapshot.holdings:
         by_account.setdefault(holding.account, []).append(holding)
