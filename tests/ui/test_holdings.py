@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction
@@ -210,6 +211,20 @@ def test_page_shows_header_totals_and_account_filter(qtbot: QtBot) -> None:
     assert "81,977.00 HKD" in page.watched_total.text()
     page.account_filter.setCurrentIndex(page.account_filter.findData(INVESTOR))
     assert set(column(page.proxy, HoldingColumn.ACCOUNT)) == {"Investor 0417 (watch-only)"}
+
+
+def test_F2_the_page_says_when_providers_disagree_and_clears_it_when_they_agree(qtbot: QtBot) -> None:
+    page = HoldingsPage()
+    qtbot.addWidget(page)
+    page.show()
+    notes = ("0xTreasury HKDT (0xToken): provider B says 1 where provider A says 5 base units; the lower balance is "
+             "shown", "another disagreement")
+    page.show_snapshot(replace(make_snapshot(), inconsistencies=notes))
+    assert page.inconsistent.isVisible()
+    assert page.inconsistent.text().startswith("Inconsistent data: the providers disagree at this block; the lower")
+    assert "(and 1 more)" in page.inconsistent.text() and "another disagreement" in page.inconsistent.toolTip()
+    page.show_snapshot(make_snapshot())
+    assert not page.inconsistent.isVisible()
 
 
 def test_page_fetches_on_a_worker_and_the_event_loop_keeps_turning(qtbot: QtBot, runner: TaskRunner) -> None:

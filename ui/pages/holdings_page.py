@@ -48,6 +48,7 @@ from ui.models.holdings_rows import (
 )
 from ui.signals import emit
 from ui.tasks import TaskRunner
+from ui.widgets.error_line import ErrorLine
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.table_layout import build_message_stack, build_read_only_table, build_vertical_split
 from wallet_app.errors import ChainIdMismatch, NodeUnreachable
@@ -140,6 +141,8 @@ class HoldingsPage(QWidget):
         font.setItalic(True)
         self.notice.setFont(font)
         self.notice.hide()
+        self.inconsistent = ErrorLine()
+        self.inconsistent.setObjectName("holdingsInconsistent")
         self.export_line = PlainLabel(selectable=True)
         self.export_line.setObjectName("statementResult")
         self.export_line.setWordWrap(True)
@@ -156,6 +159,7 @@ class HoldingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(toolbar)
         layout.addLayout(heading)
+        layout.addWidget(self.inconsistent)
         layout.addWidget(self.notice)
         layout.addWidget(self.export_line)
         layout.addWidget(splitter, 1)
@@ -462,6 +466,7 @@ class HoldingsPage(QWidget):
         when = snap.read_at.astimezone().strftime("%H:%M:%S")
         self.header_line.setText(f"Block {snap.block_number:,} (hash {short_hash(snap.block_hash)}) read at {when}")
         self.set_notice("")
+        self._show_inconsistencies(snap)
         self._fill_accounts(prepared)
         self._fill_totals(prepared)
         if prepared.rows:
@@ -474,6 +479,17 @@ class HoldingsPage(QWidget):
         self._update_count()
         emit(self.sig_accounts_shown, list(snap.accounts))
         emit(self.sig_holdings_shown, snap.block_number)
+
+    def _show_inconsistencies(self, snap: HoldingsSnapshot) -> None:
+        """F2: the providers disagreed about this block; the lower values are what the table shows."""
+        notes = snap.inconsistencies
+        if not notes:
+            self.inconsistent.clear_error()
+            return
+        more = f" (and {len(notes) - 1:,} more)" if len(notes) > 1 else ""
+        self.inconsistent.show_error(f"Inconsistent data: the providers disagree at this block; the lower values are "
+                                     f"shown. {notes[0]}{more}")
+        self.inconsistent.setToolTip("\n".join(notes[:50]))
 
     def _size_columns(self, prepared: PreparedHoldings) -> None:
         """Fit the columns to the header and a sample of rows. (resizeColumnsToContents asks `data()` for every
