@@ -73,7 +73,7 @@ def test_malformed_replies_are_refused(bad_node: Web3ChainClient, reply: object,
         bad_node.fetch_balance("0x000000000000000000000000000000000000dEaD")
 
 
-def test_a_node_on_another_chain_shows_as_wrong_chain(bad_node: Web3ChainClient) -> None:
+def test_F1_a_node_on_another_chain_shows_as_wrong_chain(bad_node: Web3ChainClient) -> None:
     REPLIES["eth_chainId"] = {"jsonrpc": "2.0", "id": 1, "result": "0xa"}
     status = NetworkMonitor(chain=bad_node, network_name="Ethereum", chain_id=1).fetch_status()
     assert status.state is ConnectionState.WRONG_CHAIN

@@ -154,3 +154,14 @@ def test_accounts_filter_accepts_any_address() -> None:
     snapshot = service(chain, TOKENS).fetch_holdings(accounts=[other, VAULT])
     assert [a.address.lower() for a in snapshot.accounts] == [other, VAULT]
     assert snapshot.accounts[0].kind == "watch"
+
+
+def test_E6_a_reviewed_token_reporting_other_decimals_keeps_the_pinned_ones_and_warns() -> None:
+    answers = base_answers()
+    answers[(GOOD, selector("decimals()"))] = const(word(18))
+    snapshot = service(FakeChain(answers), TOKENS).fetch_holdings()
+    fund = next(h for h in snapshot.holdings if h.asset.lower() == GOOD.lower() and h.account.lower() == VAULT)
+    assert fund.decimals == 6 and fund.value_hkd == 20_046_800  # still valued with the pinned decimals
+    assert any("reports 18 decimals where the registry pinned 6" in w for w in fund.warnings)
+    untouched = service(FakeChain(base_answers()), TOKENS).fetch_holdings()
+    assert all(not h.warnings for h in untouched.holdings if h.asset.lower() == GOOD.lower())

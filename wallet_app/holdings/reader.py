@@ -177,15 +177,16 @@ class SnapshotReader:
                         ) -> list[Holding]:
         symbol = decode_text(results.get(("meta", token.address, "symbol"))) or token.symbol
         name = decode_text(results.get(("meta", token.address, "name"))) or token.name
-        decimals = token.decimals if token.verified else decode_decimals(
-            results.get(("meta", token.address, "decimals")))
+        reported = decode_decimals(results.get(("meta", token.address, "decimals")))
+        decimals = token.decimals if token.verified else reported
+        pinned = _check_pinned_decimals(token, reported)
         price = self._price(token, results) if decimals is not None else None
 
         def holding(account: str, token_id: int | None, balance: int, frozen: int = 0,
                     compliance: Compliance | None = None) -> Holding:
             value = compute_value_hkd(balance, decimals or 0, price)
             return Holding(account, token.address, token.standard, token_id, symbol, name, decimals or 0, balance,
-                           frozen, price, value, compliance or Compliance(), token.verified)
+                           frozen, price, value, compliance or Compliance(), token.verified, pinned)
 
         out: list[Holding] = []
         if token.standard in _FUNGIBLE:
@@ -254,3 +255,12 @@ class SnapshotReader:
         return evaluate_feed_price(feed, results.get(("feed-decimals", token.address)),
                                    results.get(("feed-round", token.address)),
                                    block_timestamp=self._header.timestamp, max_age_seconds=self._limits.feed_max_age)
+
+
+def _check_pinned_decimals(token: TokenEntry, reported: int | None) -> tuple[str, ...]:
+    """E6: a reviewed fungible token keeps the decimals the registry pinned; a token now reporting others is warned."""
+    if not token.verified or token.standard not in _FUNGIBLE or reported == token.decimals:
+        return ()
+    said = "unreadable" if reported is None else str(reported)
+    return (f"the token now reports {said} decimals where the registry pinned {token.decimals}: amounts use the "
+            "pinned decimals; check with the issuer before moving it",)

@@ -137,4 +137,4 @@ def order_by_account(holdings: list[Holding], accounts: list[Account]) -> list[H
 
 
 def with_warnings(holdings: list[Holding], warnings: dict[str, tuple[str, ...]]) -> list[Holding]:
-    return [replace(h, warnings=warnings[h.asset]) if h.asset in warnings else h for h in holdings]
+    return [replace(h, warnings=(*h.warnings, *warnings[h.asset])) if h.asset in warnings else h for h in holdings]
