@@ -30,6 +30,7 @@ EXPECTED_CONTRACTS = {
     "MoneyMarketFund",
     "NavFeed",
     "PropertyDeed",
+    "SafeTxProbe",
     "SimpleCompliance",
 }
 
