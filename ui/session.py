@@ -266,8 +266,12 @@ class WalletSession(QObject):
             chain_id=preset.chain_id if preset is not None else None,
             network=preset.name if preset is not None else "",
         )
+        tokens = getattr(services, "tokens", None)  # the token registry; approving signs, so no investor view
+        if tokens is not None and not self._window.investor_view:
+            self._window.holdings_page.attach_tokens(tokens)
         # The History tab reads when it is on screen (serial lane: it syncs the history index).
-        self._window.history_page.attach(services.history, self._runner, services.holdings.load_accounts)
+        self._window.history_page.attach(services.history, self._runner, services.holdings.load_accounts,
+                                         value_history=getattr(services, "value_history", None))
         self._vaults_wanted = True
         self._poll_status()
 

@@ -14,6 +14,7 @@ from wallet_app import __version__
 from wallet_app.errors import UserCancelled, WalletError
 
 if TYPE_CHECKING:
+    from wallet_app.holdings.registry import TokenEntry
     from wallet_app.holdings.statement import Statement
     from wallet_app.keys.service import KeyService
     from wallet_app.keys.views import KeyView
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.set_defaults(handler=_history)
 
     _add_keys_commands(commands)
+    _add_tokens_commands(commands)
 
     statement = commands.add_parser("statement", help="write a holding statement of one account (CSV or PDF)")
     statement.add_argument("--account", required=True, help="the account's address")
@@ -261,12 +263,16 @@ def _history(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([view.to_json() for view in views], indent=2))
         return 0
+    from wallet_app.holdings.views import format_hkd, make_visible
+
     for view in views:
         arrow = {"in": "from", "out": "to", "self": "to"}[view.direction]
         item = f" #{view.token_id}" if view.token_id is not None else ""
-        who = f"{view.counterparty_label} {view.counterparty}".strip()
+        who = f"{make_visible(view.counterparty_label)} {view.counterparty}".strip()
+        value = format_hkd(view.value_hkd)
+        worth = f"  (HKD {value} then)" if value is not None else ""
         print(f"{view.block_time:%Y-%m-%d %H:%M:%S}  block {view.block_number}  {view.direction:<4} "
-              f"{format_units(view.amount, view.decimals)} {view.symbol}{item}  {arrow} {who}  "
+              f"{format_units(view.amount, view.decimals)} {make_visible(view.symbol)}{item}{worth}  {arrow} {who}  "
               f"tx 0x{view.tx_hash.hex()}")
     if not views:
         print("No token transfers.")
@@ -358,6 +364,111 @@ def _keys_hsm_add(args: argparse.Namespace) -> int:
         args, lambda keys: keys.add_hsm_key(args.module, args.token, args.key_label, pin, label, args.generate)
     )
     _print_key(view, args.json)
+    return 0
+
+
+def _add_tokens_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tokens = commands.add_parser("tokens", help="the profile's token registry: add, discover, approve, remove")
+    actions = tokens.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="every token with its standard, source, review state and spam flags")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=_tokens_list)
+    add = actions.add_parser("add", help="detect the token at ADDRESS and add it, unreviewed")
+    add.add_argument("address")
+    add.add_argument("--json", action="store_true", help="print JSON")
+    add.set_defaults(handler=_tokens_add)
+    discover = actions.add_parser("discover", help="add, unreviewed, the tokens sent to the profile's accounts")
+    discover.add_argument("--from-block", type=int, default=0, metavar="N", help="read from block N (default: 0)")
+    discover.add_argument("--json", action="store_true", help="print JSON")
+    discover.set_defaults(handler=_tokens_discover)
+    approve = actions.add_parser("approve", help="approve an unreviewed token with a signature of a profile key")
+    approve.add_argument("address")
+    approve.add_argument("--key", required=True, metavar="ADDRESS", help="the profile key that signs the approval")
+    approve.add_argument("--password-file", type=Path, required=True, help="the key's password (or PIN)")
+    approve.add_argument("--json", action="store_true", help="print JSON")
+    approve.set_defaults(handler=_tokens_approve)
+    remove = actions.add_parser("remove", help="remove an unreviewed token from the registry")
+    remove.add_argument("address")
+    remove.set_defaults(handler=_tokens_remove)
+
+
+def _token_line(token: TokenEntry) -> str:
+    from wallet_app.holdings.views import make_visible
+
+    state = f"reviewed by {token.reviewed_by}" if token.reviewed_by else "reviewed" if token.verified else "UNREVIEWED"
+    line = (f"{make_visible(token.symbol) or '(no symbol)':<12} {token.standard.value:<8} {token.address}  "
+            f"{token.source:<10} {state}  {make_visible(token.name)}")
+    return line + (f"\n    spam: {make_visible(token.spam_reason)}" if token.spam_reason else "")
+
+
+def _print_tokens(tokens: list[TokenEntry], as_json: bool) -> None:
+    from wallet_app.holdings.token_service import build_token_json
+
+    if as_json:
+        print(json.dumps([build_token_json(t) for t in tokens], indent=2))
+    else:
+        print("\n".join(_token_line(t) for t in tokens) or "No tokens.")
+
+
+def _tokens_list(args: argparse.Namespace) -> int:
+    _profile, tokens = _with_services(args, lambda services: services.tokens.load_tokens())
+    _print_tokens(tokens, args.json)
+    return 0
+
+
+def _tokens_add(args: argparse.Namespace) -> int:
+    from wallet_app.domain.addresses import to_checksum
+
+    address = to_checksum(args.address)  # a bad address is refused before the profile is opened
+    _profile, token = _with_services(args, lambda services: services.tokens.add_token(address))
+    if args.json:
+        from wallet_app.holdings.token_service import build_token_json
+
+        print(json.dumps(build_token_json(token), indent=2))
+    else:
+        print(_token_line(token))
+    return 0
+
+
+def _tokens_discover(args: argparse.Namespace) -> int:
+    from wallet_app.errors import ConfigError
+
+    if args.from_block < 0:
+        raise ConfigError("--from-block must be a block number (0 or more)")
+    _profile, result = _with_services(args, lambda services: services.tokens.discover_tokens(args.from_block))
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+        return 0
+    print(f"Read blocks {result.from_block} to {result.head} for {result.accounts} accounts: "
+          f"{result.contracts} contracts sent them transfers; new tokens added, unreviewed: {len(result.added)}")
+    for token in result.added:
+        print(_token_line(token))
+    for _address, reason in result.skipped:
+        print(f"not added: {reason}")
+    return 0
+
+
+def _tokens_approve(args: argparse.Namespace) -> int:
+    from wallet_app.domain.addresses import to_checksum
+
+    address, key = to_checksum(args.address), to_checksum(args.key)
+    password = read_secret_file(args.password_file, "password")
+    _profile, approval = _with_services(args, lambda services: services.tokens.approve_token(address, key, password))
+    if args.json:
+        print(json.dumps(approval.to_json(), indent=2))
+    else:
+        print(_token_line(approval.token))
+        print(f"Approved with the signature 0x{approval.signature.hex()} of {key} over:")
+        print("\n".join(f"    {line}" for line in approval.message.splitlines()))
+    return 0
+
+
+def _tokens_remove(args: argparse.Namespace) -> int:
+    from wallet_app.domain.addresses import to_checksum
+
+    address = to_checksum(args.address)
+    _profile, token = _with_services(args, lambda services: services.tokens.remove_token(address))
+    print(f"Removed the unreviewed token {token.address} from the registry")
     return 0
 
 

@@ -12,12 +12,16 @@ from wallet_app.chain.client import ChainClient
 from wallet_app.chain.connect import open_chain
 from wallet_app.chain.monitor import NetworkMonitor
 from wallet_app.domain.vaults import VaultInfo
+from wallet_app.holdings.feeds import FeedRegistry
 from wallet_app.holdings.history import HistoryService
 from wallet_app.holdings.history_index import HistoryIndexer
 from wallet_app.holdings.history_store import HistoryStore
+from wallet_app.holdings.past_prices import PastPrices
 from wallet_app.holdings.reader import NativeCoin
 from wallet_app.holdings.registry import TokenRegistry
 from wallet_app.holdings.service import HoldingsService
+from wallet_app.holdings.token_service import TokenService
+from wallet_app.holdings.value_history import ValueHistory
 from wallet_app.keys.os_keyring import OsKeyring
 from wallet_app.keys.registry import KeyRegistry
 from wallet_app.keys.service import KeyService
@@ -34,7 +38,9 @@ class Services:
     keys: KeyService
     holdings: HoldingsService
     history: HistoryService
+    tokens: TokenService
     _close_chain: object
+    value_history: ValueHistory  # the institution's value over time
 
     def close(self) -> None:
         self.keys.lock_all()
@@ -75,6 +81,7 @@ def build_holdings_service(profile: Profile, chain: ChainClient,
         native=NativeCoin(symbol=preset.native_symbol, name=f"{preset.native_symbol} (native coin)",
                           decimals=preset.native_decimals),
         witnesses=witnesses,
+        load_feeds=FeedRegistry(engine=profile.engine, chain_id=chain_id).load_feeds,
     )
 
 
@@ -87,7 +94,21 @@ def build_history_service(profile: Profile, chain: ChainClient, holdings: Holdin
         load_accounts=holdings.load_accounts,
         load_labels=profile.load_labels,
         load_tokens=TokenRegistry(engine=profile.engine, chain_id=chain_id).load_tokens,
+        prices=PastPrices(chain=chain, load_feeds=FeedRegistry(engine=profile.engine, chain_id=chain_id).load_feeds),
     )
+
+
+def build_value_history(profile: Profile, chain: ChainClient, holdings: HoldingsService) -> ValueHistory:
+    store = HistoryStore(engine=profile.engine, chain_id=profile.config.chain_id)
+    return ValueHistory(holdings=holdings, chain=chain, load_first_block=store.load_first_block)
+
+
+def build_token_service(profile: Profile, chain: ChainClient, holdings: HoldingsService,
+                        keys: KeyService) -> TokenService:
+    chain_id = profile.config.chain_id
+    registry = TokenRegistry(engine=profile.engine, chain_id=chain_id)
+    return TokenService(chain=chain, chain_id=chain_id, registry=registry, keys=keys,
+                        load_accounts=holdings.load_accounts)
 
 
 def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Services:
@@ -98,6 +119,7 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
         opened = open_chain(profile.config, profile.paths.devnet)
         chain, close, witnesses = opened.client, opened.close, opened.witnesses
     holdings = build_holdings_service(profile, chain, witnesses)
+    keys = build_key_service(profile)
     return Services(
         profile=profile,
         chain=chain,
@@ -108,8 +130,10 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
             snapshot_path=profile.paths.vault_snapshot,
         ),
         network=NetworkMonitor(chain=chain, network_name=profile.preset.name, chain_id=profile.config.chain_id),
-        keys=build_key_service(profile),
+        keys=keys,
         holdings=holdings,
         history=build_history_service(profile, chain, holdings),
+        tokens=build_token_service(profile, chain, holdings, keys),
         _close_chain=close,
+        value_history=build_value_history(profile, chain, holdings),
     )

@@ -24,6 +24,7 @@ SETUP_HINT = "run `make test` (it runs `npm ci` to install the pinned solc and O
 
 EXPECTED_CONTRACTS = {
     "FundShareClasses",
+    "FundUnits",
     "GreenBond",
     "HKDStablecoin",
     "IdentityRegistry",

@@ -66,6 +66,22 @@ def test_the_client_vault_history(runs: dict[str, Any]) -> None:
     assert numbers == sorted(numbers, reverse=True)  # newest first
 
 
+def test_each_transfer_is_valued_at_its_own_block(runs: dict[str, Any]) -> None:
+    by_symbol = {r["symbol"]: r for r in runs["first"] if r["direction"] == "in"}
+    assert by_symbol["HKDH"]["value_hkd"] == "25000000"  # the reviewed stablecoin: 1:1
+    assert by_symbol["HKDH"]["price_then"]["source"] == "fixed 1:1 HKD stablecoin"
+    assert by_symbol["HMMF"]["value_hkd"] == "12028080"  # 1,200,000 at the NAV of its block, 10.0234
+    # HUST was subscribed at a NAV of 102.3911 USD; the NAV moved to 102.4518 afterwards: valued as it was then
+    hust = by_symbol["HUST"]
+    assert hust["price_then"]["per_unit"] == "102.3911" and hust["price_then"]["fx"]["hkd_per_unit"] == "7.7815"
+    assert hust["value_hkd"] == "39837817.2325"  # 50,000 x 102.3911 x 7.7815
+    assert by_symbol["HGB29"]["value_hkd"] is None  # minted before its price feed existed: no price then
+    assert by_symbol["HDEED"]["value_hkd"] is None and by_symbol["HFSC"]["value_hkd"] is None
+    payout = next(r for r in runs["first"] if r["direction"] == "out")
+    assert payout["value_hkd"] == "50000"
+    assert "(HKD 39837817.2325 then)" in runs["table"]
+
+
 def test_a_second_run_is_incremental(runs: dict[str, Any]) -> None:
     assert runs["second"] == runs["first"]
     assert runs["rows_after_second"] == runs["rows_after_first"] > len(runs["first"])  # other accounts' too
@@ -110,3 +126,29 @@ def test_an_up_to_date_index_asks_for_no_logs(demo_home: Path, runs: dict[str, A
         services.close()
         profile.close()
     assert count_rows(demo_home) == runs["rows_after_first"]
+
+
+def test_value_over_time_on_the_demo(demo_home: Path, runs: dict[str, Any]) -> None:
+    from wallet_app.holdings.totals import compute_institution_total
+    from wallet_app.profiles import open_profile
+    from wallet_app.services import build_services
+
+    profile = open_profile(demo_home, "demo")
+    services = build_services(profile)
+    try:
+        values = services.value_history
+        progress: list[tuple[int, int]] = []
+        points = values.sample(6, lambda done, total: progress.append((done, total)))
+        first_transfer = min(r["block_number"] for r in runs["first"])
+        assert points[0].block_number <= first_transfer  # the first indexed transfer of any account
+        assert progress[0] == (0, len(points)) and progress[-1] == (len(points), len(points))
+        assert all(p.value_hkd is not None and p.block_time is not None for p in points)
+        own = values.load_own_accounts()
+        latest = services.holdings.fetch_holdings(own, block=points[-1].block_number)
+        assert points[-1].value_hkd == compute_institution_total(latest).value_hkd
+        assert points[-1].value_hkd == 89_415_024_085_000  # the Holdings page's institution total
+        blocks = [p.block_number for p in points]
+        assert blocks == sorted(blocks) and len(blocks) == 6
+    finally:
+        services.close()
+        profile.close()

@@ -20,6 +20,7 @@ from wallet_app.demo.deployer import Deployer
 from wallet_app.demo.institution import DemoPeople, seed_institution
 from wallet_app.domain.abi import build_call
 from wallet_app.holdings.batching import MAX_BODY_BYTES, MAX_CALLS
+from wallet_app.holdings.feeds import FeedBook, FeedRule
 from wallet_app.holdings.model import Standard
 from wallet_app.holdings.reader import NativeCoin, ReadLimits
 from wallet_app.holdings.registry import TokenEntry
@@ -54,10 +55,11 @@ def balance_of(client: Web3ChainClient, token: str, holder: str) -> int:
 
 
 def build_service(client: Web3ChainClient, tokens: list[TokenEntry], labels: dict[str, AddressLabel],
-                  limits: ReadLimits | None = None) -> HoldingsService:
+                  limits: ReadLimits | None = None, feeds: FeedBook | None = None) -> HoldingsService:
     return HoldingsService(chain=client, chain_id=ANVIL_CHAIN_ID, load_vaults=list, load_keys=list,
                            load_labels=lambda: labels, load_tokens=lambda: tokens,
-                           native=NativeCoin("ETH", "Ether", 18), limits=limits)
+                           native=NativeCoin("ETH", "Ether", 18), limits=limits,
+                           load_feeds=lambda: feeds or FeedBook())
 
 
 def test_the_demo_institution_on_anvil(node: tuple[Web3ChainClient, CountingProvider], anvil_url: str) -> None:
@@ -70,7 +72,9 @@ def test_the_demo_institution_on_anvil(node: tuple[Web3ChainClient, CountingProv
     tokens = [TokenEntry(t.address, Standard(t.standard), t.symbol, t.name, t.decimals, t.role) for t in demo.tokens]
     labels = {p.address: AddressLabel(p.address, p.label, "investor") for p in people.investors}
     labels.update({a: AddressLabel(a, label, "investor") for label, a in demo.vaults.items()})
-    snapshot = build_service(client, tokens, labels).fetch_holdings()
+    feeds = FeedBook(FeedRule(f.address, f.kind, f.currency, f.max_age_seconds, f.reports_now, f.label)
+                     for f in demo.feeds)
+    snapshot = build_service(client, tokens, labels, feeds=feeds).fetch_holdings()
     assert len(snapshot.accounts) == 6
     for token in tokens:
         for account in snapshot.accounts:

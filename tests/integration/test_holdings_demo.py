@@ -129,7 +129,8 @@ def test_nav_of_the_fund_and_the_stablecoin(report: dict[str, Any]) -> None:
     client_vault = rows(report, "HKDH")[names["Harbour client vault"]]
     assert client_vault["value_hkd"] == "24950000" and client_vault["price"]["source"] == "fixed 1:1 HKD stablecoin"
     vault_total = next(a for a in report["accounts"] if a["label"] == "Harbour client vault")["value_hkd"]
-    assert vault_total == "42038080"  # 24,950,000 HKDH + 1,200,000 HMMF x 10.0234 + 500 HGB29 x 10,120
+    # 24,950,000 HKDH + 1,200,000 HMMF x 10.0234 + 500 HGB29 x 10,120 + 50,000 HUST x 102.4518 USD x 7.7815 HKD/USD
+    assert vault_total == "81899514.085"
 
 
 def test_deed_ids_and_share_classes(report: dict[str, Any]) -> None:
@@ -152,3 +153,43 @@ def test_one_account_at_an_earlier_block_and_the_table(runs: dict[str, Any]) -> 
     assert "Harbour client vault" in table and "HMMF" in table and "NAV feed" in table
     assert bad.returncode == 1 and bad.stderr.startswith("custos: ") and len(bad.stderr.splitlines()) == 1
 
+
+
+def feed_answer(client: ChainClient, feed: str, block: int) -> tuple[int, int, int]:
+    """(answer, decimals, updatedAt) read straight from an AggregatorV3 feed at `block`."""
+    (decimals,) = decode(["uint8"], client.call(feed, build_call("decimals()"), block=block))
+    _round, answer, _started, updated_at, _answered = decode(
+        ["uint80", "int256", "uint256", "uint256", "uint80"], client.call(feed, build_call("latestRoundData()"),
+                                                                          block=block))
+    return int(answer), int(decimals), int(updated_at)
+
+
+def test_the_usd_fund_is_valued_through_the_fx_feed(report: dict[str, Any],
+                                                    chain: tuple[ChainClient, TokenRegistry]) -> None:
+    from fractions import Fraction
+
+    client, registry = chain
+    names = by_label(report)
+    hust = next(t for t in registry.load_tokens() if t.symbol == "HUST")
+    assert hust.nav_feed is not None and hust.decimals == 6
+    fund = rows(report, "HUST")
+    assert set(fund) == {names["Harbour client vault"], names["Lion Rock Family Office (investor)"]}
+    vault = fund[names["Harbour client vault"]]
+    price = vault["price"]
+    assert price["currency"] == "USD" and price["per_unit"] == "102.4518" and price["stale"] is False
+    assert price["source"].startswith(f"NAV feed {hust.nav_feed}") and price["note"] is None
+    fx = price["fx"]
+    assert fx["currency"] == "USD" and fx["hkd_per_unit"] == "7.7815" and fx["stale"] is False
+    fx_feed = fx["source"].split()[2]
+    block = report["block_number"]
+    nav, nav_decimals, _ = feed_answer(client, hust.nav_feed, block)
+    rate, rate_decimals, _ = feed_answer(client, fx_feed, block)
+    for holding in fund.values():
+        balance = uint(client, hust.address, "balanceOf(address)", holding["account"])
+        assert holding["balance"] == balance
+        by_hand = Fraction(balance, 10**6) * Fraction(nav, 10**nav_decimals) * Fraction(rate, 10**rate_decimals)
+        micro = by_hand * 10**6 // 1  # rounded down to 10^-6 HKD
+        assert Fraction(holding["value_hkd"]) == Fraction(micro, 10**6)
+        usd = Fraction(balance, 10**6) * Fraction(nav, 10**nav_decimals)
+        assert holding["value_currency"] == "USD" and Fraction(holding["value_in_currency"]) == usd
+    assert vault["value_hkd"] == "39861434.085"  # 50,000 x 102.4518 x 7.7815, exactly

@@ -1,6 +1,7 @@
 """Render the main window offscreen with demo-like data, in a light and a dark palette: the Vaults page (live,
 cached, disconnected), the Keys page, the key dialogs (unlock after a wrong password, create, delete), and the
-Holdings page (demo-like holdings, then refreshing a large register), and the History tab (demo-like transfers).
+Holdings page (demo-like holdings, then refreshing a large register), the History tab (demo-like transfers), and
+the Tokens dialog with its approval dialog.
 
 .venv/bin/python -m tests.ui.make_shots                  # fakes; writes shots/*.png (gitignored)
 .venv/bin/python -m tests.ui.make_shots --home DIR       # also the real demo profile in DIR
@@ -34,8 +35,9 @@ from tests.ui.fakes import (
     make_vaults,
     opener,
 )
-from tests.ui.history_fakes import FakeHistory
+from tests.ui.history_fakes import FakeHistory, FakeValueHistory
 from tests.ui.holdings_fakes import FakeHoldings, make_big_snapshot, make_snapshot
+from tests.ui.tokens_fakes import HOSTILE, SPAM, FakeTokens
 from ui.app import configure_application
 from ui.dialogs.command_dialog import CommandDialog
 from ui.errors import ErrorPresenter
@@ -261,17 +263,22 @@ def render_holdings(app: QApplication, name: str) -> None:
 
 
 def render_history(app: QApplication, name: str) -> None:
-    """The History tab with demo-like transfers: in, out, to itself, a mint, NFTs, an unreviewed hostile symbol."""
+    """The History tab with demo-like transfers: in, out, to itself, a mint, NFTs, an unreviewed hostile symbol, the
+    value of each then; above them the value over time, first while it is read (block 2 of 12), then drawn."""
     history = FakeHistory()
     runner = TaskRunner(presenter=ErrorPresenter())
     window = MainWindow(profile_name="demo")
+    services = FakeServices(holdings=FakeHoldings(make_snapshot()), history=history)
+    values = FakeValueHistory()
+    values.gate = threading.Event()
+    services.value_history = values  # type: ignore[attr-defined]
     session = WalletSession(
         window=window,
         runner=runner,
         home=None,
         profile_name="demo",
         open_profile=opener(FakeProfile()),
-        build_services=builder(FakeServices(holdings=FakeHoldings(make_snapshot()), history=history)),
+        build_services=builder(services),
     )
     window.resize(1280, 800)
     window.show()
@@ -280,11 +287,69 @@ def render_history(app: QApplication, name: str) -> None:
     session.start()
     wait_until(app, lambda: window.history_page.attached and window.history_page.account_choice.count() > 0)
     window.pages.setCurrentWidget(window.history_page)
-    wait_until(app, lambda: bool(shown) and not runner.in_flight)
+    page = window.history_page
+    wait_until(app, lambda: bool(shown) and page.chart_status.text().startswith("Reading value at block 2"))
     window.history_page.table.selectRow(1)
+    app.processEvents()
+    window.grab().save(str(OUT / f"history_reading_{name}.png"))
+    print(OUT / f"history_reading_{name}.png")
+    values.gate.set()
+    wait_until(app, lambda: bool(page.chart.points) and not runner.in_flight)
     app.processEvents()
     window.grab().save(str(OUT / f"history_{name}.png"))
     print(OUT / f"history_{name}.png")
+    page.chart.grab().save(str(OUT / f"value_chart_{name}.png"))
+    print(OUT / f"value_chart_{name}.png")
+    session.close()
+    runner.shutdown(3)
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+
+
+def render_tokens(app: QApplication, name: str) -> None:
+    """The Tokens dialog over the Holdings page after a discovery (a flagged HKDH lookalike) and an add by address
+    (a hostile name), then the approval dialog for the lookalike."""
+    services = FakeServices(holdings=FakeHoldings(make_snapshot()))
+    tokens = FakeTokens()
+    services.tokens = tokens  # type: ignore[attr-defined]
+    runner = TaskRunner(presenter=ErrorPresenter())
+    window = MainWindow(profile_name="demo")
+    session = WalletSession(window=window, runner=runner, home=None, profile_name="demo",
+                            open_profile=opener(FakeProfile()), build_services=builder(services))
+    window.resize(1280, 800)
+    page = window.holdings_page
+    window.pages.setCurrentWidget(page)
+    window.show()
+    session.start()
+    wait_until(app, lambda: not page.tokens_button.isHidden() and not runner.in_flight)
+    window.grab().save(str(OUT / f"holdings_tokens_button_{name}.png"))
+    print(OUT / f"holdings_tokens_button_{name}.png")
+    page.tokens_button.click()
+    dialog = page.tokens_dialog
+    assert dialog is not None
+    wait_until(app, lambda: dialog.model.rowCount() == 5 and not runner.in_flight)
+    dialog.discover()
+    wait_until(app, lambda: not dialog.busy and dialog.model.rowCount() == 6 and not runner.in_flight)
+    dialog.address.setText(HOSTILE)
+    dialog.add_token()
+    wait_until(app, lambda: not dialog.busy and dialog.model.rowCount() == 7 and not runner.in_flight)
+    dialog.select_address(SPAM)
+    dialog.resize(1180, 560)
+    app.processEvents()
+    dialog.grab().save(str(OUT / f"tokens_{name}.png"))
+    print(OUT / f"tokens_{name}.png")
+    dialog.approve_selected()
+    wait_until(app, lambda: dialog.approve_dialog is not None)
+    approve = dialog.approve_dialog
+    assert approve is not None
+    approve.password.setText("custos-demo")
+    app.processEvents()
+    approve.grab().save(str(OUT / f"approve_token_{name}.png"))
+    print(OUT / f"approve_token_{name}.png")
+    approve.reject()
+    wait_until(app, lambda: dialog.approve_dialog is None)
+    dialog.reject()
     session.close()
     runner.shutdown(3)
     window.close()
@@ -307,6 +372,19 @@ def render_real(app: QApplication, name: str, home: Path, profile: str) -> None:
     path = OUT / f"real_{name}.png"
     window.grab().save(str(path))
     print(path)
+    holdings: list[int] = []
+    window.holdings_page.sig_holdings_shown.connect(holdings.append)
+    window.pages.setCurrentWidget(window.holdings_page)
+    wait_until(app, lambda: bool(holdings) or window.holdings_page.model.rowCount() > 0, timeout=60)
+    app.processEvents()
+    window.grab().save(str(OUT / f"real_holdings_{name}.png"))
+    print(OUT / f"real_holdings_{name}.png")
+    page = window.history_page
+    window.pages.setCurrentWidget(page)
+    wait_until(app, lambda: bool(page.chart.points) and not runner.in_flight, timeout=120)
+    app.processEvents()
+    window.grab().save(str(OUT / f"real_history_{name}.png"))
+    print(OUT / f"real_history_{name}.png")
     session.close()
     runner.shutdown(10)
     window.close()
@@ -330,6 +408,7 @@ def main() -> int:
         render_keys(app, palette_name)
         render_holdings(app, palette_name)
         render_history(app, palette_name)
+        render_tokens(app, palette_name)
         if args.home is not None:
             render_real(app, palette_name, args.home, args.profile)
     return 0

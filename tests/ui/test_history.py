@@ -6,14 +6,22 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QColor, QImage, QPalette
 from PySide6.QtWidgets import QAbstractButton
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from tests.ui.fakes import DEVNET, FakeNetwork, FakeProfile, FakeServices, builder, opener
-from tests.ui.history_fakes import EXCHANGE, FakeHistory, make_transfers, transfer
+from tests.ui.history_fakes import (
+    EXCHANGE,
+    FakeHistory,
+    FakeValueHistory,
+    make_transfers,
+    make_value_points,
+    transfer,
+)
 from tests.ui.holdings_fakes import ACCOUNTS, INVESTOR, OPERATIONS, TREASURY, FakeHoldings, make_snapshot
 from ui.main_window import MainWindow
 from ui.models.history_model import HistoryColumn, HistoryTableModel, prepare_history
@@ -21,6 +29,8 @@ from ui.pages.history_page import HistoryPage
 from ui.pages.holdings_page import HoldingsPage
 from ui.session import WalletSession
 from ui.tasks import TaskRunner
+from ui.widgets.value_chart import ValueChart, compute_axis_top, describe_point, format_hkd_short
+from wallet_app.errors import RpcError
 
 TIP = Qt.ItemDataRole.ToolTipRole
 
@@ -236,3 +246,136 @@ def test_export_cancelled_or_with_another_suffix_writes_nothing(
     page.export_button.click()
     assert page.export_line.text() == "Choose a file name ending in .csv or .pdf."
     assert holdings.calls == [] and list(tmp_path.iterdir()) == []
+
+
+# -- value then, and value over time ---------------------------------------------------------------------------
+def test_value_then_column_shows_exact_hkd_or_why_there_is_none() -> None:
+    model = HistoryTableModel()
+    model.set_rows(prepare_history(make_transfers()))
+    assert model.headerData(HistoryColumn.VALUE, Qt.Orientation.Horizontal) == "Value then (HKD)"
+    values = texts(model, HistoryColumn.VALUE)
+    assert values[:4] == ["250,000.50", "1,000,000.000001", "—", "—"]
+    tips = [str(t) for t in texts(model, HistoryColumn.VALUE, TIP)]
+    assert "Exactly 250,000.50 HKD at block 118" in tips[0] and "fixed 1:1 HKD stablecoin" in tips[0]
+    assert "USD/HKD rate is stale" in tips[2] and "Converted at 7.7815 HKD per USD" in tips[2]
+    assert "No usable price for this asset at block 110" in tips[3]
+    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    assert model.data(model.index(0, HistoryColumn.VALUE), Qt.ItemDataRole.TextAlignmentRole) == right
+
+
+def test_short_hkd_labels_and_axis_steps_are_exact_and_readable() -> None:
+    assert format_hkd_short(0) == "HK$ 0"
+    assert format_hkd_short(950 * 10**6 + 999_999) == "HK$ 950"
+    assert format_hkd_short(12_345 * 10**6) == "HK$ 12.3 K"
+    assert format_hkd_short(81_899_514_085_000) == "HK$ 81.8 M"  # rounded down, never up
+    assert format_hkd_short(40_000_000 * 10**6) == "HK$ 40 M"
+    assert format_hkd_short(2_500_000_000 * 10**6) == "HK$ 2.5 B"
+    assert compute_axis_top(81_899_514_085_000) == (100_000_000 * 10**6, 25_000_000 * 10**6)  # 25 M steps
+    assert compute_axis_top(39_000_000 * 10**6) == (40_000_000 * 10**6, 10_000_000 * 10**6)
+    assert compute_axis_top(40_000_001 * 10**6) == (80_000_000 * 10**6, 20_000_000 * 10**6)
+    assert compute_axis_top(0) == (4 * 10**6, 10**6)  # never below 1 HKD a step
+
+
+def chart_page(qtbot: QtBot, runner: TaskRunner, values: FakeValueHistory,
+               history: FakeHistory | None = None) -> tuple[HistoryPage, FakeHistory]:
+    history = history or FakeHistory()
+    page = HistoryPage()
+    qtbot.addWidget(page)
+    page.resize(900, 700)
+    page.attach(history, runner, value_history=values)
+    page.set_accounts(ACCOUNTS)
+    return page, history
+
+
+def test_value_over_time_is_read_after_the_history_in_the_background_with_progress(
+    qtbot: QtBot, runner: TaskRunner
+) -> None:
+    values = FakeValueHistory()
+    values.gate = threading.Event()
+    page, history = chart_page(qtbot, runner, values)
+    assert values.calls == []  # not on screen: nothing read
+    page.show()
+    qtbot.waitUntil(lambda: values.calls != [])
+    assert history.calls == [TREASURY]  # the history (which syncs the index) came first
+    assert values.calls == [(12, None)] and values.threads[0].startswith("custos-parallel")
+    qtbot.waitUntil(lambda: page.chart_status.text() == "Reading value at block 2 of 12…")
+    assert page.chart_busy and page.chart_progress.isVisibleTo(page) and not page.chart_button.isEnabled()
+    assert page.chart_progress.maximum() == 12 and page.chart_progress.value() == 1
+    with qtbot.waitSignal(page.sig_chart_shown, timeout=3000) as shown:
+        values.gate.set()
+    assert shown.args == [12]
+    assert not page.chart_busy and not page.chart_progress.isVisibleTo(page) and page.chart_button.isEnabled()
+    assert len(page.chart.points) == 12 and page.chart.message == ""
+    assert "11 points from block 1,000 to 48,531; 1 block could not be read" in page.chart_status.text()
+    with qtbot.waitSignal(page.sig_chart_shown, timeout=3000):
+        page.chart_button.click()  # read again
+    assert len(values.calls) == 2
+
+
+def test_value_over_time_failure_and_empty_states_are_plain(qtbot: QtBot, runner: TaskRunner) -> None:
+    values = FakeValueHistory()
+    values.error = RpcError("the node went away")
+    page, _history = chart_page(qtbot, runner, values)
+    page.show()
+    qtbot.waitUntil(lambda: "could not be read" in page.chart.message)
+    assert "the node went away" in page.chart.message and not page.chart_busy
+    empty = FakeValueHistory([])
+    other, _ = chart_page(qtbot, runner, empty)
+    other.show()
+    with qtbot.waitSignal(other.sig_chart_shown, timeout=3000):
+        pass
+    assert other.chart.message == "No values to chart yet." and other.chart.points == []
+    bare = HistoryPage()
+    qtbot.addWidget(bare)
+    bare.attach(FakeHistory(), runner)  # no value history: said so, and nothing to click
+    assert "not available" in bare.chart.message and not bare.chart_button.isEnabled()
+
+
+def test_investor_view_charts_the_accounts_shown(qtbot: QtBot, runner: TaskRunner) -> None:
+    values = FakeValueHistory()
+    page = HistoryPage()
+    qtbot.addWidget(page)
+    page.show_only_accounts([INVESTOR])
+    assert page.chart_box.title() == "Value over time: the accounts shown (HKD)"
+    page.attach(FakeHistory({INVESTOR: []}), runner, value_history=values)
+    page.set_accounts(ACCOUNTS)
+    page.show()
+    with qtbot.waitSignal(page.sig_chart_shown, timeout=3000):
+        pass
+    assert values.calls == [(12, [INVESTOR])]
+
+
+def highlight_pixels(image: QImage, colour: QColor) -> int:
+    found = 0
+    for y in range(0, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            pixel = image.pixelColor(x, y)
+            if abs(pixel.red() - colour.red()) + abs(pixel.green() - colour.green()) + \
+                    abs(pixel.blue() - colour.blue()) < 30:
+                found += 1
+    return found
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_chart_draws_the_line_in_the_palettes_colours_and_a_tooltip(qtbot: QtBot, dark: bool) -> None:
+    chart = ValueChart()
+    qtbot.addWidget(chart)
+    palette = QPalette(chart.palette())
+    if dark:
+        palette.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+        palette.setColor(QPalette.ColorRole.Text, QColor("#e6e6e6"))
+        palette.setColor(QPalette.ColorRole.Highlight, QColor("#3d8ee6"))
+    chart.setPalette(palette)
+    chart.resize(720, 260)
+    image = chart.grab().toImage()
+    assert highlight_pixels(image, palette.color(QPalette.ColorRole.Highlight)) == 0  # empty state: no line
+    points = make_value_points()
+    chart.set_points(points)
+    image = chart.grab().toImage()
+    assert image.pixelColor(3, 3) == palette.color(QPalette.ColorRole.Base)
+    assert highlight_pixels(image, palette.color(QPalette.ColorRole.Highlight)) > 40
+    near = chart.point_near(chart._positions[-1][0])  # where the last point was drawn
+    assert near is points[-1]
+    tip = describe_point(points[-1])
+    assert "Block 48,531" in tip and "78,635,795.123456 HKD" in tip and "2 holdings without a usable price" in tip
+    assert "Not read: the node keeps no state" in describe_point(points[4])

@@ -362,3 +362,36 @@ def test_investor_view_shows_only_the_chosen_holdings_and_no_key_actions(qtbot: 
     assert not window.keys_page.isVisible() and not window.keys_page.attached
     assert all(not w.isVisible() for w in window.keys_page.findChildren(QWidget))
     session.close()
+
+
+def test_a_usd_price_shows_its_fx_rate_and_why_a_value_is_missing() -> None:
+    from datetime import timedelta
+
+    from tests.ui.holdings_fakes import READ_AT, TREASURY
+    from wallet_app.holdings.model import Account, Compliance, FxRate, Holding, HoldingsSnapshot, Price
+    from wallet_app.holdings.valuation import compute_value_hkd
+
+    fx = FxRate(7_78150000, 8, "USD", "FX feed 0xFX", READ_AT - timedelta(minutes=5), False)
+    fresh = Price(102_45180000, 8, "USD", "NAV feed 0xNAV", READ_AT - timedelta(hours=2), False, fx=fx)
+    stale_fx = replace(fresh, fx=replace(fx, stale=True), note="the USD/HKD rate is stale")
+    live = Price(1_00000000, 8, "USD", "NAV feed 0xLIVE", READ_AT, False, reports_now=True, fx=fx)
+    fund = "0x" + "a1" * 20
+    holdings = tuple(
+        Holding(TREASURY, fund, Standard.ERC20, None, "HUST", "US Treasury fund", 6, 50_000 * 10**6, 0, price,
+                compute_value_hkd(50_000 * 10**6, 6, price), Compliance(), True)
+        for price in (fresh, stale_fx, live)
+    )
+    snapshot = HoldingsSnapshot(9, b"\1" * 32, READ_AT, (Account(TREASURY, "Treasury", "vault"),), holdings,
+                                block_time=READ_AT)
+    model = HoldingsTableModel()
+    model.set_prepared(prepare_holdings(snapshot))
+    assert column(model, HoldingColumn.PRICE) == ["102.4518 USD", "102.4518 USD (FX stale)", "1 USD (age unknown)"]
+    assert column(model, HoldingColumn.VALUE) == ["39,861,434.085", "—", "389,075.00"]
+    tip = str(cell(model, 0, HoldingColumn.PRICE, Qt.ItemDataRole.ToolTipRole))
+    assert "Converted at 7.7815 HKD per USD" in tip and "FX source: FX feed 0xFX" in tip
+    value_tip = str(cell(model, 0, HoldingColumn.VALUE, Qt.ItemDataRole.ToolTipRole))
+    assert "= 5,122,590 USD at 7.7815 HKD per USD" in value_tip
+    assert "the USD/HKD rate is stale: not counted" in str(cell(model, 1, HoldingColumn.VALUE,
+                                                                 Qt.ItemDataRole.ToolTipRole))
+    assert "Age unknown: the feed reports every answer as current" in str(
+        cell(model, 2, HoldingColumn.PRICE, Qt.ItemDataRole.ToolTipRole))

@@ -11,6 +11,8 @@ from eth_abi.abi import encode
 from wallet_app.chain.client import BlockHeader, BlockRef, Call, CallResult, LogEntry
 from wallet_app.chain.multicall import MULTICALL3_ADDRESS
 from wallet_app.domain.abi import selector
+from wallet_app.domain.addresses import to_checksum
+from wallet_app.holdings.feeds import FeedBook, FeedRule
 from wallet_app.holdings.model import NATIVE, Standard
 from wallet_app.holdings.reader import NativeCoin, ReadLimits
 from wallet_app.holdings.registry import TokenEntry
@@ -67,7 +69,10 @@ def const(data: bytes, success: bool = True) -> Answer:
     return lambda _args: CallResult(success, data)
 
 
-def service(chain: FakeChain, tokens: list[TokenEntry], **limits: int) -> HoldingsService:
+FEEDS = FeedBook([FeedRule(to_checksum(FEED), "nav", "HKD", 26 * 3600)])
+
+
+def service(chain: FakeChain, tokens: list[TokenEntry], feeds: FeedBook = FEEDS, **limits: int) -> HoldingsService:
     at = datetime(2026, 1, 1, tzinfo=UTC)
     return HoldingsService(
         chain=chain,  # type: ignore[arg-type]  # the fake implements what the reader uses
@@ -78,6 +83,7 @@ def service(chain: FakeChain, tokens: list[TokenEntry], **limits: int) -> Holdin
         load_tokens=lambda: tokens,
         native=NativeCoin("ETH", "Ether", 18),
         limits=ReadLimits(**limits),
+        load_feeds=lambda: feeds,
     )
 
 
@@ -165,3 +171,18 @@ def test_E6_a_reviewed_token_reporting_other_decimals_keeps_the_pinned_ones_and_
     assert any("reports 18 decimals where the registry pinned 6" in w for w in fund.warnings)
     untouched = service(FakeChain(base_answers()), TOKENS).fetch_holdings()
     assert all(not h.warnings for h in untouched.holdings if h.asset.lower() == GOOD.lower())
+
+
+def test_an_unconfigured_nav_feed_is_shown_but_values_nothing() -> None:
+    snapshot = service(FakeChain(base_answers()), TOKENS, feeds=FeedBook()).fetch_holdings()
+    fund = next(h for h in snapshot.holdings if h.asset.lower() == GOOD.lower() and h.account.lower() == VAULT)
+    assert fund.price is not None and fund.price.value == 10_0234_0000 and fund.price.currency == ""
+    assert fund.value_hkd is None and "not configured" in fund.price.note
+
+
+def test_an_unreviewed_token_is_never_priced_from_its_registry_role() -> None:
+    unreviewed = [TokenEntry(GOOD, Standard.ERC20, "HMMF", "Money fund", 6, role=f"nav-feed:{FEED}", verified=False)]
+    chain = FakeChain(base_answers())
+    snapshot = service(chain, unreviewed).fetch_holdings()
+    fund = next(h for h in snapshot.holdings if h.asset.lower() == GOOD.lower() and h.account.lower() == VAULT)
+    assert fund.price is None and fund.value_hkd is None

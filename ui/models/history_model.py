@@ -12,9 +12,10 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, Qt
 
 from ui.models.column_table import AnyIndex, ColumnTableModel
-from ui.models.holdings_rows import short_address
+from ui.models.holdings_rows import hkd_text, price_tooltip, short_address
 from ui.plain_text import reveal_invisible
 from wallet_app.domain.units import format_units
+from wallet_app.holdings.model import Price
 
 
 class TransferLike(Protocol):
@@ -46,6 +47,10 @@ class TransferLike(Protocol):
     def log_index(self) -> int: ...
     @property
     def verified_source(self) -> bool: ...
+    @property
+    def value_hkd(self) -> int | None: ...
+    @property
+    def price_then(self) -> Price | None: ...
 
 
 class HistoryColumn(IntEnum):
@@ -54,8 +59,9 @@ class HistoryColumn(IntEnum):
     DIRECTION = 2
     AMOUNT = 3
     ASSET = 4
-    COUNTERPARTY = 5
-    TX = 6
+    VALUE = 5
+    COUNTERPARTY = 6
+    TX = 7
 
 
 _HEADERS: dict[HistoryColumn, tuple[str, str]] = {
@@ -64,12 +70,15 @@ _HEADERS: dict[HistoryColumn, tuple[str, str]] = {
     HistoryColumn.DIRECTION: ("Direction", "In: received; Out: sent; Self: sent to itself"),
     HistoryColumn.AMOUNT: ("Amount", "Amount transferred, exact"),
     HistoryColumn.ASSET: ("Asset", "Symbol as the token states it, and the token id for NFTs"),
+    HistoryColumn.VALUE: ("Value then (HKD)", "What the transfer was worth in HKD at its own block, from the prices "
+                          "and FX rates the chain gave then; empty when there was no usable price then"),
     HistoryColumn.COUNTERPARTY: ("Counterparty", "Who sent or received it; the full address is in the tooltip"),
     HistoryColumn.TX: ("Transaction", "Transaction hash; the full hash is in the tooltip"),
 }
 DIRECTION_TEXT = {"in": "In", "out": "Out", "self": "Self"}
 UNREVIEWED = "(unreviewed) "
-_NUMERIC = frozenset({HistoryColumn.BLOCK, HistoryColumn.AMOUNT})
+_NUMERIC = frozenset({HistoryColumn.BLOCK, HistoryColumn.AMOUNT, HistoryColumn.VALUE})
+NO_VALUE_TEXT = "—"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +91,18 @@ class HistoryRow:
 def _short_tx(tx_hash: bytes) -> str:
     hexed = tx_hash.hex()
     return f"0x{hexed[:8]}…{hexed[-6:]}" if len(hexed) > 14 else f"0x{hexed}"
+
+
+def _value_tip(t: TransferLike) -> str:
+    price = t.price_then
+    if t.value_hkd is None:
+        if price is None:
+            return f"No usable price for this asset at block {t.block_number:,}: no value then"
+        why = price.note or ("the price was stale then" if price.stale else "no usable HKD price then")
+        return f"No value at block {t.block_number:,}: {reveal_invisible(why, max_length=300)}\n\n" + price_tooltip(
+            price, t.block_time)
+    lines = f"Exactly {hkd_text(t.value_hkd)} HKD at block {t.block_number:,}"
+    return lines if price is None else f"{lines}\n\n{price_tooltip(price, t.block_time)}"
 
 
 def prepare_row(t: TransferLike) -> HistoryRow:
@@ -100,6 +121,7 @@ def prepare_row(t: TransferLike) -> HistoryRow:
         DIRECTION_TEXT.get(t.direction, reveal_invisible(t.direction, max_length=8)),
         format_units(t.amount, t.decimals),
         asset,
+        hkd_text(t.value_hkd) if t.value_hkd is not None else NO_VALUE_TEXT,
         label or short_address(t.counterparty),
         _short_tx(t.tx_hash),
     )
@@ -112,6 +134,7 @@ def prepare_row(t: TransferLike) -> HistoryRow:
         texts[2],
         f"{format_units(t.amount, t.decimals)} ({t.amount} base units, {t.decimals} decimals)",
         asset_tip,
+        _value_tip(t),
         f"{label}\n{t.counterparty}" if label else t.counterparty,
         f"{full_tx}\nlog index {t.log_index}",
     )

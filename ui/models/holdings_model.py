@@ -27,6 +27,7 @@ from ui.models.holdings_rows import (
     compliance_tooltip,
     prepare_holdings,
     price_tooltip,
+    value_in_currency_text,
 )
 from ui.plain_text import reveal_invisible
 from ui.signals import emit
@@ -221,8 +222,9 @@ class HoldingsTableModel(ColumnTableModel):
                 return price_tooltip(h.price, read_at) if read_at is not None else entry.texts[column]
             case HoldingColumn.VALUE:
                 if h.value_hkd is None:
-                    return "No usable price: not counted in the totals"
-                return f"Exactly {entry.texts[column]} HKD"
+                    why = h.price.note if h.price is not None and h.price.note else "No usable price"
+                    return f"{reveal_invisible(why, max_length=300)}: not counted in the totals"
+                return f"Exactly {entry.texts[column]} HKD" + value_in_currency_text(h)
             case HoldingColumn.COMPLIANCE:
                 return compliance_tooltip(h)
             case _:

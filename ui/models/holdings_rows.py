@@ -15,6 +15,7 @@ from typing import Any
 from ui.plain_text import reveal_invisible
 from wallet_app.domain.units import format_units
 from wallet_app.holdings.model import HKD_DECIMALS, Account, Holding, HoldingsSnapshot, Price, Standard
+from wallet_app.holdings.valuation import REPORTS_NOW_TEXT, VALUE_DECIMALS, compute_value_in_currency
 
 NO_PRICE_TEXT = "no price"
 UNREVIEWED = "unreviewed"
@@ -84,8 +85,15 @@ def account_text(account: Account) -> str:
 def price_text(price: Price | None) -> str:
     if price is None:
         return NO_PRICE_TEXT
-    shown = f"{format_units(price.value, price.decimals)} {reveal_invisible(price.currency, max_length=8)}"
-    return f"{shown} (stale)" if price.stale else shown
+    currency = reveal_invisible(price.currency, max_length=8) or "(currency unknown)"
+    shown = f"{format_units(price.value, price.decimals)} {currency}"
+    if price.stale:
+        return f"{shown} (stale)"
+    if price.fx is not None and price.fx.stale:
+        return f"{shown} (FX stale)"
+    if price.reports_now or (price.fx is not None and price.fx.reports_now):
+        return f"{shown} (age unknown)"
+    return shown
 
 
 def _age(updated_at: datetime | None, read_at: datetime) -> str:
@@ -110,14 +118,40 @@ def price_tooltip(price: Price | None, read_at: datetime) -> str:
     if price is None:
         return "No usable price or NAV for this asset: its value is not counted in any total."
     exact = format_units(price.value, price.decimals, group=False)
+    currency = reveal_invisible(price.currency, max_length=8) or "(currency unknown)"
     lines = [
-        f"{exact} {reveal_invisible(price.currency, max_length=8)} per unit",
+        f"{exact} {currency} per unit",
         f"Source: {reveal_invisible(price.source, max_length=160)}",
-        _age(price.updated_at, read_at).capitalize(),
+        REPORTS_NOW_TEXT.capitalize() if price.reports_now else _age(price.updated_at, read_at).capitalize(),
     ]
     if price.stale:
         lines.append("Stale: older than the profile accepts")
+    fx = price.fx
+    if fx is not None:
+        fx_currency = reveal_invisible(fx.currency, max_length=8)
+        lines += [
+            f"Converted at {format_units(fx.value, fx.decimals, group=False)} HKD per {fx_currency}",
+            f"FX source: {reveal_invisible(fx.source, max_length=160)}",
+            "FX " + (REPORTS_NOW_TEXT if fx.reports_now else _age(fx.updated_at, read_at)),
+        ]
+        if fx.stale:
+            lines.append("FX rate stale: older than the profile accepts")
+    if price.note:
+        lines.append(f"No HKD value: {reveal_invisible(price.note, max_length=300)}")
     return "\n".join(lines)
+
+
+def value_in_currency_text(holding: Holding) -> str:
+    """For a value converted from another currency: a line "= 1,234.56 USD at 7.7815 HKD per USD"; "" otherwise."""
+    price = holding.price
+    if price is None or price.fx is None:
+        return ""
+    value = compute_value_in_currency(holding.balance, holding.decimals, price)
+    if value is None:
+        return ""
+    currency = reveal_invisible(price.currency, max_length=8)
+    rate = format_units(price.fx.value, price.fx.decimals, group=False)
+    return f"\n= {format_units(value, VALUE_DECIMALS)} {currency} at {rate} HKD per {currency}"
 
 
 def has_issue(holding: Holding) -> bool:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.dialogs.tokens_dialog import TokensDialog, TokenServiceLike, open_tokens_dialog
 from ui.errors import one_line
 from ui.models.holdings_filter import HoldingsFilterProxy
 from ui.models.holdings_model import HoldingsTableModel
@@ -121,6 +122,8 @@ class HoldingsPage(QWidget):
         self._chain_id: int | None = None
         self._network = ""
         self._exporting = False
+        self._token_service: TokenServiceLike | None = None  # not in the investor view
+        self.tokens_dialog: TokensDialog | None = None
         self.ask_path: AskPath = ask_statement_path  # tests replace it: a dialog must never block them
         self.model = HoldingsTableModel(self)
         self.proxy = HoldingsFilterProxy(self.model, self)
@@ -219,6 +222,12 @@ class HoldingsPage(QWidget):
         row.addWidget(self.busy_bar)
         row.addWidget(self.refresh_button)
         row.addWidget(self.export_button)
+        self.tokens_button = QPushButton("Tokens…")
+        self.tokens_button.setObjectName("openTokens")
+        self.tokens_button.setToolTip("The profile's tokens: add one by address, discover, approve, remove")
+        self.tokens_button.clicked.connect(self.open_tokens)
+        self.tokens_button.hide()  # shown by attach_tokens
+        row.addWidget(self.tokens_button)
         return row
 
     def _build_table(self) -> QTableView:
@@ -286,6 +295,23 @@ class HoldingsPage(QWidget):
         self._holdings, self._runner = holdings, runner
         self._chain_id, self._network = chain_id, network
         self._update_buttons()
+
+    def attach_tokens(self, tokens: TokenServiceLike) -> None:
+        """The token registry's service (never in the investor view: approving signs with a key)."""
+        self._token_service = tokens
+        self.tokens_button.show()
+
+    def open_tokens(self) -> None:
+        if self._token_service is None or self._runner is None or self._runner.is_shut_down:
+            return
+        if self.tokens_dialog is not None:
+            self.tokens_dialog.raise_()
+            return
+        self.tokens_dialog = open_tokens_dialog(self, self._runner, self._token_service, self.refresh)
+        self.tokens_dialog.finished.connect(self._tokens_closed)
+
+    def _tokens_closed(self, _result: int) -> None:
+        self.tokens_dialog = None
 
     def detach(self) -> None:
         self._holdings = None

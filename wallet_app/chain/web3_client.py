@@ -134,14 +134,15 @@ class Web3ChainClient:
 
     # -- logs and proofs ----------------------------------------------------------------------------------
     def fetch_logs(
-        self, address: str, topics: list[bytes | None], from_block: int, to_block: BlockRef = "latest"
+        self, address: str | None, topics: list[bytes | None], from_block: int, to_block: BlockRef = "latest"
     ) -> list[LogEntry]:
-        query = {
-            "address": to_checksum(address),
+        query: dict[str, object] = {
             "topics": [None if t is None else rv.hexdata(t) for t in topics],
             "fromBlock": rv.block_param(from_block),
             "toBlock": rv.block_param(to_block),
         }
+        if address is not None:  # None: the logs of every contract
+            query["address"] = to_checksum(address)
         raw = self._request("eth_getLogs", [query])
         if not isinstance(raw, list):
             raise BadRpcReply("The node's log list is not a list")

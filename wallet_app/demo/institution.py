@@ -88,12 +88,26 @@ class Token:
     role: str = ""
 
 
+@dataclass(frozen=True)
+class PriceFeed:
+    """A feed the demo profile trusts, with its staleness rule (a row of `price_feeds`)."""
+
+    address: str
+    kind: str  # "nav" (a token's NAV per unit in `currency`) or "fx" (HKD per unit of `currency`)
+    currency: str
+    max_age_seconds: int
+    label: str
+    reports_now: bool = False
+
+
 @dataclass
 class DemoInstitution:
     vaults: dict[str, str] = field(default_factory=dict)  # label -> address
     safe_contracts: dict[str, str] = field(default_factory=dict)
     tokens: list[Token] = field(default_factory=list)
     contracts: dict[str, str] = field(default_factory=dict)  # label -> address of other contracts
+    feeds: list[PriceFeed] = field(default_factory=list)  # rows of the profile's `price_feeds`
+    spam_tokens: list[str] = field(default_factory=list)  # unsolicited airdrops: on chain, never in the registry
 
 
 def seed_institution(client: ChainClient, chain_id: int, people: DemoPeople) -> DemoInstitution:
@@ -105,7 +119,9 @@ def seed_institution(client: ChainClient, chain_id: int, people: DemoPeople) -> 
     demo.vaults["Harbour client vault"] = _create_safe(deployer, demo.safe_contracts, officers, 2, salt=1)
     demo.vaults["Harbour treasury"] = _create_safe(deployer, demo.safe_contracts, officers, 3, salt=2)
     _deploy_tokens(deployer, demo, people)
+    _deploy_usd_fund(deployer, demo, people)
     _run_vault_history(client, chain_id, demo, people)
+    demo.spam_tokens.append(_send_spam_airdrop(deployer, demo))
     return demo
 
 
@@ -213,6 +229,40 @@ def _deploy_tokens(deployer: Deployer, demo: DemoInstitution, people: DemoPeople
     ]
     demo.contracts = {"HMMF NAV feed": nav, "HGB29 price feed": bond_price, "Identity registry": registry,
                       "Bond compliance": compliance}
+
+
+def _send_spam_airdrop(deployer: Deployer, demo: DemoInstitution) -> str:
+    """A stranger deploys a copy of the HKDH contract (same symbol and name, another address) and mints a tiny
+    amount into the client vault. It is not registered: `custos tokens discover` finds it and flags it as a lookalike
+    and unsolicited; it is never merged with the real HKDH nor priced."""
+    from wallet_app.keys.keystore import new_private_key
+
+    stranger = Deployer(deployer.client, deployer.chain_id, new_private_key())
+    deployer.send(stranger.address, "", value=ETHER // 10)  # gas money; the stranger is no one the profile knows
+    spam = _deploy(stranger, "HKDStablecoin")
+    stranger.send(spam, "mint(address,uint256)", demo.vaults["Harbour client vault"], 8_888)  # 0.008888 "HKDH"
+    return spam
+
+
+def _deploy_usd_fund(deployer: Deployer, demo: DemoInstitution, people: DemoPeople) -> None:
+    """The Harbour US Treasury Fund (HUST, 6 decimals), whose NAV is published in USD and valued in HKD through a
+    USD/HKD FX feed; and the staleness rule of every demo feed (a daily NAV may be 26 hours old, the bond's price
+    48 hours, the FX rate 25 hours)."""
+    client_vault, lion_rock = demo.vaults["Harbour client vault"], people.investors[1].address
+    nav_usd = _deploy(deployer, "NavFeed", 8, "HUST / USD net asset value per unit", 102_3911_0000)
+    fx = _deploy(deployer, "NavFeed", 8, "USD / HKD exchange rate", 7_7815_0000)
+    hust = _deploy(deployer, "FundUnits", "Harbour US Treasury Fund", "HUST", 6, nav_usd)
+    for holder, amount in ((client_vault, 50_000), (lion_rock, 12_000)):
+        deployer.send(hust, "mint(address,uint256)", holder, amount * HKD)  # 6 decimals, like HKDH
+    deployer.send(nav_usd, "updateAnswer(int256)", 102_4518_0000)  # after the subscriptions: history values them
+    demo.tokens.append(Token(hust, "erc20", "HUST", "Harbour US Treasury Fund", 6, f"nav-feed:{nav_usd}"))
+    demo.contracts.update({"HUST NAV feed (USD)": nav_usd, "USD/HKD FX feed": fx})
+    demo.feeds += [
+        PriceFeed(demo.contracts["HMMF NAV feed"], "nav", "HKD", 26 * 3600, "HMMF NAV, published daily"),
+        PriceFeed(demo.contracts["HGB29 price feed"], "nav", "HKD", 48 * 3600, "HGB29 clean price"),
+        PriceFeed(nav_usd, "nav", "USD", 26 * 3600, "HUST NAV in USD, published daily"),
+        PriceFeed(fx, "fx", "USD", 25 * 3600, "USD/HKD reference rate"),
+    ]
 
 
 def _run_vault_history(client: ChainClient, chain_id: int, demo: DemoInstitution, people: DemoPeople) -> None:

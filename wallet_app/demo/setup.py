@@ -120,7 +120,7 @@ def _register(profile: Profile, demo: DemoInstitution, people: DemoPeople) -> No
     from sqlalchemy import insert
 
     from wallet_app.storage.labels import AddressLabel
-    from wallet_app.storage.schema import tokens
+    from wallet_app.storage.schema import price_feeds, tokens
 
     chain_id = profile.config.chain_id
     for label, address in demo.vaults.items():
@@ -131,6 +131,12 @@ def _register(profile: Profile, demo: DemoInstitution, people: DemoPeople) -> No
              "name": t.name, "decimals": t.decimals, "role": t.role}
             for t in demo.tokens
         ])
+        if demo.feeds:
+            conn.execute(insert(price_feeds), [
+                {"chain_id": chain_id, "address": f.address, "kind": f.kind, "currency": f.currency,
+                 "max_age_seconds": f.max_age_seconds, "reports_now": f.reports_now, "label": f.label}
+                for f in demo.feeds
+            ])
     named = [AddressLabel(p.address, p.label, p.kind) for p in (people.issuer, *people.officers, *people.investors)]
     named += [AddressLabel(a, f"Safe {k.replace('_', ' ')}", "contract") for k, a in demo.safe_contracts.items()]
     named += [AddressLabel(a, label, "contract") for label, a in demo.contracts.items()]

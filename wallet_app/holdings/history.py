@@ -16,8 +16,11 @@ from wallet_app.errors import ConfigError
 from wallet_app.holdings.history_decode import ZERO_ADDRESS
 from wallet_app.holdings.history_index import HistoryIndexer
 from wallet_app.holdings.history_store import HistoryStore, StoredTransfer
-from wallet_app.holdings.model import Account
+from wallet_app.holdings.model import Account, Price
+from wallet_app.holdings.past_prices import PastPrices, PriceRequest
 from wallet_app.holdings.registry import TokenEntry
+from wallet_app.holdings.valuation import compute_value_hkd
+from wallet_app.holdings.views import build_price_json_at, format_hkd
 from wallet_app.storage.labels import AddressLabel
 
 
@@ -39,6 +42,8 @@ class TransferView:
     tx_hash: bytes
     log_index: int
     verified_source: bool  # emitted by a token of the profile's registry
+    value_hkd: int | None = None  # 10^-6 HKD at the transfer's block; None without a usable price then
+    price_then: Price | None = None  # the price per unit used for `value_hkd`, as read at that block
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -49,6 +54,8 @@ class TransferView:
             "block_hash": "0x" + self.block_hash.hex(), "block_time": self.block_time.isoformat(),
             "tx_hash": "0x" + self.tx_hash.hex(), "log_index": self.log_index,
             "verified_source": self.verified_source,
+            "value_hkd": format_hkd(self.value_hkd),
+            "price_then": build_price_json_at(self.price_then, self.block_time),
         }
 
 
@@ -61,8 +68,10 @@ class HistoryService:
         load_accounts: Callable[[], list[Account]],
         load_labels: Callable[[], dict[str, AddressLabel]],
         load_tokens: Callable[[], list[TokenEntry]],
+        prices: PastPrices | None = None,
     ) -> None:
         self._indexer = indexer
+        self._prices = prices  # None: transfers are not valued
         self._store = store
         self._load_accounts = load_accounts
         self._load_labels = load_labels
@@ -85,12 +94,24 @@ class HistoryService:
         names = {a.address: a.label for a in accounts if a.label}
         labels = self._load_labels()
         by_address = {t.address: t for t in tokens}
-        return [self._view(address, row, by_address.get(row.token), names, labels)
-                for row in self._store.load_transfers(address)]
+        rows = self._store.load_transfers(address)
+        prices = self._fetch_prices_then(rows, by_address)
+        return [self._view(address, row, by_address.get(row.token), names, labels,
+                           prices.get((row.token, row.block_number)))
+                for row in rows]
+
+    def _fetch_prices_then(self, rows: list[StoredTransfer], tokens: dict[str, TokenEntry]
+                           ) -> dict[tuple[str, int], Price | None]:
+        """The price of each transferred token at its transfer's block (one Multicall3 batch per distinct block)."""
+        if self._prices is None:
+            return {}
+        requests = [PriceRequest(tokens[row.token], row.block_number, row.block_hash, row.block_time)
+                    for row in rows if row.token in tokens]
+        return self._prices.fetch_prices(requests)
 
     @staticmethod
     def _view(account: str, row: StoredTransfer, token: TokenEntry | None, names: dict[str, str],
-              labels: dict[str, AddressLabel]) -> TransferView:
+              labels: dict[str, AddressLabel], price: Price | None = None) -> TransferView:
         if row.sender == account and row.receiver == account:
             direction, counterparty = "self", account
         elif row.sender == account:
@@ -107,4 +128,6 @@ class HistoryService:
             block_number=row.block_number, block_hash=row.block_hash,
             block_time=datetime.fromtimestamp(row.block_time, UTC), tx_hash=row.tx_hash, log_index=row.log_index,
             verified_source=token is not None and token.verified,
+            value_hkd=compute_value_hkd(row.amount, token.decimals, price) if token is not None else None,
+            price_then=price,
         )

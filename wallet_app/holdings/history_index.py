@@ -2,8 +2,9 @@
 
 For each registry token (ERC-20 and ERC-3643 `Transfer`, ERC-721 `Transfer` with an indexed id, ERC-1155
 `TransferSingle`/`TransferBatch`) the logs are read with eth_getLogs from the block after the last one indexed to the
-head, in adaptive block ranges: a range is halved when the node answers that it is too large (down to one block) and
-doubled after a range that returned few logs. Only transfers touching one of the profile's accounts are stored.
+head, in adaptive block ranges (`log_ranges`, shared with token discovery): a range is halved when the node answers
+that it is too large (down to one block) and doubled after a range that returned few logs. Only transfers touching
+one of the profile's accounts are stored.
 
 Resumable: each range is stored in one transaction together with the token's progress, so a crash loses at most the
 range being read. Reorganisation-aware: the hashes of the blocks read are recorded and checked again (newest first)
@@ -22,23 +23,14 @@ from wallet_app.chain.client import BlockHeader, ChainClient, LogEntry
 from wallet_app.errors import ChainError, RpcError
 from wallet_app.holdings.history_decode import decode_transfer_log, topics_for
 from wallet_app.holdings.history_store import BlockHashChanged, HistoryStore
+from wallet_app.holdings.log_ranges import INITIAL_RANGE, MAX_RANGE, SPARSE_LOGS, read_in_ranges
 from wallet_app.holdings.registry import TokenEntry
 
-INITIAL_RANGE = 2_000
-MAX_RANGE = 100_000
-SPARSE_LOGS = 200  # a range that returned fewer logs than this is doubled
 ATTEMPTS = 3  # syncs retried when the chain reorganised while it was read
-_TOO_LARGE_HINTS = ("too many", "limit", "range", "more than", "exceed", "too large")
 
 
 class HistoryReorganised(ChainError):
     code = "chain_reorganised"
-
-
-def is_range_too_large(exc: RpcError) -> bool:
-    """Whether the node refused eth_getLogs because the block range or its result was too large."""
-    text = str(exc).lower()
-    return any(hint in text for hint in _TOO_LARGE_HINTS)
 
 
 def compute_accounts_digest(accounts: set[str]) -> str:
@@ -97,17 +89,15 @@ class HistoryIndexer:
             self._store.reset_token(token.address)  # other accounts now: read again from the start
             state = None
         start = 0 if state is None else state.last_block + 1
-        size = self._initial_range
-        while start <= head:
-            end = min(start + size - 1, head)
-            end_header = self._chain.fetch_block(end)  # before the logs: a later change shows up as a reorg
-            try:
-                logs = self._fetch_logs(token, topics, start, end)
-            except RpcError as exc:
-                if size == 1 or not is_range_too_large(exc):
-                    raise
-                size = max(1, size // 2)
-                continue
+
+        def read(first: int, last: int) -> tuple[BlockHeader, list[LogEntry]]:
+            end_header = self._chain.fetch_block(last)  # before the logs: a later change shows up as a reorg
+            return end_header, self._fetch_logs(token, topics, first, last)
+
+        for _first, end, (end_header, logs) in read_in_ranges(
+            start, head, read, count=lambda result: len(result[1]), initial_range=self._initial_range,
+            max_range=self._max_range, sparse_logs=self._sparse_logs,
+        ):
             found = [t for log in logs for t in decode_transfer_log(log, token.address, token.standard)
                      if t.sender in accounts or t.receiver in accounts]
             headers = self._fetch_headers({t.block_number for t in found}, end_header)
@@ -118,9 +108,6 @@ class HistoryIndexer:
                 (end, end_header.hash),
                 digest,
             )
-            start = end + 1
-            if len(logs) < self._sparse_logs:
-                size = min(size * 2, self._max_range)
 
     def _fetch_logs(self, token: TokenEntry, topics: tuple[bytes, ...], start: int, end: int) -> list[LogEntry]:
         self.ranges_read.append((token.address, start, end))

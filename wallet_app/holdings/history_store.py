@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
 from wallet_app.holdings.history_decode import DecodedTransfer
 from wallet_app.storage.schema import history_blocks, history_index_state, transfers
@@ -128,6 +128,13 @@ class HistoryStore:
                 "token": t.token, "standard": t.standard.value,
                 "token_id": None if t.token_id is None else str(t.token_id),
                 "from_address": t.sender, "to_address": t.receiver, "amount": str(t.amount), "block_time": block_time}
+
+    def load_first_block(self) -> int | None:
+        """The lowest block holding an indexed transfer, or None when nothing is indexed."""
+        query = select(func.min(transfers.c.block_number)).where(transfers.c.chain_id == self._chain_id)
+        with self._engine.connect() as conn:
+            first = conn.execute(query).scalar()
+        return None if first is None else int(first)
 
     def load_transfers(self, account: str | None = None) -> list[StoredTransfer]:
         """Stored transfers (of `account`, sent or received, when given), newest first."""

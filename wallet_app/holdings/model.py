@@ -26,15 +26,36 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
+class FxRate:
+    """HKD per one unit of `currency`, from an FX feed (AggregatorV3), as at one block."""
+
+    value: int  # in units of 10**-decimals HKD
+    decimals: int
+    currency: str  # the currency priced: "USD", ...
+    source: str  # e.g. "FX feed 0x…"
+    updated_at: datetime | None
+    stale: bool  # older than the feed's maximum age: values nothing
+    reports_now: bool = False  # the feed reports every answer as current: its age is unknown
+
+
+@dataclass(frozen=True, slots=True)
 class Price:
-    """Price of one whole unit of an asset (10**decimals base units) in `currency`."""
+    """Price of one whole unit of an asset (10**decimals base units) in `currency`.
+
+    A price in another currency than HKD values a balance in HKD only through `fx`. `note` says in plain words why
+    the price values nothing although it is shown (no FX feed for its currency, a stale or unreadable FX rate, a feed
+    the profile has not configured); "" when it does value, or when `stale` already says why not.
+    """
 
     value: int  # in units of 10**-decimals of `currency`
     decimals: int
-    currency: str  # "HKD", "USD", ...
+    currency: str  # "HKD", "USD", ...; "" when the feed is not configured (its currency is unknown)
     source: str  # e.g. "NAV feed 0x…", "fixed 1:1 HKD stablecoin"
     updated_at: datetime | None
     stale: bool
+    reports_now: bool = False  # the feed reports every answer as current: its age is unknown, never called fresh
+    fx: FxRate | None = None  # HKD per unit of `currency` (None for an HKD price)
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

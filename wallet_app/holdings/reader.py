@@ -25,14 +25,10 @@ from wallet_app.holdings.calldata import (
     build_uint_call,
 )
 from wallet_app.holdings.decode import decode_address, decode_bool, decode_decimals, decode_text, decode_uint
+from wallet_app.holdings.feeds import FeedBook
 from wallet_app.holdings.model import NATIVE, Account, Compliance, Holding, Price, Standard
-from wallet_app.holdings.prices import (
-    DEFAULT_MAX_AGE_SECONDS,
-    build_fixed_hkd_price,
-    compute_value_hkd,
-    evaluate_feed_price,
-)
-from wallet_app.holdings.registry import STABLECOIN_ROLE, TokenEntry
+from wallet_app.holdings.prices import build_price_plan, compute_value_hkd, evaluate_token_price
+from wallet_app.holdings.registry import TokenEntry
 
 _FUNGIBLE = (Standard.ERC20, Standard.ERC3643)
 # Accounts shown a permissioned token's row even with nothing in it, so their eligibility (verified, frozen) shows.
@@ -50,17 +46,18 @@ class NativeCoin:
 class ReadLimits:
     max_calls: int = MAX_CALLS
     max_body_bytes: int = MAX_BODY_BYTES
-    feed_max_age: int = DEFAULT_MAX_AGE_SECONDS
 
 
 class SnapshotReader:
     """Reads holdings at `header`'s block; one instance per snapshot attempt."""
 
-    def __init__(self, *, chain: ChainClient, header: BlockHeader, native: NativeCoin, limits: ReadLimits) -> None:
+    def __init__(self, *, chain: ChainClient, header: BlockHeader, native: NativeCoin, limits: ReadLimits,
+                 feeds: FeedBook | None = None) -> None:
         self._chain = chain
         self._header = header
         self._native = native
         self._limits = limits
+        self._feeds = feeds if feeds is not None else FeedBook()  # no feeds configured: no feed values anything
         self.unreadable: list[str] = []
 
     def _run(self, plan: CallPlan) -> dict[Hashable, CallResult]:
@@ -91,10 +88,7 @@ class SnapshotReader:
             if token.standard is Standard.ERC721:
                 plan.add(("enumerable", token.address), token.address,
                          build_call("supportsInterface(bytes4)", std.ERC721_ENUMERABLE_ID))
-            feed = token.nav_feed
-            if feed is not None:
-                plan.add(("feed-decimals", token.address), feed, build_plain_call("decimals()"))
-                plan.add(("feed-round", token.address), feed, build_plain_call("latestRoundData()"))
+        plan.extend(build_price_plan(tokens, self._feeds))  # NAV feeds and the FX feeds they need, each once
         return plan
 
     def _fetch_candidates(self, tokens: list[TokenEntry], owners: set[str]
@@ -247,14 +241,10 @@ class SnapshotReader:
         )
 
     def _price(self, token: TokenEntry, results: dict[Hashable, CallResult]) -> Price | None:
-        if token.role == STABLECOIN_ROLE and token.verified:
-            return build_fixed_hkd_price()
-        feed = token.nav_feed
-        if feed is None:
+        """NAV x FX (or the fixed HKD rate) as at this block; never for an unreviewed token (enforced there)."""
+        if not token.verified:
             return None
-        return evaluate_feed_price(feed, results.get(("feed-decimals", token.address)),
-                                   results.get(("feed-round", token.address)),
-                                   block_timestamp=self._header.timestamp, max_age_seconds=self._limits.feed_max_age)
+        return evaluate_token_price(token, self._feeds, results, block_timestamp=self._header.timestamp)
 
 
 def _check_pinned_decimals(token: TokenEntry, reported: int | None) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from wallet_app.domain.addresses import to_checksum
 from wallet_app.errors import ChainError
 from wallet_app.holdings.accounts import build_accounts, build_extra_account
 from wallet_app.holdings.crosscheck import merge_witness
+from wallet_app.holdings.feeds import FeedBook
 from wallet_app.holdings.lookalikes import compute_token_warnings
 from wallet_app.holdings.model import Account, Holding, HoldingsSnapshot, Standard
 from wallet_app.holdings.reader import NativeCoin, ReadLimits, SnapshotReader
@@ -39,6 +40,7 @@ class HoldingsService:
         native: NativeCoin,
         limits: ReadLimits | None = None,
         witnesses: Sequence[ChainClient] = (),
+        load_feeds: Callable[[], FeedBook] | None = None,
     ) -> None:
         self._chain = chain
         self._chain_id = chain_id
@@ -49,6 +51,7 @@ class HoldingsService:
         self._native = native
         self._limits = limits or ReadLimits()
         self._witnesses = tuple(witnesses)
+        self._load_feeds = load_feeds or FeedBook  # no feeds configured: only fixed-rate stablecoins are valued
 
     def load_accounts(self) -> list[Account]:
         """The vaults, keys (watch-only included) and investors of the profile; no network."""
@@ -63,17 +66,19 @@ class HoldingsService:
         """
         chosen = self._resolve_accounts(accounts)
         tokens = self._load_tokens()
+        feeds = self._load_feeds()
         ref: BlockRef = block if block is not None else "latest"
         for _attempt in range(ATTEMPTS):
             header = self._chain.fetch_block(ref)
-            reader = SnapshotReader(chain=self._chain, header=header, native=self._native, limits=self._limits)
+            reader = SnapshotReader(chain=self._chain, header=header, native=self._native, limits=self._limits,
+                                    feeds=feeds)
             found = reader.fetch_holdings(chosen, tokens)
             if self._chain.fetch_block(header.number).hash != header.hash:
                 continue
             unreadable = list(reader.unreadable)
             inconsistencies: list[str] = []
             for witness in self._witnesses:
-                found, notes = self._cross_check(witness, header, chosen, tokens, found, unreadable)
+                found, notes = self._cross_check(witness, header, chosen, tokens, found, unreadable, feeds)
                 inconsistencies.extend(notes)
             return HoldingsSnapshot(
                 block_number=header.number,
@@ -90,8 +95,8 @@ class HoldingsService:
                                "try again in a moment")
 
     def _cross_check(self, witness: ChainClient, header: BlockHeader, accounts: list[Account],
-                     tokens: list[TokenEntry], found: list[Holding], unreadable: list[str]
-                     ) -> tuple[list[Holding], list[str]]:
+                     tokens: list[TokenEntry], found: list[Holding], unreadable: list[str],
+                     feeds: FeedBook | None = None) -> tuple[list[Holding], list[str]]:
         """Read the same block from `witness` (F2); disagreements keep the lower value and are reported."""
         try:
             theirs = witness.fetch_block(header.number)
@@ -99,7 +104,8 @@ class HoldingsService:
                 return found, [f"{witness.endpoint} has block {header.number} with hash 0x{theirs.hash.hex()}, "
                                f"{self._chain.endpoint} has 0x{header.hash.hex()}: the providers disagree about the "
                                "chain itself; nothing from this snapshot can be relied on"]
-            reader = SnapshotReader(chain=witness, header=header, native=self._native, limits=self._limits)
+            reader = SnapshotReader(chain=witness, header=header, native=self._native, limits=self._limits,
+                                    feeds=feeds)
             witnessed = reader.fetch_holdings(accounts, tokens)
         except ChainError as exc:
             unreadable.append(f"could not cross-check with {witness.endpoint}: {exc.user_message}")

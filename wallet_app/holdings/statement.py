@@ -53,11 +53,25 @@ def build_statement(snapshot: HoldingsSnapshot, account: str, *, chain_id: int, 
 
 
 def _row(h: Holding) -> tuple[str, ...]:
-    price = ""
+    price, source = "", "no price"
     if h.price is not None:
-        price = f"{format_units(h.price.value, h.price.decimals, group=False)} {h.price.currency}"
-        if h.price.stale:
+        p = h.price
+        price = f"{format_units(p.value, p.decimals, group=False)} {p.currency or '(currency unknown)'}"
+        if p.stale:
             price += " (stale)"
+        elif p.reports_now:
+            price += " (age unknown: the feed reports every answer as current)"
+        source = p.source
+        if p.fx is not None:
+            fx = f"{format_units(p.fx.value, p.fx.decimals, group=False)} HKD per {p.fx.currency}"
+            if p.fx.stale:
+                fx += " (stale)"
+            elif p.fx.reports_now:
+                fx += " (age unknown)"
+            price += f" x {fx}"
+            source += f"; {p.fx.source}"
+        if p.note:
+            source += f"; no HKD value: {p.note}"
     compliance = list(h.compliance.notes) + list(h.warnings)
     return (
         h.asset,
@@ -69,7 +83,7 @@ def _row(h: Holding) -> tuple[str, ...]:
         format_units(h.frozen, h.decimals, group=False),
         format_units(h.free, h.decimals, group=False),
         price,
-        h.price.source if h.price is not None else "no price",
+        source,
         format_hkd(h.value_hkd) or "",
         "; ".join(compliance),
     )

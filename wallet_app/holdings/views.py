@@ -8,11 +8,17 @@ or reorder what a person reads.
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from typing import Any
 
 from wallet_app.domain.units import format_units
-from wallet_app.holdings.model import HKD_DECIMALS, Holding, HoldingsSnapshot, Price
-from wallet_app.holdings.prices import compute_age_seconds
+from wallet_app.holdings.model import HKD_DECIMALS, FxRate, Holding, HoldingsSnapshot, Price
+from wallet_app.holdings.prices import (
+    REPORTS_NOW_TEXT,
+    VALUE_DECIMALS,
+    compute_age_seconds,
+    compute_value_in_currency,
+)
 from wallet_app.holdings.totals import compute_account_totals, compute_institution_total
 
 
@@ -58,6 +64,7 @@ def build_holding_json(holding: Holding, snapshot: HoldingsSnapshot) -> dict[str
         "free": holding.free,
         "price": build_price_json(holding.price, snapshot),
         "value_hkd": format_hkd(holding.value_hkd),
+        **build_value_in_currency_json(holding),
         "verified_token": holding.verified_token,
         "warnings": list(holding.warnings),
         "compliance": {"paused": c.paused, "account_frozen": c.account_frozen, "verified": c.verified,
@@ -67,18 +74,57 @@ def build_holding_json(holding: Holding, snapshot: HoldingsSnapshot) -> dict[str
     }
 
 
+def build_value_in_currency_json(holding: Holding) -> dict[str, Any]:
+    """The value in the price's own currency (USD for a USD NAV), beside the HKD value and never added to it."""
+    value = compute_value_in_currency(holding.balance, holding.decimals, holding.price)
+    return {
+        "value_currency": holding.price.currency if value is not None and holding.price is not None else None,
+        "value_in_currency": None if value is None else format_units(value, VALUE_DECIMALS, group=False),
+    }
+
+
 def build_price_json(price: Price | None, snapshot: HoldingsSnapshot) -> dict[str, Any] | None:
+    return build_price_json_at(price, snapshot.block_time or snapshot.read_at)
+
+
+def build_price_json_at(price: Price | None, at: datetime) -> dict[str, Any] | None:
+    """A price as judged at `at` (the time of the block it was read at). `note` says why it values nothing although
+    shown (null when it does, or when `stale` says it); `fx` is the HKD rate of a price in another currency."""
     if price is None:
         return None
-    at = snapshot.block_time or snapshot.read_at
     return {
         "per_unit": format_units(price.value, price.decimals, group=False),
-        "currency": price.currency,
+        "currency": price.currency or None,
         "source": price.source,
         "updated_at": price.updated_at.isoformat() if price.updated_at else None,
         "age_seconds": compute_age_seconds(price, at),
         "stale": price.stale,
+        "reports_now": price.reports_now,
+        "age_note": REPORTS_NOW_TEXT if price.reports_now else None,
+        "fx": _fx_json(price.fx, at),
+        "note": price.note or None,
     }
+
+
+def _fx_json(fx: FxRate | None, at: datetime) -> dict[str, Any] | None:
+    if fx is None:
+        return None
+    return {
+        "hkd_per_unit": format_units(fx.value, fx.decimals, group=False),
+        "currency": fx.currency,
+        "source": fx.source,
+        "updated_at": fx.updated_at.isoformat() if fx.updated_at else None,
+        "age_seconds": compute_age_seconds(fx, at),
+        "stale": fx.stale,
+        "reports_now": fx.reports_now,
+        "age_note": REPORTS_NOW_TEXT if fx.reports_now else None,
+    }
+
+
+def _age_text(age: object, reports_now: bool) -> str:
+    if reports_now:
+        return f", {REPORTS_NOW_TEXT}"
+    return f", {age // 3600} h {age % 3600 // 60} min old" if isinstance(age, int) else ""
 
 
 def make_visible(text: str) -> str:
@@ -125,12 +171,23 @@ def _row(h: Holding, snapshot: HoldingsSnapshot) -> str:
         parts.append(f"frozen {format_units(h.frozen, h.decimals)} free {format_units(h.free, h.decimals)}")
     if h.price is not None:
         price = build_price_json(h.price, snapshot) or {}
-        age = price.get("age_seconds")
-        age_text = f", {age // 3600} h {age % 3600 // 60} min old" if isinstance(age, int) else ""
+        age_text = _age_text(price.get("age_seconds"), h.price.reports_now)
         stale = ", STALE" if h.price.stale else ""
-        parts.append(f"@ {price['per_unit']} {h.price.currency} ({h.price.source}{age_text}{stale})")
+        currency = make_visible(h.price.currency) or "(currency unknown)"
+        parts.append(f"@ {price['per_unit']} {currency} ({make_visible(h.price.source)}{age_text}{stale})")
+        fx = price.get("fx")
+        if h.price.fx is not None and isinstance(fx, dict):
+            fx_age = _age_text(fx.get("age_seconds"), h.price.fx.reports_now)
+            fx_stale = ", STALE" if h.price.fx.stale else ""
+            parts.append(f"x {fx['hkd_per_unit']} HKD/{make_visible(h.price.fx.currency)} "
+                         f"({make_visible(h.price.fx.source)}{fx_age}{fx_stale})")
     value = format_hkd(h.value_hkd)
-    parts.append(f"= HKD {value}" if value is not None else "no price")
+    if value is not None:
+        parts.append(f"= HKD {value}")
+    elif h.price is not None and h.price.note:
+        parts.append(f"no HKD value: {make_visible(h.price.note)}")
+    else:
+        parts.append("no price" if h.price is None else "no HKD value")
     if not h.verified_token:
         parts.append("[unreviewed token]")
     parts += [f"[warning: {w}]" for w in h.warnings]
