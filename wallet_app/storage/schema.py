@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table, Text, text
 
 # The newest schema this code reads and writes; a test checks it is the head of the migration scripts.
-SCHEMA_HEAD = "0004_token_review_and_feeds"
+SCHEMA_HEAD = "0005_policies"
 
 metadata = MetaData()
 
@@ -128,4 +128,42 @@ history_blocks = Table(
     Column("chain_id", BigInteger, primary_key=True),
     Column("block_number", BigInteger, primary_key=True),
     Column("block_hash", String(66), nullable=False),
+)
+
+# Policies (0005): every version of the policy file, proposed, approved, in force or closed, with the EIP-712
+# signatures that approved it (wallet_app/policy/approval_typed_data.py). Rows are not trusted: loading the policy
+# in force recomputes the text's digest and re-verifies every signature against the governance vault's owners.
+# `supersedes` is the digest of the policy in force when this one was proposed (signed as `previousDigest`).
+# state: proposed, approved (quorum reached, a loosening change waiting for `effective_at`), active, superseded
+# (was in force, replaced), rejected (by a signed rejection, or stale: the policy it was to replace was replaced).
+policies = Table(
+    "policies",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("digest", String(66), primary_key=True),  # 0x + keccak-256 of the UTF-8 text, lowercase hex
+    Column("version", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("proposed_by", String(42), nullable=False),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    Column("proposer_signature", String(132), nullable=False),  # 0x + r||s||v of a PolicyApproval
+    Column("state", String(16), nullable=False),
+    Column("supersedes", String(66), nullable=True),
+    Column("quorum_reached_at", DateTime(timezone=True), nullable=True),
+    Column("effective_at", DateTime(timezone=True), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("closed_by", String(42), nullable=True),  # who rejected it; None when stale or superseded
+    Column("closed_signature", String(132), nullable=True),  # the PolicyRejection signature
+    Column("closed_reason", Text, nullable=False, default=""),
+    Index("policies_one_active", "chain_id", unique=True, sqlite_where=text("state = 'active'"),
+          postgresql_where=text("state = 'active'")),
+)
+
+policy_approvals = Table(
+    "policy_approvals",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("digest", String(66), primary_key=True),
+    Column("signer", String(42), primary_key=True),
+    Column("signature", String(132), nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),  # whole seconds; signed as `signedAt`
 )

@@ -1,0 +1,693 @@
+"""`PolicyService`: the policy in force, and changing it under the governance quorum (issue 5, SECURITY I6, I7, B6).
+
+A person proposes a policy file; it is recorded with the proposer's EIP-712 signature (`approval_typed_data`).
+Owners of the governance vault approve it with their keys. At the quorum (`governance`), a change that only
+tightens the policy takes effect at once; one that loosens it waits for the replaced policy's
+`loosening_delay_seconds`, during which any owner (or the proposer) may reject it. A later change that comes into
+force first closes every other open proposal made against the same policy (they would undo it): they are proposed
+again against the new one.
+
+`active(now)` is what the policy engine asks before every decision. It raises `PolicyNotInForce` (no policy,
+tampered rows or file, owners unreadable, quorum lost): the caller then denies every transaction with its
+`user_message`. Nothing is cached: every call re-reads the rows, re-verifies the text and the signatures against
+the vault's owners read now, and compares the on-disk copy `policy/active.toml`.
+
+Calls that sign take the key's password and ask it every time (as token approvals do); the key is locked again
+afterwards unless it was unlocked before. Methods take `now` (tests pass a fixed clock); it defaults to the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from wallet_app.config import ProfilePaths
+from wallet_app.domain.addresses import to_checksum
+from wallet_app.errors import KeyNotFound, WalletError, WatchOnly
+from wallet_app.policy.approval_typed_data import PolicyAction, PolicyVote, build_typed_data, compute_vote_digest
+from wallet_app.policy.compare import PolicyChange, compare_policies, is_loosening
+from wallet_app.policy.document import PolicyDocument, PolicyFileError, parse_policy
+from wallet_app.policy.governance import (
+    ACTIVE,
+    APPROVED,
+    OPEN_STATES,
+    PROPOSED,
+    SUPERSEDED,
+    ApprovalCheck,
+    ApprovalRecord,
+    ChangeAssessment,
+    InvalidPolicySignature,
+    LoadOwners,
+    NoActivePolicy,
+    PolicyConflict,
+    PolicyGovernanceError,
+    PolicyNotInForce,
+    PolicyRecord,
+    PolicyTampered,
+    PolicyUnverifiable,
+    build_vote,
+    check_proposer_signature,
+    check_quorum,
+    compute_text_digest,
+    digest_hex,
+    find_tampering_of_active,
+    recover_vote_signer,
+    required_quorum,
+    signing_time,
+)
+from wallet_app.policy.policy_store import ACTIVE_FILE, ActivePolicyFile, PolicyStore
+
+if TYPE_CHECKING:
+    from wallet_app.keys.signer import Signer
+    from wallet_app.keys.views import KeyView
+    from wallet_app.profiles import Profile
+    from wallet_app.vaults.service import VaultService
+
+Sign = Callable[[PolicyVote], bytes]
+_MEMO_SIZE = 64
+Owners = Callable[[str], tuple[tuple[str, ...], int]]
+
+
+class PolicyKeys(Protocol):
+    """The parts of `KeyService` that signing a policy vote uses."""
+
+    def load_keys(self) -> list[KeyView]: ...
+    def unlock(self, address: str, secret: str, *, remember: bool = False) -> None: ...
+    def signer(self, address: str) -> Signer: ...
+    def lock(self, address: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ActivePolicy:
+    """The policy in force, verified: its text matches its digest and a quorum of current owners signed it."""
+
+    document: PolicyDocument
+    digest: str
+    version: int
+    effective_since: datetime
+    quorum_reached_at: datetime
+    proposed_by: str
+    proposed_at: datetime
+    governance_vault: str  # whose owners approved it
+    required: int  # approvals that vault's quorum needs now
+    approved_by: tuple[str, ...]  # current owners whose approvals count
+    approvals: tuple[ApprovalCheck, ...]  # every stored approval, counted or not (and why)
+    supersedes: str | None
+    loosened: bool  # it loosened its predecessor (so it waited for the cooling-off)
+    changes: tuple[PolicyChange, ...]  # what it changed from its predecessor
+    notes: tuple[str, ...]  # e.g. the on-disk copy was out of date and was rewritten
+
+    def describe_rules(self) -> list[str]:
+        rules: list[str] = self.document.describe_rules()
+        return rules
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDraft:
+    """A proposed change and where it stands: approvals that count now, the quorum, and when it would take effect."""
+
+    digest: str
+    version: int
+    state: str  # proposed, approved (waiting for its cooling-off), or after an action: active, rejected
+    proposed_by: str
+    proposed_at: datetime
+    supersedes: str | None
+    governance_vault: str | None
+    required: int | None
+    approved_by: tuple[str, ...]
+    approvals: tuple[ApprovalCheck, ...]
+    loosens: bool | None
+    effective_at: datetime | None  # when it takes (or took) effect, from the signatures; None before the quorum
+    stale: bool  # the policy it would replace is no longer in force: it can only be rejected
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyHistoryEntry:
+    record: PolicyRecord  # as stored
+    text_intact: bool  # the stored text still hashes to its digest
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PolicyService:
+    def __init__(
+        self,
+        *,
+        store: PolicyStore,
+        load_owners: LoadOwners,
+        chain_id: int,
+        active_file: ActivePolicyFile,
+        keys: PolicyKeys | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._store = store
+        self._load_owners = load_owners
+        self._chain_id = chain_id
+        self._file = active_file
+        self._keys = keys
+        self._clock = clock
+        # Parsed texts and comparisons, keyed by the digest computed from the text itself (never by a stored one),
+        # so the engine's check before every decision does not parse the file again.
+        self._parsed: dict[bytes, PolicyDocument] = {}
+        self._compared: dict[tuple[bytes, bytes], tuple[PolicyChange, ...]] = {}
+
+    # -- the policy in force ------------------------------------------------------------------------------------
+    def active(self, now: datetime | None = None) -> ActivePolicy:
+        """The policy in force at `now`, after promoting a waiting change whose cooling-off has passed. Raises
+        `PolicyNotInForce` (deny every transaction) when there is none or it fails any check."""
+        moment = self._now(now)
+        owners = self._owners_reader()
+        records = self._promote_due(moment, owners)
+        return self._verify_active(records, moment, owners, check_file=True)
+
+    def restore_active_file(self, now: datetime | None = None) -> ActivePolicy:
+        """Write `policy/active.toml` again from the verified policy in force (after an edit was investigated)."""
+        moment = self._now(now)
+        owners = self._owners_reader()
+        active = self._verify_active(self._promote_due(moment, owners), moment, owners, check_file=False)
+        self._file.save_text(active.document.text)
+        return active
+
+    # -- reading ----------------------------------------------------------------------------------------------
+    def drafts(self, now: datetime | None = None) -> list[PolicyDraft]:
+        """Open proposals (proposed, or approved and waiting), each verified against the owners read now."""
+        moment = self._now(now)
+        owners = self._owners_reader()
+        try:
+            records = self._promote_due(moment, owners)
+        except PolicyNotInForce:
+            records = self._store.load_records()
+        by_digest = {r.digest: r for r in records}
+        active = next((r.digest for r in records if r.state == ACTIVE), None)
+        return [self._draft_view(r, by_digest, owners, active) for r in records if r.state in OPEN_STATES]
+
+    def history(self) -> list[PolicyHistoryEntry]:
+        """Every recorded policy, newest proposal first, as stored (no network)."""
+        return [PolicyHistoryEntry(r, digest_hex(compute_text_digest(r.text)) == r.digest)
+                for r in reversed(self._store.load_records())]
+
+    def compare(self, draft_digest: str) -> list[PolicyChange]:
+        """What the draft changes in the policy it would replace (the one in force when it was proposed); empty for
+        a profile's first policy."""
+        record = self._record(draft_digest)
+        if record.supersedes is None:
+            return []
+        by_digest = {r.digest: r for r in self._store.load_records()}
+        base = by_digest.get(record.supersedes)
+        if base is None:
+            raise PolicyTampered(f"The policy that version {record.version} replaces ({record.supersedes}) is "
+                                 "missing from the database")
+        return list(self._compare(self._document(base), self._document(record)))
+
+    def _compare(self, base: PolicyDocument, draft: PolicyDocument) -> tuple[PolicyChange, ...]:
+        key = (base.digest, draft.digest)
+        changes = self._compared.get(key)
+        if changes is None:
+            changes = tuple(compare_policies(base, draft))
+            if len(self._compared) >= _MEMO_SIZE:
+                self._compared.clear()
+            self._compared[key] = changes
+        return changes
+
+    def build_approval_typed_data(self, digest: str, signed_at: datetime) -> dict[str, Any]:
+        """The EIP-712 message approving `digest`, for a signer outside this profile (submit with
+        `submit_approval`)."""
+        record = self._record(digest)
+        vault = self._governing_vault(record)
+        return build_typed_data(build_vote(PolicyAction.APPROVE, self._chain_id, vault, record.digest,
+                                           record.version, record.supersedes, signing_time(signed_at)))
+
+    # -- proposing, approving, rejecting --------------------------------------------------------------------------
+    def propose(self, text: str, proposer_key: str, password: str, *, now: datetime | None = None) -> PolicyDraft:
+        """Record a new version, signed by `proposer_key`. A file that does not parse is refused with its line and
+        reason (`PolicyFileError`) and nothing changes."""
+        address = self._signing_key(proposer_key)
+        return self._propose(text, address, self._key_signer(address, password), self._now(now))
+
+    def propose_with(self, text: str, signer: Signer, *, now: datetime | None = None) -> PolicyDraft:
+        """`propose` with a signer that is already open (the demo seeding, a hardware signer)."""
+        return self._propose(text, to_checksum(signer.address), _signer_sign(signer), self._now(now))
+
+    def approve(self, digest: str, key: str, password: str, *, now: datetime | None = None) -> PolicyDraft:
+        address = self._signing_key(key)
+        return self._approve(digest, address, self._key_signer(address, password), self._now(now))
+
+    def approve_with(self, digest: str, signer: Signer, *, now: datetime | None = None) -> PolicyDraft:
+        return self._approve(digest, to_checksum(signer.address), _signer_sign(signer), self._now(now))
+
+    def submit_approval(self, digest: str, signer: str, signature: bytes, signed_at: datetime, *,
+                        now: datetime | None = None) -> PolicyDraft:
+        """An approval signed elsewhere (offline signer): verified exactly as one signed here."""
+        moment = self._now(now)
+        if signed_at.tzinfo is None:
+            raise ValueError("`signed_at` must be an aware datetime")
+        at = signing_time(signed_at)
+        if at != signed_at.astimezone(UTC) or at > moment:
+            raise PolicyGovernanceError("The signing time must be whole seconds and not in the future")
+        return self._approve(digest, to_checksum(signer), lambda _vote: signature, moment, signed_at=at)
+
+    def reject(self, digest: str, key: str, password: str, *, reason: str = "",
+               now: datetime | None = None) -> PolicyDraft:
+        """Close an open proposal with a signed rejection. Any current owner of the governance vault, or the
+        proposer, may reject; for a loosening change that is what the cooling-off is for."""
+        address = self._signing_key(key)
+        moment = self._now(now)
+        record = self._record(digest)
+        if record.state not in OPEN_STATES:
+            raise PolicyGovernanceError(f"Version {record.version} is {record.state}: only an open proposal can be "
+                                        "rejected")
+        vault = self._governing_vault(record)
+        owners, _threshold = self._owners_reader()(vault)
+        if address != to_checksum(record.proposed_by) and address not in owners:
+            raise PolicyGovernanceError(f"{address} is neither the proposer nor an owner of the governance vault "
+                                        f"{vault}: it cannot reject this change")
+        at = signing_time(moment)
+        vote = build_vote(PolicyAction.REJECT, self._chain_id, vault, record.digest, record.version,
+                          record.supersedes, at)
+        signature = self._signed(vote, address, self._key_signer(address, password))
+        text = " ".join(reason.split())[:500]
+        self._store.save_rejection(digest, by=address, signature=signature, at=at,
+                                   reason=f"rejected by {address}" + (f": {text}" if text else ""))
+        return self._view(digest, moment)
+
+    # -- internals: changes -------------------------------------------------------------------------------------
+    def _propose(self, text: str, proposer: str, sign: Sign, now: datetime) -> PolicyDraft:
+        document = parse_policy(text, source="the proposed policy")
+        if document.chain_id != self._chain_id:
+            raise PolicyGovernanceError(f"The policy is for chain {document.chain_id}; this profile is on chain "
+                                        f"{self._chain_id}")
+        digest = digest_hex(compute_text_digest(text))
+        records = self._store.load_records()
+        known = next((r for r in records if r.digest == digest), None)
+        if known is not None:
+            raise PolicyGovernanceError(f"This exact policy text (version {known.version}) is already recorded, "
+                                        f"{known.state}")
+        active = _single_active(records)
+        base_document = self._document(active) if active is not None else None
+        if base_document is not None and document.version <= base_document.version:
+            raise PolicyGovernanceError(f"The policy's version must be above {base_document.version}, the version "
+                                        f"in force; it is {document.version}")
+        governing = (base_document or document).governance
+        owners_of = self._owners_reader()
+        vault = to_checksum(governing.vault)
+        owners, threshold = owners_of(vault)
+        required = required_quorum(governing.quorum, threshold)
+        if required > len(owners):
+            raise PolicyGovernanceError(f"The governance quorum of {vault} ({required}) is more than its "
+                                        f"{len(owners)} owners: it can never be reached")
+        _require_reachable(base_document or document, owners, "The governance")
+        own = document.governance
+        own_owners, own_threshold = owners_of(to_checksum(own.vault))
+        if required_quorum(own.quorum, own_threshold) > len(own_owners):
+            raise PolicyGovernanceError(f"This policy's own governance quorum ({own.quorum}) is more than the "
+                                        f"{len(own_owners)} owners of {to_checksum(own.vault)}: once in force it "
+                                        "could never be changed")
+        _require_reachable(document, own_owners, "This policy's own governance")
+        at = signing_time(now)
+        supersedes = active.digest if active is not None else None
+        vote = build_vote(PolicyAction.APPROVE, self._chain_id, vault, digest, document.version, supersedes, at)
+        signature = self._signed(vote, proposer, sign)
+        approvals = (ApprovalRecord(proposer, signature, at),) if proposer in owners else ()
+        self._store.save_proposal(PolicyRecord(
+            digest=digest, version=document.version, text=text, proposed_by=proposer, proposed_at=at,
+            proposer_signature=signature, state=PROPOSED, supersedes=supersedes, quorum_reached_at=None,
+            effective_at=None, closed_at=None, closed_by=None, closed_signature=None, closed_reason="",
+            approvals=approvals,
+        ))
+        return self._settle(digest, now, owners_of)
+
+    def _approve(self, digest: str, signer: str, sign: Sign, now: datetime, *,
+                 signed_at: datetime | None = None) -> PolicyDraft:
+        records = self._store.load_records()
+        record = next((r for r in records if r.digest == digest), None)
+        if record is None:
+            raise PolicyGovernanceError(f"No policy with digest {digest} is recorded")
+        if record.state not in OPEN_STATES:
+            raise PolicyGovernanceError(f"Version {record.version} is {record.state}: only an open proposal can be "
+                                        "approved")
+        active = _single_active(records)
+        if record.supersedes != (active.digest if active is not None else None):
+            self._store.save_rejection(digest, by=None, signature=None, at=now, reason=_stale_reason(active))
+            raise PolicyGovernanceError(f"Version {record.version} was proposed against a policy that is no longer "
+                                        "in force; it was closed. Propose it again against the policy in force.")
+        owners_of = self._owners_reader()
+        vault = self._governing_vault(record, {r.digest: r for r in records})
+        owners, _threshold = owners_of(vault)
+        if signer not in owners:
+            raise PolicyGovernanceError(f"{signer} is not a current owner of the governance vault {vault}: its "
+                                        "approval would not count, so it is not recorded")
+        if any(_same_address(a.signer, signer) for a in record.approvals):
+            return self._settle(digest, now, owners_of)  # already approved: idempotent
+        at = signed_at if signed_at is not None else signing_time(now)
+        vote = build_vote(PolicyAction.APPROVE, self._chain_id, vault, digest, record.version, record.supersedes, at)
+        signature = self._signed(vote, signer, sign)
+        self._store.save_approval(digest, ApprovalRecord(signer, signature, at))
+        return self._settle(digest, now, owners_of)
+
+    def _signed(self, vote: PolicyVote, signer: str, sign: Sign) -> bytes:
+        """Sign (or take) the signature and check it is `signer`'s for exactly this vote before storing it (C8)."""
+        signature = sign(vote)
+        if recover_vote_signer(vote, signature) != signer:
+            raise InvalidPolicySignature(f"The signature is not {signer}'s for this policy, predecessor, "
+                                         "governance vault and chain; nothing was recorded")
+        return signature
+
+    def _settle(self, digest: str, now: datetime, owners_of: Owners) -> PolicyDraft:
+        """After a new signature: at the quorum, take effect now (tightening, first policy) or wait (loosening)."""
+        records = self._store.load_records()
+        by_digest = {r.digest: r for r in records}
+        record = by_digest[digest]
+        assessment = self._assess(record, by_digest, owners_of)
+        if assessment.forged:
+            raise PolicyTampered(f"Version {record.version} carries approvals that do not verify, so it cannot take "
+                                 f"effect: {'; '.join(assessment.forged)}")
+        effective = assessment.effective_at
+        reached = assessment.quorum.reached_at
+        if effective is not None and reached is not None:
+            if effective <= now:
+                self._activate(assessment, now)
+            elif record.state == PROPOSED:
+                self._store.save_quorum(digest, quorum_reached_at=reached, effective_at=effective)
+        return self._view(digest, now, owners_of)
+
+    def _activate(self, assessment: ChangeAssessment, now: datetime) -> None:
+        record = assessment.record
+        reached, effective = assessment.quorum.reached_at, assessment.effective_at
+        assert reached is not None and effective is not None
+        self._store.save_activation(
+            record.digest, base=record.supersedes, quorum_reached_at=reached, effective_at=effective, now=now,
+            stale_reason=f"stale: version {record.version} ({record.digest}) came into force first; propose the "
+                         "change again against it")
+        self._file.save_text(record.text)  # after the commit: a crash in between is repaired on the next load
+
+    def _promote_due(self, now: datetime, owners_of: Owners) -> list[PolicyRecord]:
+        """Put in force an approved change whose cooling-off has passed; returns the rows as they are then."""
+        records = self._store.load_records()
+        active = _single_active(records)
+        base = active.digest if active is not None else None
+        by_digest = {r.digest: r for r in records}
+        due: list[ChangeAssessment] = []
+        for record in records:
+            if record.state != APPROVED or record.supersedes != base:
+                continue
+            assessment = self._assess(record, by_digest, owners_of)
+            if assessment.forged:
+                raise PolicyTampered(f"The waiting change to version {record.version} carries approvals that do not "
+                                     f"verify: {'; '.join(assessment.forged)}")
+            if assessment.effective_at is not None and assessment.effective_at <= now:
+                due.append(assessment)
+        if not due:
+            return records
+        first = min(due, key=lambda a: (a.effective_at or now, a.record.digest))
+        try:
+            self._activate(first, now)
+        except PolicyConflict:
+            pass  # another desktop promoted meanwhile; the rows read next say what is in force
+        return self._store.load_records()
+
+    # -- internals: verification --------------------------------------------------------------------------------
+    def _verify_active(self, records: list[PolicyRecord], now: datetime, owners_of: Owners, *,
+                       check_file: bool) -> ActivePolicy:
+        active = _single_active(records)
+        file_text = self._file.load_text() if check_file else None
+        if active is None:
+            if file_text is not None:
+                raise PolicyTampered("The database holds no policy in force, but policy/active.toml does: policy "
+                                     "rows may have been deleted. Every transaction is denied.")
+            raise NoActivePolicy("No active policy: every transaction is denied. Propose a policy; it takes effect "
+                                 "when the governance quorum has approved it.")
+        assessment = self._assess(active, {r.digest: r for r in records}, owners_of)
+        problems = find_tampering_of_active(assessment, records, now)
+        if problems:
+            raise PolicyTampered(f"The policy in force (version {active.version}, {active.digest}) fails its checks, "
+                                 f"so every transaction is denied: {'; '.join(problems)}")
+        notes = self._check_file(active, records, file_text) if check_file else ()
+        quorum = assessment.quorum
+        assert active.effective_at is not None and quorum.reached_at is not None  # checked above
+        return ActivePolicy(
+            document=assessment.document, digest=active.digest, version=active.version,
+            effective_since=active.effective_at, quorum_reached_at=quorum.reached_at,
+            proposed_by=active.proposed_by, proposed_at=active.proposed_at, governance_vault=quorum.vault,
+            required=quorum.required, approved_by=quorum.approved_by, approvals=quorum.approvals,
+            supersedes=active.supersedes, loosened=assessment.loosens, changes=assessment.changes, notes=notes,
+        )
+
+    def _check_file(self, active: PolicyRecord, records: list[PolicyRecord], text: str | None) -> tuple[str, ...]:
+        """The on-disk copy must be the text in force. A missing copy, or one of a policy that was in force before
+        (a crash between the commit and the file write, or another desktop's promotion on a shared database), is
+        brought up to date; any other text was written outside Custos: tampering."""
+        if text == active.text:
+            return ()
+        if text is None:
+            self._file.save_text(active.text)
+            return ("policy/active.toml was missing; it was written again from the policy in force",)
+        digest = digest_hex(compute_text_digest(text))
+        older = next((r for r in records if r.state == SUPERSEDED and r.digest == digest and r.text == text), None)
+        if older is not None:
+            self._file.save_text(active.text)
+            return (f"policy/active.toml still held version {older.version}; it was brought up to date",)
+        raise PolicyTampered(
+            f"policy/active.toml differs from the policy in force (version {active.version}, {active.digest}): it "
+            "was edited outside Custos. Every transaction is denied until it is restored from the signed policy.")
+
+    def _assess(self, record: PolicyRecord, by_digest: dict[str, PolicyRecord], owners_of: Owners,
+                ) -> ChangeAssessment:
+        document = self._document(record)
+        base = base_document = None
+        if record.supersedes is not None:
+            base = by_digest.get(record.supersedes)
+            if base is None:
+                raise PolicyTampered(f"The policy that version {record.version} replaces ({record.supersedes}) is "
+                                     "missing from the database")
+            base_document = self._document(base)
+        governing = (base_document or document).governance
+        vault = to_checksum(governing.vault)
+        owners, threshold = owners_of(vault)
+        governing_document = base_document or document
+        roles = {name: governing_document.book.roles[name].members for name in governing.roles
+                 if name in governing_document.book.roles}
+        quorum = check_quorum(record, chain_id=self._chain_id, vault=vault, policy_quorum=governing.quorum,
+                              owners=owners, threshold=threshold, roles=roles)
+        changes: tuple[PolicyChange, ...] = ()
+        loosens = False
+        if base_document is not None:
+            changes = self._compare(base_document, document)
+            loosens = is_loosening(list(changes))
+        return ChangeAssessment(
+            record=record, document=document, base=base, base_document=base_document, quorum=quorum,
+            changes=changes, loosens=loosens,
+            delay_seconds=base_document.loosening_delay_seconds if base_document is not None and loosens else 0,
+            proposer_problem=check_proposer_signature(record, chain_id=self._chain_id, vault=vault),
+        )
+
+    def _document(self, record: PolicyRecord) -> PolicyDocument:
+        """The stored text, checked against its digest and parsed; any mismatch is tampering."""
+        digest = compute_text_digest(record.text)
+        if digest_hex(digest) != record.digest:
+            raise PolicyTampered(f"The stored text of policy version {record.version} does not match its digest "
+                                 f"{record.digest}: it was edited in the database. Every transaction is denied.")
+        document = self._parsed.get(digest)
+        if document is None:
+            try:
+                document = parse_policy(record.text, source=f"stored policy version {record.version}")
+            except PolicyFileError as exc:
+                raise PolicyTampered(f"The stored policy version {record.version} no longer reads as a policy: "
+                                     f"{exc.user_message}") from None
+            if len(self._parsed) >= _MEMO_SIZE:
+                self._parsed.clear()
+            self._parsed[digest] = document
+        if document.version != record.version or document.chain_id != self._chain_id:
+            raise PolicyTampered(f"The stored policy {record.digest} says version {document.version} on chain "
+                                 f"{document.chain_id}, but its row says version {record.version} on chain "
+                                 f"{self._chain_id}")
+        return document
+
+    def _governing_vault(self, record: PolicyRecord, by_digest: dict[str, PolicyRecord] | None = None) -> str:
+        if record.supersedes is None:
+            return to_checksum(self._document(record).governance.vault)
+        rows = by_digest if by_digest is not None else {r.digest: r for r in self._store.load_records()}
+        base = rows.get(record.supersedes)
+        if base is None:
+            raise PolicyTampered(f"The policy that version {record.version} replaces ({record.supersedes}) is "
+                                 "missing from the database")
+        return to_checksum(self._document(base).governance.vault)
+
+    def _draft_view(self, record: PolicyRecord, by_digest: dict[str, PolicyRecord], owners_of: Owners,
+                    active: str | None) -> PolicyDraft:
+        stale = record.state in OPEN_STATES and record.supersedes != active
+        try:
+            a = self._assess(record, by_digest, owners_of)
+        except PolicyNotInForce as exc:
+            return PolicyDraft(record.digest, record.version, record.state, record.proposed_by, record.proposed_at,
+                               record.supersedes, None, None, (), (), None, record.effective_at, stale,
+                               (exc.user_message,))
+        problems = list(a.forged)
+        if stale:
+            problems.append("the policy it would replace is no longer in force: it can only be rejected")
+        return PolicyDraft(
+            digest=record.digest, version=record.version, state=record.state, proposed_by=record.proposed_by,
+            proposed_at=record.proposed_at, supersedes=record.supersedes, governance_vault=a.quorum.vault,
+            required=a.quorum.required, approved_by=a.quorum.approved_by, approvals=a.quorum.approvals,
+            loosens=a.loosens if a.base is not None else None,
+            effective_at=record.effective_at if record.state not in OPEN_STATES else a.effective_at,
+            stale=stale, problems=tuple(problems),
+        )
+
+    def _view(self, digest: str, now: datetime, owners_of: Owners | None = None) -> PolicyDraft:
+        records = self._store.load_records()
+        by_digest = {r.digest: r for r in records}
+        active = next((r.digest for r in records if r.state == ACTIVE), None)
+        return self._draft_view(by_digest[digest], by_digest, owners_of or self._owners_reader(), active)
+
+    # -- internals: keys, owners, time ------------------------------------------------------------------------
+    def _record(self, digest: str) -> PolicyRecord:
+        record = self._store.load_record(digest)
+        if record is None:
+            raise PolicyGovernanceError(f"No policy with digest {digest} is recorded")
+        return record
+
+    def _owners_reader(self) -> Owners:
+        """Owners and threshold per vault, read once per operation. A failure means nothing can be verified."""
+        cache: dict[str, tuple[tuple[str, ...], int]] = {}
+
+        def read(vault: str) -> tuple[tuple[str, ...], int]:
+            if vault not in cache:
+                try:
+                    owners, threshold = self._load_owners(vault)
+                except PolicyNotInForce:
+                    raise
+                except Exception as exc:  # fail closed on anything, translated or not
+                    reason = exc.user_message if isinstance(exc, WalletError) else type(exc).__name__
+                    raise PolicyUnverifiable(
+                        f"The owners of the governance vault {vault} could not be read ({reason}); policy approvals "
+                        "cannot be verified until they can, and every transaction is denied meanwhile") from exc
+                cache[vault] = (tuple(to_checksum(o) for o in owners), int(threshold))
+            return cache[vault]
+
+        return read
+
+    def _signing_key(self, key: str) -> str:
+        keys = self._require_keys()
+        address = to_checksum(key)
+        view = next((k for k in keys.load_keys() if k.address == address), None)
+        if view is None:
+            raise KeyNotFound(f"{address} is not one of this profile's keys")
+        if getattr(view.kind, "value", view.kind) == "watch":
+            raise WatchOnly(f"{view.label} is a watch-only address: it cannot sign a policy")
+        return address
+
+    def _key_signer(self, address: str, password: str) -> Sign:
+        keys = self._require_keys()
+
+        def sign(vote: PolicyVote) -> bytes:
+            was_unlocked = any(k.address == address and k.unlocked for k in keys.load_keys())
+            keys.unlock(address, password)  # the password is asked every time, unlocked or not
+            try:
+                return keys.signer(address).sign_digest(compute_vote_digest(vote)).to_bytes()
+            finally:
+                if not was_unlocked:
+                    keys.lock(address)
+
+        return sign
+
+    def _require_keys(self) -> PolicyKeys:
+        if self._keys is None:
+            raise PolicyGovernanceError("This policy service has no keys to sign with")
+        return self._keys
+
+    def _now(self, now: datetime | None) -> datetime:
+        moment = now if now is not None else self._clock()
+        if moment.tzinfo is None:
+            raise ValueError("`now` must be an aware datetime")
+        return moment.astimezone(UTC)
+
+
+def _require_reachable(document: PolicyDocument, owners: Sequence[str], whose: str) -> None:
+    """Every governance role needs a member among the governance vault's owners, or no quorum is ever complete."""
+    for name in document.governance.roles:
+        role = document.book.roles.get(name)
+        if role is None or not set(role.members) & set(owners):
+            raise PolicyGovernanceError(f"{whose} needs an approval from role {name}, but no member of it is an owner "
+                                        f"of {to_checksum(document.governance.vault)}: its quorum can never be "
+                                        "reached")
+
+
+def _signer_sign(signer: Signer) -> Sign:
+    return lambda vote: signer.sign_digest(compute_vote_digest(vote)).to_bytes()
+
+
+def _single_active(records: Sequence[PolicyRecord]) -> PolicyRecord | None:
+    actives = [r for r in records if r.state == ACTIVE]
+    if len(actives) > 1:
+        raise PolicyTampered(f"{len(actives)} policies are marked in force at once; every transaction is denied")
+    return actives[0] if actives else None
+
+
+def _stale_reason(active: PolicyRecord | None) -> str:
+    if active is None:
+        return "stale: the policy it was to replace is no longer in force"
+    return f"stale: version {active.version} ({active.digest}) is in force now; propose the change again against it"
+
+
+def _same_address(a: str, b: str) -> bool:
+    return a.lower() == b.lower()
+
+
+def policy_file_path(paths: ProfilePaths) -> Path:
+    return paths.root / ACTIVE_FILE
+
+
+def vault_owner_reader(vaults_service: VaultService) -> LoadOwners:
+    """`load_owners` over the profile's vaults read live from the chain. A governance vault must be one of them."""
+
+    def load_owners(vault: str) -> tuple[Sequence[str], int]:
+        wanted = to_checksum(vault)
+        info = next((v for v in vaults_service.fetch_vaults() if v.address == wanted), None)
+        if info is None:
+            raise PolicyGovernanceError(f"The governance vault {wanted} is not one of this profile's vaults; add "
+                                        "it to the profile first")
+        return info.owners, info.threshold
+
+    return load_owners
+
+
+def build_policy_service(profile: Profile, vaults_service: VaultService, key_service: PolicyKeys, *,
+                         clock: Callable[[], datetime] = utc_now) -> PolicyService:
+    """The policy service of a profile. The governance vault must be one of the profile's vaults; its owners and
+    threshold are read from the chain (all the profile's vaults in one batch) whenever approvals are checked."""
+    chain_id = profile.config.chain_id
+    return PolicyService(store=PolicyStore(engine=profile.engine, chain_id=chain_id),
+                         load_owners=vault_owner_reader(vaults_service),
+                         chain_id=chain_id, active_file=ActivePolicyFile(policy_file_path(profile.paths)),
+                         keys=key_service, clock=clock)
+
+
+def install_signed_policy(profile: Profile, text: str, signers: Sequence[Signer], *, load_owners: LoadOwners,
+                          now: datetime | None = None) -> ActivePolicy:
+    """Put a profile's first policy in force, through the same governance as any change: `signers[0]` proposes,
+    the others approve, and it takes effect only if they are a quorum of its governance vault's current owners
+    (read with `load_owners`). For the demo seeding, whose officers' keys are at hand; refused on a profile that
+    already has policies."""
+    service = PolicyService(store=PolicyStore(engine=profile.engine, chain_id=profile.config.chain_id),
+                            load_owners=load_owners, chain_id=profile.config.chain_id,
+                            active_file=ActivePolicyFile(policy_file_path(profile.paths)))
+    if service.history():
+        raise PolicyGovernanceError("This profile already has policies; a first policy is installed only once")
+    if not signers:
+        raise PolicyGovernanceError("A policy needs at least one signer")
+    draft = service.propose_with(text, signers[0], now=now)
+    for signer in signers[1:]:
+        if draft.state == ACTIVE:
+            break
+        draft = service.approve_with(draft.digest, signer, now=now)
+    if draft.state != ACTIVE:
+        raise PolicyGovernanceError(f"The signers are not a quorum of the governance vault {draft.governance_vault}: "
+                                    f"{len(draft.approved_by)} of {draft.required} approvals; the policy is not in "
+                                    "force")
+    return service.active(now)
