@@ -14,6 +14,7 @@ from wallet_app import __version__
 from wallet_app.errors import UserCancelled, WalletError
 
 if TYPE_CHECKING:
+    from wallet_app.holdings.feed_admin import FeedView
     from wallet_app.holdings.registry import TokenEntry
     from wallet_app.holdings.statement import Statement
     from wallet_app.keys.service import KeyService
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_keys_commands(commands)
     _add_tokens_commands(commands)
+    _add_feeds_commands(commands)
 
     statement = commands.add_parser("statement", help="write a holding statement of one account (CSV or PDF)")
     statement.add_argument("--account", required=True, help="the account's address")
@@ -390,6 +392,11 @@ def _add_tokens_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     remove = actions.add_parser("remove", help="remove an unreviewed token from the registry")
     remove.add_argument("address")
     remove.set_defaults(handler=_tokens_remove)
+    set_feed = actions.add_parser("set-feed", help="name the configured nav feed a token takes its NAV from")
+    set_feed.add_argument("token", metavar="TOKEN", help="the token's address")
+    set_feed.add_argument("feed", metavar="FEED", nargs="?", default=None, help="a configured nav feed's address")
+    set_feed.add_argument("--none", action="store_true", help="name no NAV feed: the token is not valued")
+    set_feed.set_defaults(handler=_tokens_set_feed)
 
 
 def _token_line(token: TokenEntry) -> str:
@@ -469,6 +476,97 @@ def _tokens_remove(args: argparse.Namespace) -> int:
     address = to_checksum(args.address)
     _profile, token = _with_services(args, lambda services: services.tokens.remove_token(address))
     print(f"Removed the unreviewed token {token.address} from the registry")
+    return 0
+
+
+def _tokens_set_feed(args: argparse.Namespace) -> int:
+    from wallet_app.domain.addresses import to_checksum
+    from wallet_app.errors import ConfigError
+
+    if (args.feed is None) == (not args.none):
+        raise ConfigError("Give either FEED (a configured nav feed's address) or --none, not both and not neither")
+    token = to_checksum(args.token)
+    feed = None if args.none else to_checksum(args.feed)
+    _profile, change = _with_services(args, lambda services: services.feeds.set_token_feed(token, feed))
+    print("\n".join(change.notes))
+    return 0
+
+
+def _add_feeds_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    feeds = commands.add_parser("feeds", help="the profile's price feeds (AggregatorV3): list, add, remove")
+    actions = feeds.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="every configured feed and the tokens linked to it")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=_feeds_list)
+    add = actions.add_parser("add", help="check on chain that ADDRESS is an AggregatorV3 feed and configure it")
+    add.add_argument("address")
+    add.add_argument("--kind", required=True, choices=["nav", "fx"],
+                     help="nav: a token's NAV per unit in CODE; fx: HKD per 1 unit of CODE")
+    add.add_argument("--currency", required=True, metavar="CODE", help="three upper-case letters (ISO 4217)")
+    add.add_argument("--max-age-hours", required=True, metavar="H",
+                     help="an older answer is stale and values nothing (more than 0, at most 720)")
+    add.add_argument("--reports-now", action="store_true",
+                     help="the feed reports every answer as current (updatedAt is the block's time)")
+    add.add_argument("--label", default="", metavar="TEXT", help="your words for it")
+    add.add_argument("--json", action="store_true", help="print JSON")
+    add.set_defaults(handler=_feeds_add)
+    remove = actions.add_parser("remove", help="remove a feed no token links to")
+    remove.add_argument("address")
+    remove.set_defaults(handler=_feeds_remove)
+
+
+def _feed_lines(view: FeedView) -> list[str]:
+    from wallet_app.holdings.views import make_visible
+
+    now = "  reports now" if view.reports_now else ""
+    lines = [f"{view.kind:<3} {make_visible(view.currency):<4} max {view.max_age_hours} h{now}  {view.address}  "
+             f"{make_visible(view.label)}".rstrip()]
+    lines.append("    linked: " + (", ".join(t.describe() for t in view.tokens) or "no token"))
+    if view.kind == "fx" and view.converts_for:
+        lines.append("    converts for: " + ", ".join(t.describe() for t in view.converts_for))
+    if view.note:
+        lines.append(f"    NOT USED: {view.note}")
+    return lines
+
+
+def _feeds_list(args: argparse.Namespace) -> int:
+    _profile, views = _with_services(args, lambda services: services.feeds.load_feeds())
+    if args.json:
+        print(json.dumps([v.to_json() for v in views], indent=2))
+    else:
+        print("\n".join(line for v in views for line in _feed_lines(v)) or "No price feeds are configured.")
+    return 0
+
+
+def _feeds_add(args: argparse.Namespace) -> int:
+    from wallet_app.domain.addresses import to_checksum
+    from wallet_app.holdings.feed_admin import parse_max_age_hours
+    from wallet_app.holdings.views import make_visible
+
+    address = to_checksum(args.address)  # refused before the profile is opened
+    max_age = parse_max_age_hours(args.max_age_hours)
+    _profile, added = _with_services(args, lambda services: services.feeds.add_feed(
+        address, kind=args.kind, currency=args.currency, max_age_seconds=max_age, reports_now=args.reports_now,
+        label=args.label))
+    if args.json:
+        print(json.dumps(added.to_json(), indent=2))
+        return 0
+    feed, said = added.feed, added.reading.description
+    described = "has no description()" if said is None else f"describes itself as \"{make_visible(said)}\""
+    print(f"Added the {feed.kind} feed {feed.address} ({feed.currency}, max {feed.max_age_hours} h); it {described}")
+    for note in added.notes:
+        print(f"    {note}")
+    return 0
+
+
+def _feeds_remove(args: argparse.Namespace) -> int:
+    from wallet_app.domain.addresses import to_checksum
+
+    address = to_checksum(args.address)
+    _profile, removed = _with_services(args, lambda services: services.feeds.remove_feed(address))
+    print(f"Removed the {removed.feed.kind} feed {removed.feed.address} ({removed.feed.currency})")
+    for note in removed.notes:
+        print(f"    {note}")
     return 0
 
 

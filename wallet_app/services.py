@@ -12,6 +12,7 @@ from wallet_app.chain.client import ChainClient
 from wallet_app.chain.connect import open_chain
 from wallet_app.chain.monitor import NetworkMonitor
 from wallet_app.domain.vaults import VaultInfo
+from wallet_app.holdings.feed_admin import FeedAdmin
 from wallet_app.holdings.feeds import FeedRegistry
 from wallet_app.holdings.history import HistoryService
 from wallet_app.holdings.history_index import HistoryIndexer
@@ -41,6 +42,7 @@ class Services:
     tokens: TokenService
     _close_chain: object
     value_history: ValueHistory  # the institution's value over time
+    feeds: FeedAdmin  # the profile's price feeds and the tokens' NAV feeds
 
     def close(self) -> None:
         self.keys.lock_all()
@@ -136,4 +138,5 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
         tokens=build_token_service(profile, chain, holdings, keys),
         _close_chain=close,
         value_history=build_value_history(profile, chain, holdings),
+        feeds=FeedAdmin(engine=profile.engine, chain=chain, chain_id=profile.config.chain_id),
     )

@@ -137,6 +137,25 @@ class TokenRegistry:
         assert saved is not None
         return saved
 
+    def save_role(self, address: str, role: str, *, expected: str) -> TokenEntry:
+        """Set a token's role to "nav-feed:<checksummed feed>" or "" (none), only while it still is `expected`
+        (what the caller read and judged): a role changed meanwhile is not overwritten. Other roles ("stablecoin")
+        are not written here."""
+        if role and TokenEntry(address, Standard.ERC20, "", "", 0, role).nav_feed != role[len(NAV_FEED_ROLE):]:
+            raise ValueError(f"a role written here is '' or {NAV_FEED_ROLE}<checksummed address>, not {role!r}")
+        checksummed = to_checksum(address)
+        query = (update(tokens)
+                 .where(tokens.c.chain_id == self._chain_id, tokens.c.address == checksummed,
+                        tokens.c.role == expected)
+                 .values(role=role))
+        with self._engine.begin() as conn:
+            if conn.execute(query).rowcount != 1:
+                raise ConfigError(f"{checksummed} is not in the token registry, or its role changed meanwhile; "
+                                  "nothing changed")
+        saved = self.load_token(checksummed)
+        assert saved is not None
+        return saved
+
     def save_spam_reason(self, address: str, reason: str) -> None:
         """Flag a token as likely spam, in plain words (or clear the flag with "")."""
         checksummed = to_checksum(address)
