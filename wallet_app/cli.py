@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_keys_commands(commands)
     _add_tokens_commands(commands)
     _add_feeds_commands(commands)
+    from wallet_app.cli_policy import add_policy_commands
+    add_policy_commands(commands)
 
     statement = commands.add_parser("statement", help="write a holding statement of one account (CSV or PDF)")
     statement.add_argument("--account", required=True, help="the account's address")

@@ -26,6 +26,9 @@ from wallet_app.holdings.value_history import ValueHistory
 from wallet_app.keys.os_keyring import OsKeyring
 from wallet_app.keys.registry import KeyRegistry
 from wallet_app.keys.service import KeyService
+from wallet_app.policy.checker import PolicyChecker
+from wallet_app.policy.checker_setup import build_policy_checker
+from wallet_app.policy.service import PolicyService, build_policy_service
 from wallet_app.profiles import Profile
 from wallet_app.vaults.service import VaultService
 
@@ -43,6 +46,8 @@ class Services:
     _close_chain: object
     value_history: ValueHistory  # the institution's value over time
     feeds: FeedAdmin  # the profile's price feeds and the tokens' NAV feeds
+    policy: PolicyService  # the policy in force, and changing it under the governance quorum
+    policy_checker: PolicyChecker  # decisions on transactions under the policy in force, and their record
 
     def close(self) -> None:
         self.keys.lock_all()
@@ -122,21 +127,26 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
         chain, close, witnesses = opened.client, opened.close, opened.witnesses
     holdings = build_holdings_service(profile, chain, witnesses)
     keys = build_key_service(profile)
+    vaults = VaultService(
+        chain=chain,
+        registry=profile.vault_registry,
+        chain_id=profile.config.chain_id,
+        snapshot_path=profile.paths.vault_snapshot,
+    )
+    history = build_history_service(profile, chain, holdings)
+    policy = build_policy_service(profile, vaults, keys)
     return Services(
         profile=profile,
         chain=chain,
-        vaults=VaultService(
-            chain=chain,
-            registry=profile.vault_registry,
-            chain_id=profile.config.chain_id,
-            snapshot_path=profile.paths.vault_snapshot,
-        ),
+        vaults=vaults,
         network=NetworkMonitor(chain=chain, network_name=profile.preset.name, chain_id=profile.config.chain_id),
         keys=keys,
         holdings=holdings,
-        history=build_history_service(profile, chain, holdings),
+        history=history,
         tokens=build_token_service(profile, chain, holdings, keys),
         _close_chain=close,
         value_history=build_value_history(profile, chain, holdings),
         feeds=FeedAdmin(engine=profile.engine, chain=chain, chain_id=profile.config.chain_id),
+        policy=policy,
+        policy_checker=build_policy_checker(profile, chain, policy, history),
     )

@@ -77,7 +77,7 @@ def test_demo_init_is_idempotent(demo_copy: Path) -> None:
 
 def test_demo_keys_are_encrypted_keystores_only_in_the_demo_profile(demo_home: Path) -> None:
     keystores = list((demo_home / "profiles" / "demo" / "keystores").glob("*.json"))
-    assert len(keystores) == 4  # issuer agent and three officers
+    assert len(keystores) == 5  # issuer agent, three officers and Dana Ho (operations)
     for path in keystores:
         data = json.loads(path.read_text())
         assert data["crypto"]["kdf"] == "scrypt" and data["crypto"]["kdfparams"]["n"] >= 2**18
@@ -188,7 +188,7 @@ def test_a_devnet_held_by_another_process_is_refused_with_the_way_out(demo_copy:
 def test_keys_list_shows_the_demo_officers_and_the_vaults_they_own(demo_home: Path) -> None:
     custos(demo_home, "vaults", "list")  # the vault snapshot is what keys list reads owners from
     keys = json.loads(custos(demo_home, "keys", "list", "--json").stdout)
-    assert {k["kind"] for k in keys} == {"keystore"} and len(keys) == 4
+    assert {k["kind"] for k in keys} == {"keystore"} and len(keys) == 5
     officers = [k for k in keys if "officer" in k["label"] or "offline signer" in k["label"]]
     assert len(officers) == 3
     assert all(set(k["vaults"]) == {"Harbour client vault", "Harbour treasury"} for k in officers)

@@ -1,5 +1,8 @@
 """Policy governance on a fresh demo profile: the demo policy installed with the officers' signatures through the
-profile's keys, owners read from the embedded devnet, and an owner removed on chain failing the policy closed."""
+profile's keys, owners read from the embedded devnet, and an owner removed on chain failing the policy closed.
+
+`custos demo init` puts the demo policy in force itself (tests/integration/test_demo_policy.py); these tests take it
+out again first, to install it on a fixed clock as a first policy."""
 
 from __future__ import annotations
 
@@ -68,12 +71,24 @@ def desk(demo_home: Path, tmp_path: Path) -> Iterator[Desk]:
     home = tmp_path / "home"
     shutil.copytree(demo_home, home)
     profile = open_profile(home, "demo")
+    _remove_the_demo_policy(profile)
     services = build_services(profile)
     try:
         yield Desk(profile, services, _placeholders(profile))
     finally:
         services.close()
         profile.close()
+
+
+def _remove_the_demo_policy(profile: Profile) -> None:
+    from sqlalchemy import delete
+
+    from wallet_app.storage.schema import policies, policy_approvals
+
+    with profile.engine.begin() as conn:
+        conn.execute(delete(policy_approvals))
+        conn.execute(delete(policies))
+    policy_file_path(profile.paths).unlink()
 
 
 def _placeholders(profile: Profile) -> dict[str, str]:

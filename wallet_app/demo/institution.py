@@ -1,7 +1,8 @@
 """What the demo institution holds, and how it is put on a fresh devnet.
 
 Harbour Custody Ltd (fictional, Hong Kong) keeps client assets in a 2-of-3 Safe and its own in a 3-of-3 treasury
-Safe. Officer Carmen Lee's key is the one meant for the offline signer. The issuer agent runs the tokens.
+Safe. Officer Carmen Lee's key is the one meant for the offline signer. The issuer agent runs the tokens. Dana Ho
+(operations) proposes transfers but owns no vault, so she never approves what she proposes.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from wallet_app.domain.safe_tx import (
     pack_signatures,
 )
 from wallet_app.errors import ChainError
+from wallet_app.policy.simulation_probe import deploy_probe
 
 ETHER = 10**18
 HKD = 10**6  # HKDH and HMMF have 6 decimals
@@ -41,7 +43,7 @@ COUNTRY_HK, COUNTRY_SG = 344, 702
 @dataclass(frozen=True)
 class Person:
     label: str
-    kind: str  # officer, issuer, investor
+    kind: str  # a label kind: officer, issuer, investor
     key: bytes
 
     @property
@@ -54,6 +56,7 @@ class DemoPeople:
     issuer: Person
     officers: tuple[Person, Person, Person]
     investors: tuple[Person, ...]
+    operations: Person  # proposes transfers; an owner of no vault
 
     @classmethod
     def generate(cls, new_key: Any) -> DemoPeople:
@@ -70,11 +73,18 @@ class DemoPeople:
                 Person("Victoria Harbour Endowment (investor)", "investor", new_key()),
                 Person("Pending KYC Ltd (investor, not verified)", "investor", new_key()),
             ),
+            operations=Person("Dana Ho (operations)", "officer", new_key()),
         )
+
+    @property
+    def key_holders(self) -> tuple[Person, ...]:
+        """Everyone whose key the demo profile holds."""
+        return (self.issuer, *self.officers, self.operations)
 
     def genesis_alloc(self) -> dict[str, int]:
         alloc = {self.issuer.address: 1_000_000 * ETHER, MULTICALL3_SENDER: ETHER // 10}
         alloc.update({o.address: 1_000 * ETHER for o in self.officers})
+        alloc[self.operations.address] = 5 * ETHER  # gas money to send what she proposes, never to hold assets
         return alloc
 
 
@@ -108,6 +118,7 @@ class DemoInstitution:
     contracts: dict[str, str] = field(default_factory=dict)  # label -> address of other contracts
     feeds: list[PriceFeed] = field(default_factory=list)  # rows of the profile's `price_feeds`
     spam_tokens: list[str] = field(default_factory=list)  # unsolicited airdrops: on chain, never in the registry
+    simulation_probe: str = ""  # the SafeTxProbe the policy simulates every SafeTx with
 
 
 def seed_institution(client: ChainClient, chain_id: int, people: DemoPeople) -> DemoInstitution:
@@ -122,6 +133,8 @@ def seed_institution(client: ChainClient, chain_id: int, people: DemoPeople) -> 
     _deploy_usd_fund(deployer, demo, people)
     _run_vault_history(client, chain_id, demo, people)
     demo.spam_tokens.append(_send_spam_airdrop(deployer, demo))
+    demo.simulation_probe = deploy_probe(deployer)
+    demo.contracts["SafeTx simulation probe"] = demo.simulation_probe
     return demo
 
 

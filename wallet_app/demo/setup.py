@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from wallet_app.chain.client import ChainClient
 from wallet_app.config import ProfileConfig, ProfilePaths, profile_paths, resolve_home, save_config
 from wallet_app.demo.institution import DemoInstitution, DemoPeople, Person, seed_institution
 from wallet_app.domain.network import DEVNET_CHAIN_ID
@@ -20,6 +21,7 @@ from wallet_app.errors import DevnetBusy, DevnetCorrupt
 from wallet_app.keys.keystore import encrypt_key, new_private_key
 from wallet_app.keys.registry import KeyRecord, KeyRegistry
 from wallet_app.keys.signer import KeyKind
+from wallet_app.policy.checker_setup import SIMULATION_PROBE
 from wallet_app.profiles import Profile, open_profile
 from wallet_app.storage.atomic import fsync_directory, write_atomic
 
@@ -97,15 +99,32 @@ def _build(staging: Path) -> None:
     with Devnet.create(paths.devnet, chain_id=DEVNET_CHAIN_ID, alloc=people.genesis_alloc()) as devnet:
         client = Web3ChainClient(provider=DevnetProvider(devnet), endpoint="in-process")
         demo = seed_institution(client, DEVNET_CHAIN_ID, people)
-    _write_keystores(paths.keystores, (people.issuer, *people.officers))
-    config = ProfileConfig(name=DEMO_PROFILE, network="devnet", chain_id=DEVNET_CHAIN_ID, demo=True,
-                           allow_quorum_on_device=True, unlock_factors=1)
-    save_config(paths, config, create=True)
-    profile = open_profile_dir(paths)
+        _write_keystores(paths.keystores, people.key_holders)
+        config = ProfileConfig(name=DEMO_PROFILE, network="devnet", chain_id=DEVNET_CHAIN_ID, demo=True,
+                               allow_quorum_on_device=True, unlock_factors=1,
+                               extra={SIMULATION_PROBE: demo.simulation_probe})
+        save_config(paths, config, create=True)
+        profile = open_profile_dir(paths)
+        try:
+            _register(profile, demo, people)
+            _put_policy_in_force(profile, client, demo, people)  # reads the vaults' owners: the devnet must be open
+        finally:
+            profile.close()
+
+
+def _put_policy_in_force(profile: Profile, client: ChainClient, demo: DemoInstitution, people: DemoPeople) -> None:
+    """Install the demo policy, then record a decision it allows, one it escalates and one it denies."""
+    from wallet_app.demo.demo_policy import install_demo_policy, record_sample_decisions
+    from wallet_app.policy.service import vault_owner_reader
+    from wallet_app.services import build_services
+
+    services = build_services(profile, chain=client)
     try:
-        _register(profile, demo, people)
+        install_demo_policy(profile, demo, people, load_owners=vault_owner_reader(services.vaults),
+                            now=datetime.now(UTC))
+        record_sample_decisions(services.policy_checker, demo, people)
     finally:
-        profile.close()
+        services.close()
 
 
 def _write_keystores(directory: Path, people: tuple[Person, ...]) -> None:
@@ -119,6 +138,7 @@ def _write_keystores(directory: Path, people: tuple[Person, ...]) -> None:
 def _register(profile: Profile, demo: DemoInstitution, people: DemoPeople) -> None:
     from sqlalchemy import insert
 
+    from wallet_app.demo.demo_policy import SANCTIONED_ADDRESS, SANCTIONED_LABEL
     from wallet_app.storage.labels import AddressLabel
     from wallet_app.storage.schema import price_feeds, tokens
 
@@ -137,12 +157,13 @@ def _register(profile: Profile, demo: DemoInstitution, people: DemoPeople) -> No
                  "max_age_seconds": f.max_age_seconds, "reports_now": f.reports_now, "label": f.label}
                 for f in demo.feeds
             ])
-    named = [AddressLabel(p.address, p.label, p.kind) for p in (people.issuer, *people.officers, *people.investors)]
+    named = [AddressLabel(p.address, p.label, p.kind) for p in (*people.key_holders, *people.investors)]
+    named.append(AddressLabel(SANCTIONED_ADDRESS, SANCTIONED_LABEL, "counterparty"))  # on the demo sanctions list
     named += [AddressLabel(a, f"Safe {k.replace('_', ' ')}", "contract") for k, a in demo.safe_contracts.items()]
     named += [AddressLabel(a, label, "contract") for label, a in demo.contracts.items()]
     named += [AddressLabel(t.address, t.name, "contract") for t in demo.tokens]
     profile.label_book.save_many(named)
     registry = KeyRegistry(engine=profile.engine)
-    for person in (people.issuer, *people.officers):
+    for person in people.key_holders:
         record = KeyRecord(person.address, KeyKind.KEYSTORE, person.label, datetime.now(UTC))
         registry.save(record, action="created (demo)", detail="demo key; password custos-demo")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table, Text, text
 
 # The newest schema this code reads and writes; a test checks it is the head of the migration scripts.
-SCHEMA_HEAD = "0005_policies"
+SCHEMA_HEAD = "0006_policy_decisions"
 
 metadata = MetaData()
 
@@ -166,4 +166,26 @@ policy_approvals = Table(
     Column("signer", String(42), primary_key=True),
     Column("signature", String(132), nullable=False),
     Column("signed_at", DateTime(timezone=True), nullable=False),  # whole seconds; signed as `signedAt`
+)
+
+# Policy decisions (0006): every transaction the policy checker decided on (wallet_app/policy/decision_store.py): the
+# SafeTx hash it was decided for, the intent in words, the decision and each rule's verdict as JSON, and the policy
+# (version and digest) it was decided under (None when no policy was in force: then it is a deny). Append-only.
+policy_decisions = Table(
+    "policy_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("chain_id", BigInteger, nullable=False),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+    Column("safe", String(42), nullable=False),
+    Column("nonce", String(78), nullable=False),  # uint256 as decimal text
+    Column("safe_tx_hash", String(66), nullable=False),
+    Column("intent_text", Text, nullable=False),
+    Column("decision", String(16), nullable=False),  # allow, deny, escalate
+    Column("rules_json", Text, nullable=False),  # [{"id", "verdict", "reason"}, ...]
+    Column("policy_version", Integer, nullable=True),
+    Column("policy_digest", String(66), nullable=True),
+    Column("proposer", String(42), nullable=True),
+    Index("policy_decisions_by_chain", "chain_id", "id"),
+    Index("policy_decisions_by_hash", "chain_id", "safe_tx_hash"),
 )

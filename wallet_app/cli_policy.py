@@ -1,0 +1,430 @@
+"""`custos policy ...`: the policy in force, its changes under the governance quorum, and decisions on transactions.
+
+`custos policy check` exits 0 when the policy allows the transaction, 1 when it denies it, 2 when it needs more
+approvals (escalate). A command that cannot run (a bad address, a non-hex --data, a negative --value, an unknown
+profile, a node that does not answer) also exits 1, with one line on stderr starting "custos: error:" and nothing on
+stdout, so a script tells a deny (its decision on stdout) from an error. Argument errors of `policy` subcommands exit
+1 too (argparse's own code, 2, means escalate here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from wallet_app.errors import ConfigError, WalletError
+
+if TYPE_CHECKING:
+    from wallet_app.policy.checker import CheckResult
+    from wallet_app.policy.decision_store import RecordedDecision
+    from wallet_app.policy.governance import ApprovalCheck, PolicyNotInForce
+    from wallet_app.policy.service import ActivePolicy, PolicyDraft
+    from wallet_app.services import Services
+
+EXIT_CODES = {"allow": 0, "deny": 1, "escalate": 2}
+_DIGITS = re.compile(r"[0-9]{1,80}")
+_HEX = re.compile(r"0x(?:[0-9a-fA-F]{2})*")
+_DIGEST = re.compile(r"0x[0-9a-f]{64}")
+CHECK_EPILOG = ("exit codes: 0 allow, 1 deny, 2 escalate (needs more approvals); an error (bad input, no profile, no "
+                "node) also exits 1, with one line on stderr starting 'custos: error:' and nothing on stdout")
+
+
+class _ExitOneParser(argparse.ArgumentParser):
+    """Argument errors exit 1, as every other error of the CLI: 2 is `policy check`'s escalate."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(1, f"custos: error: {message} (see `{self.prog} --help`)\n")
+
+
+def add_policy_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    policy = commands.add_parser("policy", help="the transfer policy: show, check a transaction, propose, approve, "
+                                                "reject, diff, decisions")
+    actions = policy.add_subparsers(dest="action", required=True, parser_class=_ExitOneParser)
+    show = actions.add_parser("show", help="the policy in force: version, digest, approvals, rules in plain words, "
+                                           "drafts waiting")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(handler=_policy_show)
+
+    check = actions.add_parser("check", help="decode a Safe transaction and decide on it under the policy in force",
+                               epilog=CHECK_EPILOG)
+    check.add_argument("--safe", required=True, metavar="ADDRESS", help="the vault (a Safe) that would send it")
+    check.add_argument("--to", required=True, metavar="ADDRESS")
+    check.add_argument("--value", default="0", metavar="N", help="native coin sent, in wei (whole base units)")
+    check.add_argument("--data", default="0x", metavar="HEX", help="call data, 0x and hex digits (default: none)")
+    check.add_argument("--operation", default="0", metavar="0|1", help="0 CALL (default) or 1 DELEGATECALL")
+    check.add_argument("--safe-tx-gas", default="0", metavar="N")
+    check.add_argument("--base-gas", default="0", metavar="N")
+    check.add_argument("--gas-price", default="0", metavar="N")
+    check.add_argument("--gas-token", default=None, metavar="ADDRESS", help="default: the zero address")
+    check.add_argument("--refund-receiver", default=None, metavar="ADDRESS", help="default: the zero address")
+    check.add_argument("--nonce", default=None, metavar="N", help="default: the vault's next nonce")
+    check.add_argument("--proposer", default=None, metavar="ADDRESS",
+                       help="who proposes it (the proposer's own approval never counts)")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.set_defaults(handler=_policy_check)
+
+    propose = actions.add_parser("propose", help="propose a policy file (TOML), signed by one of the profile's keys")
+    propose.add_argument("file", type=Path, metavar="FILE")
+    _key_arguments(propose)
+    propose.add_argument("--json", action="store_true", help="print JSON")
+    propose.set_defaults(handler=_policy_propose)
+    approve = actions.add_parser("approve", help="approve a proposed policy (an owner of the governance vault)")
+    approve.add_argument("digest", metavar="DIGEST")
+    _key_arguments(approve)
+    approve.add_argument("--json", action="store_true", help="print JSON")
+    approve.set_defaults(handler=_policy_approve)
+    reject = actions.add_parser("reject", help="reject an open proposal (an owner of the governance vault, or its "
+                                               "proposer)")
+    reject.add_argument("digest", metavar="DIGEST")
+    _key_arguments(reject)
+    reject.add_argument("--reason", default="", metavar="TEXT")
+    reject.set_defaults(handler=_policy_reject)
+    diff = actions.add_parser("diff", help="what a proposal changes in the policy it would replace")
+    diff.add_argument("digest", metavar="DIGEST")
+    diff.add_argument("--json", action="store_true", help="print JSON")
+    diff.set_defaults(handler=_policy_diff)
+    decisions = actions.add_parser("decisions", help="the recorded decisions, newest first")
+    decisions.add_argument("--limit", default="50", metavar="N", help="how many (default 50)")
+    decisions.add_argument("--json", action="store_true", help="print JSON")
+    decisions.set_defaults(handler=_policy_decisions)
+
+
+def _key_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--key", required=True, metavar="ADDRESS", help="the profile key that signs")
+    parser.add_argument("--password-file", type=Path, required=True, help="the key's password (or PIN)")
+
+
+def _services(args: argparse.Namespace, work: Any) -> Any:
+    from wallet_app.cli import _with_services
+
+    return _with_services(args, work)[1]
+
+
+def _visible(text: str) -> str:
+    from wallet_app.holdings.views import make_visible
+
+    return "\n".join(make_visible(line) for line in text.split("\n"))
+
+
+def _time(moment: datetime | None) -> str:
+    return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M:%S %Z}"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+# -- check ------------------------------------------------------------------------------------------------------------
+
+def _uint_argument(text: str, flag: str) -> int:
+    text = text.strip()
+    if text.startswith("-") and _DIGITS.fullmatch(text[1:]):
+        raise ConfigError(f"{flag} must not be negative ({text})")
+    if not _DIGITS.fullmatch(text):
+        raise ConfigError(f"{flag} must be a whole number in digits, such as 1000000 (got '{text[:40]}')")
+    return int(text)
+
+
+def _hex_argument(text: str, flag: str) -> bytes:
+    text = text.strip()
+    if not _HEX.fullmatch(text):
+        raise ConfigError(f"{flag} must be 0x followed by an even number of hex digits (got '{text[:40]}')")
+    return bytes.fromhex(text[2:])
+
+
+def _build_request(args: argparse.Namespace) -> Any:
+    from wallet_app.domain.safe_tx import ZERO_ADDRESS
+    from wallet_app.policy.check_request import CheckRequest, check_request
+
+    if args.operation.strip() not in ("0", "1"):
+        raise ConfigError(f"--operation must be 0 (CALL) or 1 (DELEGATECALL), not '{args.operation[:20]}'")
+    request = CheckRequest(
+        safe=args.safe, to=args.to, value=_uint_argument(args.value, "--value"),
+        data=_hex_argument(args.data, "--data"), operation=int(args.operation),
+        safe_tx_gas=_uint_argument(args.safe_tx_gas, "--safe-tx-gas"),
+        base_gas=_uint_argument(args.base_gas, "--base-gas"), gas_price=_uint_argument(args.gas_price, "--gas-price"),
+        gas_token=args.gas_token if args.gas_token is not None else ZERO_ADDRESS,
+        refund_receiver=args.refund_receiver if args.refund_receiver is not None else ZERO_ADDRESS,
+        nonce=None if args.nonce is None else _uint_argument(args.nonce, "--nonce"), proposer=args.proposer,
+    )
+    check_request(request)  # refused before the profile and the chain are opened
+    return request
+
+
+def _policy_check(args: argparse.Namespace) -> int:
+    try:
+        request = _build_request(args)
+        result: CheckResult = _services(args, lambda services: services.policy_checker.check(request))
+    except WalletError as exc:
+        print(f"custos: error: {' '.join(exc.user_message.split())}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print("\n".join(check_lines(result)))
+    return EXIT_CODES[result.decision.decision]
+
+
+def check_lines(result: CheckResult) -> list[str]:
+    """The decision in words, for a terminal."""
+    d, tx, vault = result.decision, result.safe_tx, result.vault
+    lines = []
+    if vault is not None:
+        label = f"{vault.label} " if vault.label else ""
+        lines.append(f"Vault      {_visible(label)}{vault.address} (Safe {vault.version}, {vault.threshold} of "
+                     f"{len(vault.owners)}, next nonce {vault.nonce})")
+    lines += [f"SafeTx     nonce {tx.nonce} on chain {tx.chain_id}",
+              f"           safeTxHash   0x{result.safe_tx_hash.hex()}",
+              f"           domain hash  0x{result.domain_hash.hex()}",
+              f"           message hash 0x{result.message_hash.hex()}",
+              "Intent"]
+    lines += ["  " + line for line in _visible(result.intent_text).split("\n")]
+    lines.append(f"Decision   {_decision_words(result)}")
+    lines.append("Rules")
+    width = max((len(v.verdict) for v in d.rules), default=4)
+    lines += [f"  {v.verdict:<{width}}  {_visible(v.id)}: {_visible(v.reason)}" for v in d.rules]
+    lines.append(f"Simulation {_visible(result.simulation_text)}")
+    lines += [f"Warning    {warning}" for warning in result.warnings]
+    if result.policy_version is not None:
+        lines.append(f"Policy     version {result.policy_version} ({result.policy_digest})")
+    else:
+        lines.append("Policy     none in force")
+    if result.decision_id is not None:
+        lines.append(f"Recorded   as decision #{result.decision_id}")
+    return lines
+
+
+def _decision_words(result: CheckResult) -> str:
+    d = result.decision
+    if d.decision == "deny":
+        return "DENY: " + "; ".join(_visible(v.id) for v in d.rules if v.verdict == "deny")
+    roles = f", including {' and '.join(d.required_roles)}" if d.required_roles else ""
+    needs = f"{d.required_approvals} approvals from owners other than the proposer{roles}"
+    if d.decision == "allow":
+        return f"ALLOW with {needs}"
+    delay = f"; then it waits {d.delay_seconds // 3600} hours" if d.delay_seconds else ""
+    return f"ESCALATE: needs {needs}{delay}"
+
+
+# -- show -------------------------------------------------------------------------------------------------------------
+
+def _policy_show(args: argparse.Namespace) -> int:
+    from wallet_app.policy.governance import PolicyNotInForce
+
+    def work(services: Services) -> tuple[ActivePolicy | None, PolicyNotInForce | None, list[PolicyDraft],
+                                          dict[str, str]]:
+        try:
+            active, problem = services.policy.active(), None
+        except PolicyNotInForce as exc:
+            active, problem = None, exc
+        names = {a: e.label for a, e in services.profile.load_labels().items()}
+        names.update({v.address: v.label for v in services.profile.vault_registry.load_entries()})
+        return active, problem, services.policy.drafts(), names
+
+    active, problem, drafts, names = _services(args, work)
+    if args.json:
+        print(json.dumps({"state": _state(problem), "reason": problem.user_message if problem else None,
+                          "active": _active_json(active) if active else None,
+                          "drafts": [draft_json(d) for d in drafts]}, indent=2))
+    else:
+        print("\n".join(_show_lines(active, problem, drafts, names)))
+    return 0 if active is not None else 1
+
+
+def _state(problem: PolicyNotInForce | None) -> str:
+    from wallet_app.policy.governance import NoActivePolicy, PolicyTampered, PolicyUnverifiable
+
+    if problem is None:
+        return "active"
+    for kind, name in ((NoActivePolicy, "no_policy"), (PolicyTampered, "tampered"),
+                       (PolicyUnverifiable, "unverifiable")):
+        if isinstance(problem, kind):
+            return name
+    return "not_in_force"
+
+
+def _approval_json(a: ApprovalCheck) -> dict[str, Any]:
+    return {"signer": a.signer, "signed_at": _iso(a.signed_at), "counted": a.counted, "problem": a.problem}
+
+
+def _active_json(active: ActivePolicy) -> dict[str, Any]:
+    doc = active.document
+    return {
+        "version": active.version, "digest": active.digest, "name": doc.name, "chain_id": doc.chain_id,
+        "governance_vault": active.governance_vault, "required": active.required,
+        "proposed_by": active.proposed_by, "proposed_at": _iso(active.proposed_at),
+        "quorum_reached_at": _iso(active.quorum_reached_at), "effective_since": _iso(active.effective_since),
+        "approved_by": list(active.approved_by), "approvals": [_approval_json(a) for a in active.approvals],
+        "supersedes": active.supersedes, "loosened": active.loosened,
+        "changes": [{"direction": c.direction, "text": c.text} for c in active.changes], "notes": list(active.notes),
+        "rules": [{"id": r.id, "action": r.action, "text": text}
+                  for r, text in zip(doc.rules, active.describe_rules(), strict=True)],
+    }
+
+
+def draft_json(d: PolicyDraft) -> dict[str, Any]:
+    return {
+        "version": d.version, "digest": d.digest, "state": d.state, "proposed_by": d.proposed_by,
+        "proposed_at": _iso(d.proposed_at), "supersedes": d.supersedes, "governance_vault": d.governance_vault,
+        "approvals": len(d.approved_by), "required": d.required, "approved_by": list(d.approved_by),
+        "approval_checks": [_approval_json(a) for a in d.approvals], "loosens": d.loosens,
+        "effective_at": _iso(d.effective_at), "stale": d.stale, "problems": list(d.problems),
+    }
+
+
+def _named(address: str, names: dict[str, str]) -> str:
+    name = names.get(address)
+    return f"{_visible(name)} {address}" if name else address
+
+
+def _show_lines(active: ActivePolicy | None, problem: PolicyNotInForce | None, drafts: list[PolicyDraft],
+                names: dict[str, str]) -> list[str]:
+    lines: list[str] = []
+    if active is None:
+        assert problem is not None
+        lines.append(f"NO POLICY IN FORCE ({_state(problem).replace('_', ' ')}): {_visible(problem.user_message)}")
+    else:
+        doc = active.document
+        lines += [f"Policy in force: version {active.version}, \"{_visible(doc.name)}\" (chain {doc.chain_id})",
+                  f"  digest          {active.digest}",
+                  f"  in force since  {_time(active.effective_since)} "
+                  f"(quorum reached {_time(active.quorum_reached_at)})",
+                  f"  proposed by     {_named(active.proposed_by, names)} at {_time(active.proposed_at)}",
+                  f"  approved by     {len(active.approved_by)} of the {active.required} owners the quorum of "
+                  f"{_named(active.governance_vault, names)} needs:"]
+        for a in active.approvals:
+            counted = "" if a.counted else f"  (not counted: {_visible(a.problem)})"
+            lines.append(f"    {_named(a.signer, names)} signed {_time(a.signed_at)}{counted}")
+        lines += [f"  note: {_visible(n)}" for n in active.notes]
+        lines.append("Rules, tried from the top; the first that matches decides; anything no rule allows is denied:")
+        for number, (rule, text) in enumerate(zip(doc.rules, active.describe_rules(), strict=True), start=1):
+            lines.append(f"  {number}. {_visible(rule.id)}: {_visible(text)}")
+    if drafts:
+        lines.append("Drafts waiting:")
+        for d in drafts:
+            lines += ["  " + line for line in draft_lines(d, names)]
+    else:
+        lines.append("No drafts waiting.")
+    return lines
+
+
+def draft_lines(d: PolicyDraft, names: dict[str, str]) -> list[str]:
+    required = "?" if d.required is None else str(d.required)
+    effect = f"; takes effect {_time(d.effective_at)}" if d.effective_at else ""
+    loosens = {True: "; loosens the policy (waits the cooling-off after the quorum)",
+               False: "; only tightens (takes effect at the quorum)", None: ""}[d.loosens]
+    lines = [f"version {d.version} {d.digest}: {d.state}, {len(d.approved_by)} of {required} approvals{effect}"
+             f"{loosens}",
+             f"  proposed by {_named(d.proposed_by, names)} at {_time(d.proposed_at)}"]
+    lines += [f"  approved by {_named(a, names)}" for a in d.approved_by]
+    lines += [f"  problem: {_visible(p)}" for p in d.problems]
+    return lines
+
+
+# -- changes ----------------------------------------------------------------------------------------------------------
+
+def _digest_argument(text: str) -> str:
+    digest = text.strip().lower()
+    digest = digest if digest.startswith("0x") else "0x" + digest
+    if not _DIGEST.fullmatch(digest):
+        raise ConfigError(f"'{text[:70]}' is not a policy digest (0x and 64 hex digits, as `policy show` prints it)")
+    return digest
+
+
+def _signing_inputs(args: argparse.Namespace) -> tuple[str, str]:
+    from wallet_app.cli import read_secret_file
+    from wallet_app.domain.addresses import to_checksum
+
+    return to_checksum(args.key), read_secret_file(args.password_file, "password")
+
+
+def _print_draft(draft: PolicyDraft, as_json: bool, what: str) -> None:
+    if as_json:
+        print(json.dumps(draft_json(draft), indent=2))
+        return
+    print(f"{what} version {draft.version} ({draft.digest}); it is now {draft.state}")
+    print("\n".join("  " + line for line in draft_lines(draft, {})))
+
+
+def _policy_propose(args: argparse.Namespace) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"The policy file {args.file} cannot be read ({exc.__class__.__name__})") from None
+    key, password = _signing_inputs(args)
+    draft = _services(args, lambda services: services.policy.propose(text, key, password))
+    _print_draft(draft, args.json, "Proposed")
+    return 0
+
+
+def _policy_approve(args: argparse.Namespace) -> int:
+    digest = _digest_argument(args.digest)
+    key, password = _signing_inputs(args)
+    draft = _services(args, lambda services: services.policy.approve(digest, key, password))
+    _print_draft(draft, args.json, "Approved")
+    return 0
+
+
+def _policy_reject(args: argparse.Namespace) -> int:
+    digest = _digest_argument(args.digest)
+    key, password = _signing_inputs(args)
+    draft = _services(args, lambda services: services.policy.reject(digest, key, password, reason=args.reason))
+    _print_draft(draft, False, "Rejected")
+    return 0
+
+
+def _policy_diff(args: argparse.Namespace) -> int:
+    digest = _digest_argument(args.digest)
+
+    def work(services: Services) -> tuple[Any, list[Any]]:
+        record = next((e.record for e in services.policy.history() if e.record.digest == digest), None)
+        return record, services.policy.compare(digest)
+
+    record, changes = _services(args, work)
+    loosens = any(c.direction == "loosens" for c in changes)
+    if args.json:
+        print(json.dumps({"digest": digest, "version": record.version if record else None,
+                          "state": record.state if record else None,
+                          "supersedes": record.supersedes if record else None, "loosens": loosens,
+                          "changes": [{"direction": c.direction, "text": c.text} for c in changes]}, indent=2))
+        return 0
+    if record is not None and record.supersedes is None:
+        print(f"Version {record.version} ({digest}) is a first policy: it replaces nothing.")
+        return 0
+    head = f"version {record.version} against the policy it would replace ({record.supersedes})" if record else digest
+    print(f"Changes of {head}:")
+    for change in changes:
+        print(f"  {change.direction:<8}  {_visible(change.text)}")
+    verdict = "it LOOSENS the policy: it waits the cooling-off after its quorum" if loosens else \
+        "it only tightens the policy: it takes effect at its quorum"
+    print(f"Overall: {verdict}")
+    return 0
+
+
+# -- decisions --------------------------------------------------------------------------------------------------------
+
+def _policy_decisions(args: argparse.Namespace) -> int:
+    limit = _uint_argument(args.limit, "--limit")
+    if not 1 <= limit <= 10_000:
+        raise ConfigError("--limit must be from 1 to 10000")
+    recorded: list[RecordedDecision] = _services(
+        args, lambda services: services.policy_checker.recent_decisions(limit))
+    if args.json:
+        print(json.dumps([r.to_json() for r in recorded], indent=2))
+        return 0
+    if not recorded:
+        print("No decisions recorded.")
+    for r in recorded:
+        policy = f"policy v{r.policy_version}" if r.policy_version is not None else "no policy in force"
+        print(f"#{r.id}  {_time(r.checked_at)}  {r.decision.upper():<8}  {r.safe} nonce {r.nonce}  {policy}")
+        print(f"    safeTxHash {r.safe_tx_hash}")
+        print("\n".join("    " + line for line in _visible(r.intent_text).split("\n")))
+        for v in r.rules:
+            if v.verdict in ("deny", "escalate"):
+                print(f"    {v.verdict}: {_visible(v.id)}: {_visible(v.reason)}")
+    return 0

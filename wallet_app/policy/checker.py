@@ -1,0 +1,312 @@
+"""`PolicyChecker`: the decision on one Safe transaction, from its raw fields, under the policy in force, with every
+fact read fresh — and the record of that decision.
+
+`check(request)`:
+1. The fields are validated (`check_request`): a bad address, number or operation raises `CheckInputError`.
+2. The policy in force is loaded and verified (`PolicyService.active`). When there is none, or it is tampered with or
+   cannot be verified, the decision is a DENY whose single verdict (`policy`) says why: never an exception (I6, I9).
+3. The vault is read at the latest block (version, owners, threshold, nonce; it must answer as a Safe on the
+   profile's chain, A9), and the SafeTx is built from the fields and hashed with the domain of its Safe version
+   (SC-1): the decision is made for exactly that hash. A vault that cannot be read raises (`NotASafe`, a chain
+   error): there is no transaction to decide on.
+4. The intent is decoded from those fields only (SC-8), token standards from the registry.
+5. Facts are gathered (`fact_gathering`, `outflows`, the denylist file, the simulation of the exact SafeTx, the
+   profile's names for lookalikes) and the engine decides. Any exception while gathering is a DENY (`facts`) with its
+   reason, recorded like any other decision (I9: fail closed).
+6. With `record=True` the decision is appended to `policy_decisions`.
+
+The fee quote is not read here: at proposal the decision carries the fee cap of the rule that decided, and the
+executor re-evaluates with its quote before sending (A15).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from wallet_app.chain.client import BlockHeader, ChainClient
+from wallet_app.domain.addresses import to_checksum
+from wallet_app.domain.safe_tx import Operation, SafeTx, compute_hashes, uses_legacy_domain
+from wallet_app.domain.vaults import VaultInfo
+from wallet_app.errors import WalletError
+from wallet_app.holdings.feeds import FeedBook
+from wallet_app.holdings.registry import TokenEntry
+from wallet_app.policy.check_request import CheckedFields, CheckInputError, CheckRequest, check_request
+from wallet_app.policy.decision_store import DecisionRow, DecisionStore, RecordedDecision
+from wallet_app.policy.decoder import decode_tx
+from wallet_app.policy.document import PolicyDocument, PolicyFileError, parse_denylist
+from wallet_app.policy.engine import Decision, RuleVerdict, evaluate
+from wallet_app.policy.errors import InvalidUserAbi
+from wallet_app.policy.fact_gathering import fetch_chain_facts, fetch_vault
+from wallet_app.policy.facts import AddressBook, SimulationOutcome, decode_for_policy, facts_from_safe_tx
+from wallet_app.policy.governance import PolicyNotInForce
+from wallet_app.policy.intent import Intent
+from wallet_app.policy.intent_json import Describe, build_describer, intent_to_json
+from wallet_app.policy.outflows import OutflowSource, build_spent_functions, longest_window
+from wallet_app.policy.simulation import SimulationUnavailable, simulate_safe_tx
+from wallet_app.policy.user_abis import UserAbi
+
+if TYPE_CHECKING:
+    from wallet_app.policy.service import ActivePolicy
+
+__all__ = ["CheckInputError", "CheckRequest", "CheckResult", "PolicyChecker", "RecordedDecision"]
+
+POLICY_RULE = "policy"  # the verdict of a deny because no policy is in force
+FACTS_RULE = "facts"  # the verdict of a deny because the facts could not be gathered
+
+
+class ActivePolicySource(Protocol):
+    def active(self, now: datetime | None = None) -> ActivePolicy: ...
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    request: CheckRequest
+    safe_tx: SafeTx
+    safe_tx_hash: bytes
+    domain_hash: bytes
+    message_hash: bytes
+    intent: Intent
+    intent_text: str
+    decision: Decision
+    simulation_text: str
+    checked_at: datetime
+    policy_version: int | None  # None: no policy was in force (the decision is a deny)
+    policy_digest: str | None  # 0x + 64 hex
+    vault: VaultInfo | None = None  # the vault as read for this check
+    decision_id: int | None = None  # its row in policy_decisions, when recorded
+    describe: Describe | None = None  # how the intent was put in words (for `to_json`)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the signers should know beyond the decision (SC-10: a Safe before 1.3.0)."""
+        if uses_legacy_domain(self.safe_tx.version):
+            return [f"Safe {self.safe_tx.version} signs without the chain id in its EIP-712 domain (a signature is "
+                    "valid on every chain where this address holds this Safe) and cannot have a transaction guard: "
+                    "migrate the vault to Safe 1.3.0 or later"]
+        return []
+
+    def to_json(self) -> dict[str, Any]:
+        d, tx = self.decision, self.safe_tx
+        describe = self.describe or build_describer(None, safe=tx.safe, labels={}, token_facts={},
+                                                    native=("ETH", 18))
+        return {
+            "decision": d.decision,
+            "rules": [{"id": v.id, "verdict": v.verdict, "reason": v.reason} for v in d.rules],
+            "intent": intent_to_json(self.intent, describe),
+            "intent_text": self.intent_text,
+            "required_approvals": d.required_approvals,
+            "required_roles": list(d.required_roles),
+            "approvals_counted": list(d.approvals_counted),
+            "roles_missing": list(d.roles_missing),
+            "delay_seconds": d.delay_seconds,
+            "max_fee_per_gas": None if d.max_fee_per_gas is None else str(d.max_fee_per_gas),
+            "safe_tx": {
+                "safe": tx.safe, "chain_id": tx.chain_id, "version": tx.version, "to": tx.to, "value": str(tx.value),
+                "data": "0x" + tx.data.hex(), "operation": int(tx.operation), "safe_tx_gas": str(tx.safe_tx_gas),
+                "base_gas": str(tx.base_gas), "gas_price": str(tx.gas_price), "gas_token": tx.gas_token,
+                "refund_receiver": tx.refund_receiver, "nonce": str(tx.nonce),
+            },
+            "safe_tx_hash": "0x" + self.safe_tx_hash.hex(),
+            "domain_hash": "0x" + self.domain_hash.hex(),
+            "message_hash": "0x" + self.message_hash.hex(),
+            "policy_version": self.policy_version,
+            "policy_digest": self.policy_digest,
+            "simulation": self.simulation_text,
+            "warnings": self.warnings,
+            "checked_at": self.checked_at.isoformat(),
+            "proposer": None if self.request.proposer is None else to_checksum(self.request.proposer),
+            "approvers": [to_checksum(a) for a in self.request.approvers],
+            "decision_id": self.decision_id,
+        }
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PolicyChecker:
+    def __init__(
+        self,
+        *,
+        chain: ChainClient,
+        chain_id: int,
+        policy: ActivePolicySource,
+        decisions: DecisionStore,
+        load_tokens: Callable[[], list[TokenEntry]],
+        load_feeds: Callable[[], FeedBook],
+        load_names: Callable[[], Mapping[str, str]],
+        outflows: OutflowSource | None,
+        policy_dir: Path,
+        simulation_probe: str | None,
+        load_user_abis: Callable[[], Mapping[str, UserAbi]] | None = None,
+        native: tuple[str, int] = ("ETH", 18),
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._chain = chain
+        self._chain_id = chain_id
+        self._policy = policy
+        self._decisions = decisions
+        self._load_tokens = load_tokens
+        self._load_feeds = load_feeds
+        self._load_names = load_names  # address -> name: labels, vaults, keys (lookalikes, B1; intent text)
+        self._outflows = outflows  # None: what a vault sent is unknown, so velocity limits fail closed
+        self._policy_dir = policy_dir  # the profile's policy directory: the denylist file is read from it
+        self._probe = simulation_probe  # address of the SafeTxProbe; None: no simulation
+        self._load_user_abis = load_user_abis
+        self._native = native
+        self._clock = clock
+
+    def check(self, request: CheckRequest, *, record: bool = True) -> CheckResult:
+        fields = check_request(request)
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ValueError("the checker's clock must give aware datetimes")
+        policy, not_in_force = self._load_policy(now)
+        document = policy.document if policy is not None else None
+        tokens = {t.address: t for t in self._load_tokens()}
+        names = dict(self._load_names())
+        header = self._chain.fetch_block("latest")
+        vault = fetch_vault(self._chain, fields.safe, self._chain_id, header, names.get(fields.safe, ""))
+        safe_tx = _build_safe_tx(fields, vault, self._chain_id)
+        hashes = compute_hashes(safe_tx)
+        intent = self._decode(document, safe_tx, tokens)
+        describe = build_describer(document, safe=safe_tx.safe, labels=names, native=self._native,
+                                   token_facts={a: (t.symbol, t.decimals) for a, t in tokens.items()})
+        if document is None:
+            assert not_in_force is not None
+            reason = f"no policy is in force, so every transaction is denied: {not_in_force.user_message}"
+            decision = _single_deny(POLICY_RULE, reason, intent, describe, vault, None)
+            simulation_text = "not simulated: no policy is in force"
+        else:
+            try:
+                decision, simulation_text = self._decide(document, fields, safe_tx, hashes.safe_tx_hash, intent,
+                                                         vault, header, tokens, names, now)
+            except Exception as exc:  # I9: whatever failed while gathering, nothing is allowed
+                reason = f"the facts the policy needs could not all be read, so nothing is allowed: {_error(exc)}"
+                decision = _single_deny(FACTS_RULE, reason, intent, describe, vault, document)
+                simulation_text = "not simulated: the facts could not be gathered"
+        result = CheckResult(
+            request=request, safe_tx=safe_tx, safe_tx_hash=hashes.safe_tx_hash, domain_hash=hashes.domain_hash,
+            message_hash=hashes.message_hash, intent=intent, intent_text=decision.intent_text, decision=decision,
+            simulation_text=simulation_text, checked_at=now,
+            policy_version=policy.version if policy is not None else None,
+            policy_digest=policy.digest if policy is not None else None, vault=vault, describe=describe,
+        )
+        if record:
+            result = replace(result, decision_id=self._record(result, fields.proposer))
+        return result
+
+    def recent_decisions(self, limit: int = 50) -> list[RecordedDecision]:
+        """The newest recorded decisions of the profile's chain, newest first."""
+        return self._decisions.load_recent(limit)
+
+    # -- the steps ---------------------------------------------------------------------------------------------------
+    def _load_policy(self, now: datetime) -> tuple[ActivePolicy | None, PolicyNotInForce | None]:
+        try:
+            return self._policy.active(now), None
+        except PolicyNotInForce as exc:
+            return None, exc
+
+    def _decode(self, policy: PolicyDocument | None, tx: SafeTx, tokens: Mapping[str, TokenEntry]) -> Intent:
+        def standard_of(address: str) -> Any:
+            entry = tokens.get(address)
+            return entry.standard if entry is not None else None
+
+        user_abis: Mapping[str, UserAbi] = {}
+        if self._load_user_abis is not None:
+            try:
+                user_abis = self._load_user_abis()
+            except InvalidUserAbi:
+                user_abis = {}  # calls stay "unknown": the blind-call check treats both alike
+        if policy is None:
+            return decode_tx(tx, user_abis=user_abis, standard_of=standard_of)
+        return decode_for_policy(policy, tx, user_abis=user_abis, standard_of=standard_of)
+
+    def _decide(self, policy: PolicyDocument, fields: CheckedFields, tx: SafeTx, safe_tx_hash: bytes,
+                intent: Intent, vault: VaultInfo, header: BlockHeader, tokens: Mapping[str, TokenEntry],
+                names: Mapping[str, str], now: datetime) -> tuple[Decision, str]:
+        chain_facts = fetch_chain_facts(self._chain, header, intent, policy=policy, tokens=tokens,
+                                        feeds=self._load_feeds())
+        spent_hkd = spent_amount = None
+        window = longest_window(policy)
+        if window is not None:
+            since = now - window
+            flows = (self._outflows.fetch_outflows(tx.safe, since, exclude_safe_tx_hash=safe_tx_hash)
+                     if self._outflows is not None else None)
+            spent_hkd, spent_amount = build_spent_functions(tx.safe, since, flows)
+        simulation, simulation_text = self._simulate(tx, vault, header)
+        facts = facts_from_safe_tx(
+            tx, intent, now=now, owners=vault.owners, threshold=vault.threshold, proposer=fields.proposer,
+            approvers=fields.approvers, prices=chain_facts.prices, permissioned=chain_facts.permissioned,
+            code_hashes=chain_facts.code_hashes, denylist=self._load_denylist(policy), spent_hkd=spent_hkd,
+            spent_amount=spent_amount, simulation=simulation, address_book=AddressBook(names),
+            token_facts={a: (t.symbol, t.decimals) for a, t in tokens.items()}, native=self._native,
+        )
+        return evaluate(policy, facts), simulation_text
+
+    def _simulate(self, tx: SafeTx, vault: VaultInfo, header: BlockHeader) -> tuple[SimulationOutcome | None, str]:
+        if not self._probe:
+            return None, ("not simulated: the profile names no simulation probe (its setting simulation_probe); "
+                          "the exact transaction cannot be simulated")
+        try:
+            probe = to_checksum(self._probe)
+        except WalletError:
+            return None, "not simulated: the profile's simulation_probe setting is not an address"
+        result = simulate_safe_tx(self._chain, safe=tx.safe, to=tx.to, value=tx.value, data=tx.data,
+                                  operation=int(tx.operation), probe=probe, version=vault.version,
+                                  block=header.number)
+        if isinstance(result, SimulationUnavailable):
+            return None, f"not simulated: {result.reason}"
+        outcome = SimulationOutcome(reverted=result.reverted, reason=result.reason, changed=result.changed,
+                                    changed_fields=result.changed_fields)
+        if result.reverted:
+            return outcome, f"simulated at block {header.number}: it reverts ({result.reason})"
+        if result.changed:
+            return outcome, f"simulated at block {header.number}: it succeeds and changes " + "; ".join(result.changed)
+        return outcome, (f"simulated at block {header.number}: it succeeds and leaves the vault's owners, threshold, "
+                         "modules, guard, fallback handler and implementation unchanged")
+
+    def _load_denylist(self, policy: PolicyDocument) -> frozenset[str] | None:
+        """The policy's denylist file, read now; None (the engine denies) when it is missing or unreadable."""
+        if policy.denylist_file is None:
+            return frozenset()
+        path = self._policy_dir / policy.denylist_file
+        try:
+            return parse_denylist(path.read_text(encoding="utf-8"), source=policy.denylist_file)
+        except (OSError, UnicodeDecodeError, PolicyFileError):
+            return None
+
+    def _record(self, result: CheckResult, proposer: str | None) -> int:
+        d = result.decision
+        return self._decisions.save_decision(DecisionRow(
+            checked_at=result.checked_at, safe=result.safe_tx.safe, nonce=result.safe_tx.nonce,
+            safe_tx_hash="0x" + result.safe_tx_hash.hex(), intent_text=result.intent_text, decision=d.decision,
+            rules=tuple(d.rules), policy_version=result.policy_version, policy_digest=result.policy_digest,
+            proposer=proposer,
+        ))
+
+
+def _build_safe_tx(fields: CheckedFields, vault: VaultInfo, chain_id: int) -> SafeTx:
+    return SafeTx(
+        safe=vault.address, chain_id=chain_id, version=vault.version, to=fields.to, value=fields.value,
+        data=fields.data, operation=Operation(fields.operation),
+        nonce=fields.nonce if fields.nonce is not None else vault.nonce, safe_tx_gas=fields.safe_tx_gas,
+        base_gas=fields.base_gas, gas_price=fields.gas_price, gas_token=fields.gas_token,
+        refund_receiver=fields.refund_receiver,
+    )
+
+
+def _single_deny(rule_id: str, reason: str, intent: Intent, describe: Describe, vault: VaultInfo,
+                 policy: PolicyDocument | None) -> Decision:
+    return Decision("deny", [RuleVerdict(rule_id, "deny", reason)], vault.threshold, (), describe(intent),
+                    policy_version=policy.version if policy is not None else 0,
+                    policy_digest=policy.digest if policy is not None else b"")
+
+
+def _error(exc: BaseException) -> str:
+    text = exc.user_message if isinstance(exc, WalletError) else (str(exc) or "no message")
+    return f"{type(exc).__name__}: {' '.join(text.split())[:300]}"
