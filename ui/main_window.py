@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QVBoxLayout,
 from ui.pages.history_page import HistoryPage
 from ui.pages.holdings_page import HoldingsPage
 from ui.pages.keys_page import KeysPage
+from ui.pages.policy_page import PolicyPage
 from ui.pages.vaults_page import VaultsPage
 from ui.plain_text import reveal_invisible
 from ui.widgets.chain_status_bar import ChainStatusBar
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.keys_page = KeysPage()
         self.holdings_page = HoldingsPage()
         self.history_page = HistoryPage()
+        self.policy_page = PolicyPage()  # its widgets are built when it is first shown
         self.pages = QTabWidget()
         self.pages.setObjectName("pages")
         self.pages.setDocumentMode(True)
@@ -76,6 +78,8 @@ class MainWindow(QMainWindow):
         self.pages.setTabToolTip(2, "What every account holds: balances, prices, HKD values, compliance, totals")
         self.pages.addTab(self.history_page, "Histor&y")
         self.pages.setTabToolTip(3, "One account's token transfers in and out, newest first")
+        self.pages.addTab(self.policy_page, "&Policy")
+        self.pages.setTabToolTip(4, "The policy in force, its drafts, checking a transaction, recent decisions")
         self.holdings_page.sig_accounts_shown.connect(self.history_page.set_accounts)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -98,7 +102,7 @@ class MainWindow(QMainWindow):
         """Holdings and history only, for the chosen accounts, with no key action anywhere on screen (investors,
         auditors). Exporting a holding statement stays: it signs nothing and needs no key."""
         self.investor_view = True
-        for page in (self.keys_page, self.vaults_page):
+        for page in (self.keys_page, self.vaults_page, self.policy_page):
             self.pages.removeTab(self.pages.indexOf(page))
             page.hide()
         self.lock_all_action.setVisible(False)
@@ -156,6 +160,7 @@ class MainWindow(QMainWindow):
             return  # live data arrived first; never go back to older data
         self._cached_block = snapshot.block_number
         self.vaults_page.show_vaults(snapshot.vaults, stale=True)
+        self.policy_page.set_vaults(snapshot.vaults)
         self.vaults_page.set_notice(
             f"Saved data as of block {snapshot.block_number:,} (read {_when(snapshot.fetched_at)}), refreshing…"
         )
@@ -169,6 +174,7 @@ class MainWindow(QMainWindow):
         self._live = True
         self._cached_block = block_number
         self.vaults_page.show_vaults(vaults, stale=False)
+        self.policy_page.set_vaults(vaults)
         self.vaults_page.set_notice("")
         self.chain_status.show_source(live=True)
         if self._problem is not None:  # read just before the node went away: say it is not being refreshed

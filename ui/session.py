@@ -222,6 +222,7 @@ class WalletSession(QObject):
         if not self._profile_shown:
             self._window.show_profile(profile)
         self._window.vaults_page.set_address_names(names)
+        self._window.policy_page.set_address_names(names)
         if snapshot is not None and not self._snapshot_shown:
             self._show_snapshot(snapshot)
         if snapshot_error is not None:
@@ -269,6 +270,10 @@ class WalletSession(QObject):
         tokens = getattr(services, "tokens", None)  # the token registry; approving signs, so no investor view
         if tokens is not None and not self._window.investor_view:
             self._window.holdings_page.attach_tokens(tokens)
+        policy = getattr(services, "policy", None)  # proposing and approving sign: never in the investor view
+        if policy is not None and not self._window.investor_view:
+            self._window.policy_page.attach(policy, getattr(services, "policy_checker", None), self._runner,
+                                            load_keys=services.keys.load_keys)
         # The History tab reads when it is on screen (serial lane: it syncs the history index).
         self._window.history_page.attach(services.history, self._runner, services.holdings.load_accounts,
                                          value_history=getattr(services, "value_history", None))
@@ -289,6 +294,7 @@ class WalletSession(QObject):
             self._poll_status()
             if not self._window.investor_view:
                 self._window.keys_page.reload()
+                self._window.policy_page.refresh()  # only if it is on screen
             self._window.holdings_page.refresh()
 
     def _poll_status(self) -> None:
@@ -395,6 +401,7 @@ class WalletSession(QObject):
             self._window.keys_page.detach()  # no more idle checks on services that are closing
             self._window.holdings_page.detach()
             self._window.history_page.detach()
+            self._window.policy_page.detach()
         if self._runner.is_shut_down:
             return
         built, opened, lock = self._built, self._opened, self._built_lock

@@ -1,7 +1,8 @@
 """Render the main window offscreen with demo-like data, in a light and a dark palette: the Vaults page (live,
 cached, disconnected), the Keys page, the key dialogs (unlock after a wrong password, create, delete), and the
-Holdings page (demo-like holdings, then refreshing a large register), the History tab (demo-like transfers), and
-the Tokens dialog with its approval dialog.
+Holdings page (demo-like holdings, then refreshing a large register), the History tab (demo-like transfers), the
+Tokens dialog with its approval dialog, and the Policy tab (policy in force, drafts, a check, recent decisions, a
+tampered policy, the approval dialog).
 
 .venv/bin/python -m tests.ui.make_shots                  # fakes; writes shots/*.png (gitignored)
 .venv/bin/python -m tests.ui.make_shots --home DIR       # also the real demo profile in DIR
@@ -37,6 +38,19 @@ from tests.ui.fakes import (
 )
 from tests.ui.history_fakes import FakeHistory, FakeValueHistory
 from tests.ui.holdings_fakes import FakeHoldings, make_big_snapshot, make_snapshot
+from tests.ui.policy_fakes import (
+    CLIENT_VAULT,
+    DANA,
+    HKD,
+    HKDH,
+    KOWLOON,
+    NAMES,
+    FakeChecker,
+    FakePolicy,
+    policy_vaults,
+    seed_decisions,
+    transfer_data,
+)
 from tests.ui.tokens_fakes import HOSTILE, SPAM, FakeTokens
 from ui.app import configure_application
 from ui.dialogs.command_dialog import CommandDialog
@@ -357,6 +371,86 @@ def render_tokens(app: QApplication, name: str) -> None:
     app.processEvents()
 
 
+def render_policy(app: QApplication, name: str) -> None:
+    """The Policy tab on the demo policy (real parser, comparison and engine behind the fakes): each section, a check
+    that escalates, the approval dialog, then the same page when the policy in force was tampered with."""
+    from PySide6.QtWidgets import QWidget
+
+    from wallet_app.policy.governance import PolicyTampered
+
+    policy = FakePolicy()
+    checker = FakeChecker(policy)
+    seed_decisions(checker)
+    services = FakeServices(vaults=FakeVaults(policy_vaults()), holdings=FakeHoldings(make_snapshot()))
+    services.policy = policy  # type: ignore[attr-defined]
+    services.policy_checker = checker  # type: ignore[attr-defined]
+    runner = TaskRunner(presenter=ErrorPresenter())
+    window = MainWindow(profile_name="demo")
+    session = WalletSession(window=window, runner=runner, home=None, profile_name="demo",
+                            open_profile=opener(FakeProfile(names=dict(NAMES))), build_services=builder(services))
+    window.resize(1280, 800)
+    window.show()
+    page = window.policy_page
+    shown: list[object] = []
+    page.sig_policy_shown.connect(shown.append)
+    session.start()
+    wait_until(app, lambda: page.attached and window.vaults_page.model.rowCount() > 0)
+    window.pages.setCurrentWidget(page)
+    wait_until(app, lambda: bool(shown) and not runner.in_flight)
+
+    def shot(section: QWidget | None, file: str) -> None:
+        if section is not None:
+            page.sections.setCurrentWidget(section)
+        for _ in range(5):  # layouts settle over a few rounds of posted events
+            app.processEvents()
+            time.sleep(0.01)
+        window.grab().save(str(OUT / f"{file}_{name}.png"))
+        print(OUT / f"{file}_{name}.png")
+
+    shot(page.active_panel, "policy")
+    shot(page.drafts_panel, "policy_drafts")
+    form = page.check_panel.form
+    form.vault.setCurrentIndex(form.vault.findData(CLIENT_VAULT))
+    form.to.setText(HKDH)
+    form.data.setPlainText("0x" + transfer_data(KOWLOON, 300_000 * HKD).hex())
+    form.proposer.setCurrentIndex(max(form.proposer.findData(DANA), 0))
+    checked: list[str] = []
+    page.sig_check_shown.connect(checked.append)
+    page.check()
+    wait_until(app, lambda: bool(checked) and not runner.in_flight)
+    shot(page.check_panel, "policy_check")
+    shot(page.decisions_panel, "policy_decisions")
+    page.sections.setCurrentWidget(page.drafts_panel)
+    opened: list[object] = []
+    page.sig_dialog_opened.connect(opened.append)
+    page.approve_selected()
+    wait_until(app, lambda: bool(opened))
+    dialog = page.dialog
+    assert dialog is not None
+    dialog.password.setText("custos-demo")  # type: ignore[attr-defined]
+    app.processEvents()
+    dialog.grab().save(str(OUT / f"policy_approve_{name}.png"))
+    print(OUT / f"policy_approve_{name}.png")
+    dialog.reject()
+    wait_until(app, lambda: page.dialog is None)
+    policy.not_in_force = PolicyTampered(
+        "The policy in force (version 1) fails its checks, so every transaction is denied: policy/active.toml "
+        "differs from the policy in force: it was edited outside Custos")
+    shown.clear()
+    page.refresh()
+    wait_until(app, lambda: bool(shown) and not runner.in_flight)
+    checked.clear()
+    form.data.setPlainText("0x" + transfer_data(KOWLOON, 10_000 * HKD).hex())
+    page.check()
+    wait_until(app, lambda: bool(checked) and not runner.in_flight)
+    shot(page.check_panel, "policy_tampered")
+    session.close()
+    runner.shutdown(3)
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+
+
 def render_real(app: QApplication, name: str, home: Path, profile: str) -> None:
     """The real core on a real profile (for example the demo made by `custos --home DIR demo init`)."""
     runner = TaskRunner(presenter=ErrorPresenter())
@@ -385,6 +479,20 @@ def render_real(app: QApplication, name: str, home: Path, profile: str) -> None:
     app.processEvents()
     window.grab().save(str(OUT / f"real_history_{name}.png"))
     print(OUT / f"real_history_{name}.png")
+    policy_page = window.policy_page
+    if policy_page.attached:
+        policy_shown: list[object] = []
+        policy_page.sig_policy_shown.connect(policy_shown.append)
+        window.pages.setCurrentWidget(policy_page)
+        wait_until(app, lambda: bool(policy_shown) and not runner.in_flight, timeout=120)
+        for section, file in ((policy_page.active_panel, "real_policy"),
+                              (policy_page.decisions_panel, "real_policy_decisions")):
+            policy_page.sections.setCurrentWidget(section)
+            for _ in range(5):
+                app.processEvents()
+                time.sleep(0.01)
+            window.grab().save(str(OUT / f"{file}_{name}.png"))
+            print(OUT / f"{file}_{name}.png")
     session.close()
     runner.shutdown(10)
     window.close()
@@ -409,6 +517,7 @@ def main() -> int:
         render_holdings(app, palette_name)
         render_history(app, palette_name)
         render_tokens(app, palette_name)
+        render_policy(app, palette_name)
         if args.home is not None:
             render_real(app, palette_name, args.home, args.profile)
     return 0
