@@ -81,7 +81,8 @@ def main() -> None:
               f"({time.perf_counter() - started:.1f} s, not timed)")
 
         provider = CountingProvider(url)
-        entries = [TokenEntry(t, Standard.ERC20, "HKDH", "Harbour HKD", 6, "stablecoin") for t in tokens]
+        entries = [TokenEntry(t, Standard.ERC20, f"HKD{i}", f"Harbour HKD {i}", 6, "stablecoin")
+                   for i, t in enumerate(tokens)]  # distinct symbols: identical ones would all be lookalikes
         labels = {h: AddressLabel(h, f"holder {i}", "investor") for i, h in enumerate(holders)}
         service = HoldingsService(chain=Web3ChainClient(provider=provider, endpoint=url), chain_id=CHAIN_ID,
                                   load_vaults=list, load_keys=list, load_labels=lambda: labels,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.dialogs.tokens_dialog import TokensDialog, TokenServiceLike, open_tokens_dialog
 from ui.errors import one_line
 from ui.models.holdings_filter import HoldingsFilterProxy
 from ui.models.holdings_model import HoldingsTableModel
@@ -54,6 +53,9 @@ from ui.widgets.plain_label import PlainLabel
 from ui.widgets.table_layout import build_message_stack, build_read_only_table, build_vertical_split
 from wallet_app.errors import ChainIdMismatch, NodeUnreachable
 from wallet_app.holdings.model import Account, HoldingsSnapshot, Standard
+
+if TYPE_CHECKING:  # the dialog is imported when first opened: start-up stays quick
+    from ui.dialogs.tokens_dialog import TokensDialog, TokenServiceLike
 
 WAITING_TEXT = "Holdings are read once the profile is connected."
 NO_HOLDINGS_TEXT = "The profile's accounts hold nothing yet."
@@ -307,6 +309,8 @@ class HoldingsPage(QWidget):
         if self.tokens_dialog is not None:
             self.tokens_dialog.raise_()
             return
+        from ui.dialogs.tokens_dialog import open_tokens_dialog
+
         self.tokens_dialog = open_tokens_dialog(self, self._runner, self._token_service, self.refresh)
         self.tokens_dialog.finished.connect(self._tokens_closed)
 
