@@ -93,6 +93,20 @@ def add_policy_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     decisions.add_argument("--json", action="store_true", help="print JSON")
     decisions.set_defaults(handler=_policy_decisions)
 
+    abi = actions.add_parser("abi", help="ABIs you supply for contracts the decoder does not know (display only: "
+                                         "a call decoded with one is never treated as a transfer)")
+    abi_actions = abi.add_subparsers(dest="abi_action", required=True, parser_class=_ExitOneParser)
+    abi_add = abi_actions.add_parser("add", help="keep an ABI (JSON) for the contract at ADDRESS")
+    abi_add.add_argument("address", metavar="ADDRESS")
+    abi_add.add_argument("file", type=Path, metavar="FILE", help="a JSON ABI: a list of fragments, or {\"abi\": [...]}")
+    abi_add.set_defaults(handler=_policy_abi_add)
+    abi_list = abi_actions.add_parser("list", help="the contracts with an ABI, and their functions")
+    abi_list.add_argument("--json", action="store_true", help="print JSON")
+    abi_list.set_defaults(handler=_policy_abi_list)
+    abi_remove = abi_actions.add_parser("remove", help="forget the ABI of the contract at ADDRESS")
+    abi_remove.add_argument("address", metavar="ADDRESS")
+    abi_remove.set_defaults(handler=_policy_abi_remove)
+
 
 def _key_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--key", required=True, metavar="ADDRESS", help="the profile key that signs")
@@ -103,6 +117,59 @@ def _services(args: argparse.Namespace, work: Any) -> Any:
     from wallet_app.cli import _with_services
 
     return _with_services(args, work)[1]
+
+
+def _abi_book(args: argparse.Namespace) -> Any:
+    """The profile's user ABI book; needs no chain."""
+    from wallet_app.policy.checker_setup import policy_directory
+    from wallet_app.policy.user_abi_book import UserAbiBook
+    from wallet_app.profiles import open_profile
+
+    profile = open_profile(args.home, args.profile)
+    try:
+        return UserAbiBook(directory=policy_directory(profile.paths))
+    finally:
+        profile.close()
+
+
+def _policy_abi_add(args: argparse.Namespace) -> int:
+    from wallet_app.policy.user_abis import MAX_ABI_BYTES
+
+    try:
+        with args.file.open("rb") as handle:
+            raw = handle.read(MAX_ABI_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {args.file}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{args.file} is not UTF-8 text") from None
+    abi = _abi_book(args).save_abi(args.address, text)
+    print(f"Kept the ABI of {abi.address}: {len(abi.functions)} functions. Calls to it are now shown by name; the "
+          "policy still never treats them as transfers.")
+    return 0
+
+
+def _policy_abi_list(args: argparse.Namespace) -> int:
+    abis = _abi_book(args).load_all()
+    if args.json:
+        print(json.dumps([{"address": a.address, "functions": [f.signature for f in a.functions]}
+                          for a in abis.values()], indent=2))
+        return 0
+    if not abis:
+        print("No ABIs kept.")
+    for abi in abis.values():
+        print(f"{abi.address}  {len(abi.functions)} functions")
+        for function in abi.functions:
+            print(f"    {_visible(function.signature)}")
+    return 0
+
+
+def _policy_abi_remove(args: argparse.Namespace) -> int:
+    if not _abi_book(args).remove_abi(args.address):
+        raise ConfigError(f"No ABI is kept for {args.address}")
+    print(f"Forgot the ABI of {args.address}.")
+    return 0
 
 
 def _visible(text: str) -> str:

@@ -362,3 +362,27 @@ def test_a_bad_digest_or_limit_is_a_one_line_error(demo: Demo) -> None:
     for args in (("diff", "0x1234"), ("decisions", "--limit", "0")):
         result = custos(demo.home, "policy", *args, check=False)
         assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_a_user_abi_names_an_unknown_call_but_never_makes_it_allowed(own_demo: Demo, tmp_path: Path) -> None:
+    target = from_bytes(keccak(b"settlement contract")[-20:])
+    receiver = own_demo.names["kowloon_pension"]
+    data = "0x" + build_call("settle(uint256,address)", 7, receiver).hex()
+    _code, before = check(own_demo, "--to", target, "--data", data, proposer=own_demo.names["dana"])
+    assert before["intent"]["kind"] == "unknown_call"
+    abi = tmp_path / "settle.json"
+    abi.write_text('[{"type":"function","name":"settle","inputs":[{"name":"trade","type":"uint256"},'
+                   '{"name":"to","type":"address"}],"outputs":[],"stateMutability":"nonpayable"}]')
+    custos(own_demo.home, "policy", "abi", "add", target, str(abi))
+    listed = json.loads(custos(own_demo.home, "policy", "abi", "list", "--json").stdout)
+    assert listed == [{"address": target, "functions": ["settle(uint256,address)"]}]
+    code, after = check(own_demo, "--to", target, "--data", data, proposer=own_demo.names["dana"])
+    assert after["intent"]["kind"] == "user_abi_call" and "settle" in after["intent"]["text"]
+    assert (code, after["decision"]) == (1, "deny")  # readable now, but no rule allows calls to an unknown contract
+    assert receiver in json.dumps(after["intent"])
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"type": "function"')
+    refused = custos(own_demo.home, "policy", "abi", "add", target, str(bad), check=False)
+    assert refused.returncode == 1 and "not valid JSON" in refused.stderr
+    custos(own_demo.home, "policy", "abi", "remove", target)
+    assert json.loads(custos(own_demo.home, "policy", "abi", "list", "--json").stdout) == []
