@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table, Text, text
 
 # The newest schema this code reads and writes; a test checks it is the head of the migration scripts.
-SCHEMA_HEAD = "0006_policy_decisions"
+SCHEMA_HEAD = "0007_audit_and_journal"
 
 metadata = MetaData()
 
@@ -188,4 +188,47 @@ policy_decisions = Table(
     Column("proposer", String(42), nullable=True),
     Index("policy_decisions_by_chain", "chain_id", "id"),
     Index("policy_decisions_by_hash", "chain_id", "safe_tx_hash"),
+)
+
+# Audit log (0007): every action by every user, append-only and hash-chained: entry_hash = keccak256 of the canonical
+# JSON of the entry's fields and prev_hash (wallet_app/audit/). `seq` has no gaps; the first entry's prev_hash is 32
+# zero bytes. Written in the same database transaction as the change it records. `signature`: the actor's signature
+# over entry_hash for signing actions.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("monotonic_ns", BigInteger, nullable=False),
+    Column("host", Text, nullable=False),
+    Column("actor", Text, nullable=False),  # an address of the profile, or "system"
+    Column("actor_label", Text, nullable=False, default=""),
+    Column("role", Text, nullable=False, default=""),
+    Column("action", String(48), nullable=False),
+    Column("chain_id", BigInteger, nullable=True),
+    Column("subject", Text, nullable=False, default=""),
+    Column("detail", Text, nullable=False, default="{}"),  # canonical JSON, no secrets
+    Column("prev_hash", String(66), nullable=False),
+    Column("entry_hash", String(66), nullable=False, unique=True),
+    Column("signature", String(132), nullable=True),
+    Index("audit_log_by_action", "action", "seq"),
+)
+
+# Signing journal (0007, SC-7): a row per signature Custos is asked for, written before the signature leaves the
+# signer (state requested -> released | failed). A request to sign another digest at a (signer, safe, nonce) that
+# already has one is refused and raised as an incident (A11).
+signing_journal = Table(
+    "signing_journal",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("chain_id", BigInteger, nullable=False),
+    Column("signer", String(42), nullable=False),
+    Column("kind", String(24), nullable=False),  # safe_tx, policy_approval, token_approval, audit_entry, ...
+    Column("safe", String(42), nullable=True),
+    Column("nonce", String(78), nullable=True),
+    Column("digest", String(66), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Index("signing_journal_by_nonce", "chain_id", "signer", "safe", "nonce"),
 )
