@@ -1,0 +1,503 @@
+"""SECURITY I8, the bypass inventory: every way a key held by Custos can sign, read from the source with `ast`.
+
+Each call of a signing method (the `Signer` protocol's, found in wallet_app/keys/signer.py, keystore_signer.py and
+hsm.py) or of a raw signing primitive of the libraries under it (eth-keys, eth-account, PKCS#11), and each place a
+`Signer` is obtained or built, anywhere in wallet_app/ and ui/, is in `SIGNING_SITES` with its reason. A new one
+fails the inventory until it is listed here, which it may only be once it goes through the policy engine.
+
+The paths SECURITY I8 names, one by one:
+- typed-data API / raw-sign API: there is none. No command of `custos` and no action of the desktop signs a hash,
+  message or typed data given by the user; the profile's keys sign exactly two kinds of digest, each built inside the
+  signing function from recorded data: the EIP-712 "Custos Policy" vote on a policy change (policy propose, approve,
+  reject) and the EIP-191 token-review message (tokens approve). Neither can be a SafeTx hash: their prefixes and
+  EIP-712 domain and type hashes differ from Safe's, so equal digests would need a keccak-256 collision.
+- QR offline signer: not built yet. An approval signed elsewhere comes in through `PolicyService.submit_approval`,
+  which only verifies it against the vault's owners (no key of the profile signs anything).
+- HSM direct call: `HsmSigner.sign_digest` and `_prove`, which signs 32 random bytes to prove a key object holds the
+  address and drops the signature.
+- Key export: the documented exception. `custos keys export` and the Keys page's "Export backup…" both go through
+  `KeyService.export_backup`, which writes the key encrypted again (scrypt, same floor) and only after the key's
+  password opened it: a wrong password writes nothing. No other code decrypts a keystore (`decrypt_keystore` is
+  called from `KeyService._decrypt` only).
+- The demo seeding (`custos demo init`) signs SafeTx hashes and EOA transactions with keys it generated for the demo
+  institution on its embedded devnet, before the demo policy exists: the one place a SafeTx hash is signed without
+  the policy engine. It is reachable only from the `demo init` command (asserted below).
+
+Safe transaction signing itself does not exist yet: when it arrives, its call site is added here and must sign the
+`safe_tx_hash` of the `CheckResult` the policy checker decided on (SECURITY I8, A15, I7).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import functools
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from eth_hash.auto import keccak
+
+from tests.unit.test_layering import REPO, imports, python_files
+from wallet_app.cli import build_parser
+from wallet_app.config import ProfileConfig
+from wallet_app.domain import safe_tx as safe_tx_module
+from wallet_app.domain.addresses import from_bytes
+from wallet_app.domain.safe_tx import Operation, SafeTx, compute_hashes
+from wallet_app.errors import WrongPassword
+from wallet_app.holdings import token_approval
+from wallet_app.holdings.model import Standard
+from wallet_app.holdings.registry import TokenEntry
+from wallet_app.holdings.token_approval import APPROVAL_TITLE, build_approval_message, compute_eip191_digest
+from wallet_app.keys.keystore import SCRYPT_MIN_N
+from wallet_app.keys.os_keyring import OsKeyring
+from wallet_app.keys.registry import KeyRegistry
+from wallet_app.keys.service import KeyService
+from wallet_app.policy import approval_typed_data
+from wallet_app.policy.approval_typed_data import PolicyAction, PolicyVote, compute_vote_digest
+from wallet_app.profiles import create_profile
+
+I8 = ("every signing path must go through the policy engine (SECURITY I8): sign only a digest the policy checker "
+      "decided on (PolicyChecker.check) or one of the listed non-transaction messages, then list the call site in "
+      "SIGNING_SITES of tests/unit/test_I8_signing_paths.py with its reason")
+SIGNER_MODULES = ("wallet_app/keys/signer.py", "wallet_app/keys/keystore_signer.py", "wallet_app/keys/hsm.py")
+# What the libraries under the signers sign with (eth-keys, eth-account, coincurve, PKCS#11) and our own wrappers of
+# them; `sign` (PKCS#11 `PrivateKey.sign`) and `signer` (KeyService.signer) count only as methods (`x.sign(...)`).
+RAW_PRIMITIVES = frozenset({
+    "sign_msg_hash", "sign_msg", "sign_msg_hash_non_recoverable", "sign_recoverable", "ecdsa_sign", "sign_hash",
+    "unsafe_sign_hash", "signHash", "sign_message", "sign_typed_data", "sign_transaction", "_sign_raw",
+    "sign_and_send", "sign",
+})
+SIGNER_SOURCES = frozenset({"signer", "KeystoreSigner", "HsmSigner", "open_hsm_signer"})
+METHOD_ONLY = frozenset({"sign", "signer"})
+# Where the digest argument of each digest-signing primitive is.
+DIGEST_ARGUMENT = {"sign_digest": 0, "sign_msg_hash": 0, "unsafe_sign_hash": 0, "sign_hash": 0, "sign": 0,
+                   "_sign_raw": 1}
+
+
+@dataclass(frozen=True)
+class Site:
+    calls: frozenset[str]  # the signing methods, primitives and signer sources it calls
+    digest: str | None  # where the signed digest comes from: the builder, "parameter" (a signer), None (no digest)
+    reason: str
+
+
+def site(calls: str, digest: str | None, reason: str) -> Site:
+    return Site(frozenset(calls.split()), digest, reason)
+
+
+# (module, function) -> what it calls and why that is acceptable. Nested functions are dotted; lambdas belong to the
+# function they are written in.
+SIGNING_SITES: dict[tuple[str, str], Site] = {
+    ("wallet_app.keys.keystore_signer", "KeystoreSigner.sign_digest"): site(
+        "sign_msg_hash", "parameter", "the keystore signer itself; its callers are the entries below"),
+    ("wallet_app.keys.hsm", "HsmSigner.sign_digest"): site(
+        "_sign_raw", "parameter", "the HSM signer itself; its callers are the entries below"),
+    ("wallet_app.keys.hsm", "_sign_raw"): site(
+        "sign", "parameter", "the PKCS#11 C_Sign call, used by HsmSigner.sign_digest and _prove only"),
+    ("wallet_app.keys.hsm", "_prove"): site(
+        "_sign_raw", "os.urandom", "proves the key object holds the address: 32 random bytes, signature dropped"),
+    ("wallet_app.keys.hsm", "open_hsm_signer"): site(
+        "HsmSigner", None, "KeyService._open_signer's HSM branch: unlock with the PIN"),
+    ("wallet_app.keys.service", "KeyService._open_signer"): site(
+        "KeystoreSigner open_hsm_signer", None, "KeyService.unlock: the password or PIN opens the key"),
+    ("wallet_app.policy.service", "PolicyService._key_signer.sign"): site(
+        "signer sign_digest", "compute_vote_digest",
+        "policy propose/approve/reject: the EIP-712 Custos Policy vote on a recorded policy digest"),
+    ("wallet_app.policy.service", "_signer_sign"): site(
+        "sign_digest", "compute_vote_digest", "the same vote with a signer opened by the caller (demo seeding)"),
+    ("wallet_app.holdings.token_service", "TokenService.approve_token"): site(
+        "signer sign_digest", "compute_eip191_digest",
+        "token review: the EIP-191 message naming chain, token, standard, symbol and decimals"),
+    ("wallet_app.demo.demo_policy", "install_demo_policy"): site(
+        "KeystoreSigner", None, "demo seeding: the generated officers sign the demo policy through _signer_sign"),
+    ("wallet_app.chain.sending", "sign_and_send"): site(
+        "sign_transaction", None, "an EOA transaction from a key in memory: demo seeding only (asserted below)"),
+    ("wallet_app.demo.deployer", "Deployer.deploy"): site(
+        "sign_and_send", None, "demo seeding: deploys the demo contracts on the embedded devnet"),
+    ("wallet_app.demo.deployer", "Deployer.send"): site(
+        "sign_and_send", None, "demo seeding: mints and funds on the embedded devnet"),
+    ("wallet_app.demo.institution", "_execute"): site(
+        "unsafe_sign_hash sign_and_send", "compute_hashes",
+        "demo seeding: executes the demo vaults' history with generated keys before any policy exists"),
+}
+DEMO_ONLY_MODULES = ("wallet_app.chain.sending", "wallet_app.demo.deployer", "wallet_app.demo.institution")
+
+
+# -- reading the source -------------------------------------------------------------------------------------------
+
+@functools.cache
+def parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def signer_methods() -> frozenset[str]:
+    """The signing methods of the signer classes (the `Signer` protocol, the keystore and HSM signers)."""
+    names: set[str] = set()
+    for relative in SIGNER_MODULES:
+        tree = parsed(REPO / relative)
+        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+            names.update(f.name for f in cls.body if isinstance(f, ast.FunctionDef) and "sign" in f.name.lower()
+                         and not f.name.startswith("__"))
+    return frozenset(names)
+
+
+WATCHED = signer_methods() | RAW_PRIMITIVES | SIGNER_SOURCES
+
+
+@dataclass(frozen=True)
+class Found:
+    module: str
+    function: str  # dotted names of the enclosing classes and functions; "<module>" at the top level
+    name: str  # what is called
+    line: int
+    digest_origin: str | None  # for a digest-signing primitive: where its digest argument comes from
+
+    @property
+    def where(self) -> str:
+        return f"{self.module}:{self.line} {self.function} calls {self.name}"
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+
+
+def called_name(call: ast.Call) -> str | None:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        if func.id == "getattr" and len(call.args) >= 2 and isinstance(call.args[1], ast.Constant) \
+                and isinstance(call.args[1].value, str):
+            return call.args[1].value  # getattr(signer, "sign_digest")(...)
+        return None if func.id in METHOD_ONLY else func.id
+    return None
+
+
+Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+
+
+def origin(expr: ast.expr, scope: Scope | None) -> str:
+    """Where a value comes from: the function whose call made it, "parameter", or "unknown"."""
+    if isinstance(expr, ast.Call):
+        return ast.unparse(expr.func)
+    if isinstance(expr, ast.Attribute):  # compute_hashes(tx).safe_tx_hash
+        return origin(expr.value, scope)
+    if isinstance(expr, ast.Name) and scope is not None:
+        arguments = scope.args
+        parameters = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+        if expr.id in parameters:
+            return "parameter"
+        assigned = [n.value for n in ast.walk(scope) if isinstance(n, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == expr.id for t in n.targets)]
+        if len(assigned) == 1:
+            return origin(assigned[0], scope)
+    return "unknown"
+
+
+def find_calls(path: Path, wanted: frozenset[str]) -> Iterator[Found]:
+    """Every call in the module at `path` of a name in `wanted`, with the function it is in."""
+    module = module_name(path)
+    tree = parsed(path)
+
+    def visit(node: ast.AST, names: tuple[str, ...], scope: Scope | None) -> Iterator[Found]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                yield from visit(child, (*names, child.name), child)
+                continue
+            if isinstance(child, ast.ClassDef):
+                yield from visit(child, (*names, child.name), None)
+                continue
+            if isinstance(child, ast.Call):
+                name = called_name(child)
+                if name is not None and name in wanted:
+                    index = DIGEST_ARGUMENT.get(name)
+                    digest = origin(child.args[index], scope) if index is not None and len(child.args) > index \
+                        else None
+                    yield Found(module, ".".join(names) or "<module>", name, child.lineno, digest)
+            yield from visit(child, names, child if isinstance(child, ast.Lambda) else scope)
+
+    yield from visit(tree, (), None)
+
+
+def calls_of(wanted: frozenset[str]) -> list[Found]:
+    return [found for package in ("wallet_app", "ui") for path in python_files(package)
+            for found in find_calls(path, wanted)]
+
+
+def inventory() -> list[Found]:
+    return calls_of(WATCHED)
+
+
+# -- the inventory ------------------------------------------------------------------------------------------------
+
+def test_the_signer_classes_sign_through_sign_digest_only() -> None:
+    assert signer_methods() == {"sign_digest"}, (
+        f"the signers have new signing methods {sorted(signer_methods() - {'sign_digest'})}: they are watched from "
+        f"now on; {I8}")
+
+
+def test_every_signing_call_site_is_listed() -> None:
+    found = inventory()
+    unlisted = [f.where for f in found if (f.module, f.function) not in SIGNING_SITES]
+    assert not unlisted, f"signing call sites not in the I8 inventory: {unlisted}; {I8}"
+    for key, expected in SIGNING_SITES.items():
+        calls = {f.name for f in found if (f.module, f.function) == key}
+        assert calls, f"{key} no longer signs: remove it from SIGNING_SITES"
+        assert calls == expected.calls, (f"{'.'.join(key)} now calls {sorted(calls)}, listed as "
+                                         f"{sorted(expected.calls)}; {I8}")
+        assert expected.reason and "\n" not in expected.reason
+
+
+def test_every_signed_digest_comes_from_its_listed_builder() -> None:
+    """Nothing signs a digest handed in by a caller: each one is built in the signing function itself (the signer
+    implementations excepted, whose callers are what this checks)."""
+    for found in inventory():
+        listed = SIGNING_SITES.get((found.module, found.function))
+        if listed is None or found.digest_origin is None:
+            continue  # an unlisted site fails test_every_signing_call_site_is_listed
+        expected = listed.digest
+        assert found.digest_origin == expected, (
+            f"{found.where} signs a digest from {found.digest_origin}, listed as {expected}; {I8}")
+    parameter_sites = {k for k, s in SIGNING_SITES.items() if s.digest == "parameter"}
+    assert {m for m, _f in parameter_sites} == {"wallet_app.keys.keystore_signer", "wallet_app.keys.hsm"}
+
+
+def test_the_ui_never_signs_nor_holds_a_signer() -> None:
+    """The desktop signs only through the core's services (policy votes, token review), which build their digest."""
+    assert not [f.where for f in inventory() if f.module.startswith("ui.")]
+    assert not [m for m, _f in SIGNING_SITES if m.startswith("ui.")]
+    protocol = parsed(REPO / "ui" / "key_service.py")
+    methods = {f.name for cls in ast.walk(protocol) if isinstance(cls, ast.ClassDef) for f in cls.body
+               if isinstance(f, ast.FunctionDef)}
+    assert "unlock" in methods and not methods & (WATCHED | {"export_private_key", "private_key"})
+
+
+def test_signing_methods_are_defined_by_the_signers_only() -> None:
+    methods = signer_methods()
+    defined = [f"{module_name(path)}:{node.lineno} {node.name}"
+               for package in ("wallet_app", "ui") for path in python_files(package)
+               if str(path.relative_to(REPO)) not in SIGNER_MODULES
+               for node in ast.walk(parsed(path))
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in methods]
+    assert not defined, f"a new signer outside wallet_app/keys: {defined}; {I8}"
+
+
+def test_the_demo_signing_paths_are_reachable_from_demo_init_only() -> None:
+    importers: dict[str, set[str]] = {}
+    for package in ("wallet_app", "ui"):
+        for path in python_files(package):
+            for module, _line, _top in imports(path):
+                importers.setdefault(module, set()).add(module_name(path))
+    for demo_module in DEMO_ONLY_MODULES:
+        outside = {m for imported, who in importers.items() if imported == demo_module or
+                   imported.startswith(demo_module + ".") for m in who if not m.startswith("wallet_app.demo")}
+        assert not outside, f"{demo_module} signs with raw keys for the demo seeding only, but {outside} import it"
+    into_demo = {m for imported, who in importers.items() if imported.startswith("wallet_app.demo")
+                 for m in who if not m.startswith("wallet_app.demo")}
+    assert into_demo == {"wallet_app.cli"}
+    cli = parsed(REPO / "wallet_app" / "cli.py")
+    users = {f.name for f in ast.walk(cli) if isinstance(f, ast.FunctionDef)
+             and any(isinstance(i, ast.ImportFrom) and (i.module or "").startswith("wallet_app.demo")
+                     for i in ast.walk(f))}
+    assert users == {"_demo_init"}
+
+
+# -- what the listed digests can be -------------------------------------------------------------------------------
+
+VAULT = from_bytes(keccak(b"governance vault")[-20:])
+TOKEN = from_bytes(keccak(b"token")[-20:])
+CHAIN_ID = 1770177
+DESK = ProfileConfig(name="desk", network="hashkey", chain_id=177)  # no node is ever asked
+
+
+def record_keccak(monkeypatch: pytest.MonkeyPatch, module: object) -> dict[bytes, bytes]:
+    """digest -> preimage of every keccak the module computes from now on."""
+    seen: dict[bytes, bytes] = {}
+
+    def recording(data: bytes | bytearray) -> bytes:
+        out: bytes = keccak(data)
+        seen[out] = bytes(data)
+        return out
+
+    monkeypatch.setattr(module, "keccak", recording)
+    return seen
+
+
+@pytest.mark.parametrize("version", ["1.1.1", "1.3.0", "1.4.1"])
+@pytest.mark.parametrize("action", list(PolicyAction))
+def test_a_policy_vote_is_never_a_safe_tx_hash(monkeypatch: pytest.MonkeyPatch, version: str,
+                                               action: PolicyAction) -> None:
+    safe_seen = record_keccak(monkeypatch, safe_tx_module)
+    vote_seen = record_keccak(monkeypatch, approval_typed_data)
+    tx = SafeTx(safe=VAULT, chain_id=CHAIN_ID, version=version, to=TOKEN, value=0, data=b"\x12" * 68,
+                operation=Operation.CALL, nonce=7)
+    safe_tx_hash = compute_hashes(tx).safe_tx_hash
+    vote = PolicyVote(action, CHAIN_ID, VAULT, keccak(b"policy text"), 2, keccak(b"previous"), 1_772_442_000)
+    digest = compute_vote_digest(vote)
+    assert digest != safe_tx_hash
+    safe_preimage, vote_preimage = safe_seen[safe_tx_hash], vote_seen[digest]
+    # Both are EIP-712 ("\x19\x01" || domain separator || struct hash), so they differ in the domain and the type:
+    assert safe_preimage[:2] == vote_preimage[:2] == b"\x19\x01" and len(safe_preimage) == len(vote_preimage) == 66
+    safe_domain, vote_domain = safe_seen[safe_preimage[2:34]], vote_seen[vote_preimage[2:34]]
+    safe_domain_types = {safe_tx_module.DOMAIN_TYPEHASH, safe_tx_module.LEGACY_DOMAIN_TYPEHASH}
+    assert safe_domain[:32] in safe_domain_types and len(safe_domain) in (64, 96)
+    assert vote_domain[:32] == approval_typed_data.DOMAIN_TYPEHASH not in safe_domain_types
+    assert len(vote_domain) == 160  # name, version, chain id, vault: a preimage no Safe domain has
+    safe_struct, vote_struct = safe_seen[safe_preimage[34:]], vote_seen[vote_preimage[34:]]
+    assert safe_struct[:32] == safe_tx_module.SAFE_TX_TYPEHASH != vote_struct[:32] == action.typehash
+    assert vote_preimage != safe_preimage  # equal digests would take a keccak-256 collision
+
+
+def test_a_token_review_message_is_never_a_safe_tx_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = record_keccak(monkeypatch, token_approval)
+    # A token names itself: even a symbol made of SafeTx hash bytes stays inside the EIP-191 text.
+    hostile = "\x19\x01" + compute_hashes(SafeTx(safe=VAULT, chain_id=CHAIN_ID, version="1.4.1", to=TOKEN, value=0,
+                                                 data=b"", operation=Operation.CALL, nonce=0)).safe_tx_hash.hex()
+    token = TokenEntry(TOKEN, Standard.ERC20, hostile, "Harbour HKD", 6)
+    message = build_approval_message(CHAIN_ID, token)
+    digest = compute_eip191_digest(message)
+    preimage = seen[digest]
+    assert preimage.startswith(token_approval.EIP191_PREFIX)  # "\x19Ethereum Signed Message:\n", never "\x19\x01"
+    assert preimage[:2] == b"\x19E"  # a SafeTx hash is keccak of "\x19\x01" || domain || struct: 66 bytes
+    length = str(len(message.encode("utf-8"))).encode("ascii")
+    assert preimage[len(token_approval.EIP191_PREFIX):].startswith(length + APPROVAL_TITLE.encode("utf-8"))
+
+
+# -- no command or action signs what it is given ------------------------------------------------------------------
+
+SIGNING_WORD = re.compile(r"sign|personal|typed", re.IGNORECASE)  # sign, sign-hash, eth-sign, sign-typed-data…
+SECRET_OPTION = re.compile(r"password|pin|secret|passphrase", re.IGNORECASE)
+RAW_INPUT = re.compile(r"hash|message|typed|payload|raw|hex|data|digest", re.IGNORECASE)
+# Commands that take a key's password or PIN, and what they do with it.
+SECRET_COMMANDS: dict[tuple[str, ...], str] = {
+    ("keys", "create"): "encrypts a new key; signs nothing",
+    ("keys", "import"): "encrypts an imported key; signs nothing",
+    ("keys", "export"): "key export, the documented exception: an encrypted backup, only behind the password",
+    ("keys", "delete"): "--pin-file destroys an HSM key inside its token; signs nothing",
+    ("keys", "hsm", "add"): "reads the HSM key's address; _prove signs 32 random bytes",
+    ("tokens", "approve"): "signs the EIP-191 token-review message built from the registry",
+    ("policy", "propose"): "signs the Custos Policy vote for the proposed file's digest",
+    ("policy", "approve"): "signs the Custos Policy vote for a recorded draft (DIGEST names it)",
+    ("policy", "reject"): "signs the Custos Policy rejection of a recorded draft (DIGEST names it)",
+}
+RECORDED_DIGEST = {("policy", "approve"), ("policy", "reject")}  # their DIGEST names a recorded draft
+
+
+def command_tree(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator[
+        tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from command_tree(sub, (*path, name))
+
+
+def options(parser: argparse.ArgumentParser) -> set[str]:
+    return {a.dest for a in parser._actions
+            if not isinstance(a, (argparse._SubParsersAction, argparse._HelpAction, argparse._VersionAction))}
+
+
+def test_no_command_signs_a_hash_or_message() -> None:
+    tree = dict(command_tree(build_parser()))
+    assert ("policy", "check") in tree and ("keys", "export") in tree  # the tree is the real one
+    named_sign = [" ".join(path) for path in tree if any(SIGNING_WORD.search(part) for part in path)]
+    assert not named_sign, f"commands named for signing: {named_sign}; {I8}"
+    with_secret = {path for path, parser in tree.items() if any(SECRET_OPTION.search(d) for d in options(parser))}
+    assert with_secret == set(SECRET_COMMANDS), (
+        f"commands that take a password or PIN changed: new {sorted(with_secret - set(SECRET_COMMANDS))}, gone "
+        f"{sorted(set(SECRET_COMMANDS) - with_secret)}; {I8}")
+    for path in with_secret:
+        raw = {d for d in options(tree[path]) if RAW_INPUT.search(d)}
+        assert raw == ({"digest"} if path in RECORDED_DIGEST else set()), (
+            f"custos {' '.join(path)} takes a key's secret and {sorted(raw)}: {I8}")
+
+
+def test_policy_approve_signs_nothing_for_a_digest_that_is_not_a_recorded_policy(tmp_path: Path) -> None:
+    """`custos policy approve DIGEST` with a SafeTx hash: refused before any key is unlocked."""
+    from wallet_app.errors import WalletError
+    from wallet_app.keys.signer import KeyKind, Signer
+    from wallet_app.keys.views import KeyView
+    from wallet_app.policy.policy_store import ActivePolicyFile, PolicyStore
+    from wallet_app.policy.service import PolicyService, policy_file_path
+
+    touched: list[str] = []
+
+    class Keys:
+        def load_keys(self) -> list[KeyView]:
+            return [KeyView(VAULT, KeyKind.KEYSTORE, "officer", False, False, ())]
+
+        def unlock(self, address: str, secret: str, *, remember: bool = False) -> None:
+            touched.append("unlock")
+
+        def signer(self, address: str) -> Signer:
+            touched.append("signer")
+            raise AssertionError("no signer may be opened")
+
+        def lock(self, address: str) -> None:
+            touched.append("lock")
+
+    profile = create_profile(tmp_path, DESK)
+    try:
+        service = PolicyService(store=PolicyStore(engine=profile.engine, chain_id=CHAIN_ID),
+                                load_owners=lambda vault: ((VAULT,), 1), chain_id=CHAIN_ID,
+                                active_file=ActivePolicyFile(policy_file_path(profile.paths)),
+                                keys=Keys())
+        safe_tx_hash = "0x" + compute_hashes(SafeTx(safe=VAULT, chain_id=CHAIN_ID, version="1.4.1", to=TOKEN,
+                                                    value=0, data=b"", operation=Operation.CALL,
+                                                    nonce=0)).safe_tx_hash.hex()
+        for act in (service.approve, service.reject):
+            with pytest.raises(WalletError, match="No policy with digest"):
+                act(safe_tx_hash, VAULT, "any password")
+        assert touched == []
+    finally:
+        profile.close()
+
+
+UI_SIGNING_TEXT = re.compile(
+    r"personal_sign|eth_sign|signtypeddata|\bsign\b[ _](a |an |any |this |the )?(message|hash|raw|typed|text|bytes|"
+    r"data|anything)", re.IGNORECASE)
+
+
+def test_no_ui_action_offers_to_sign_a_hash_or_message() -> None:
+    offers = [f"{module_name(path)}:{node.lineno} {node.value!r}" for path in python_files("ui")
+              for node in ast.walk(parsed(path))
+              if isinstance(node, ast.Constant) and isinstance(node.value, str) and UI_SIGNING_TEXT.search(node.value)]
+    assert not offers, f"the desktop offers to sign arbitrary data: {offers}; {I8}"
+
+
+# -- key export: the documented exception ---------------------------------------------------------------------------
+
+def test_key_export_is_an_encrypted_backup_behind_the_password(tmp_path: Path) -> None:
+    tree = dict(command_tree(build_parser()))
+    password_file = next(a for a in tree[("keys", "export")]._actions if a.dest == "password_file")
+    assert password_file.required
+    callers = {(f.module, f.function) for f in calls_of(frozenset({"export_backup"}))}
+    assert callers == {("wallet_app.cli", "_keys_export"), ("ui.dialogs.key_action_dialogs",
+                                                            "ExportBackupDialog.make_command")}
+    assert {(f.module, f.function) for f in calls_of(frozenset({"decrypt_keystore"}))} == {("wallet_app.keys.service",
+                                                                                "KeyService._decrypt")}
+    profile = create_profile(tmp_path / "home", DESK)
+    waits: list[float] = []
+    try:
+        keys = KeyService(registry=KeyRegistry(engine=profile.engine), keystore_dir=profile.paths.keystores,
+                          os_keyring=OsKeyring(service="custos-test-i8"), load_vaults=list,
+                          allow_quorum_on_device=False, idle_timeout_seconds=60, unlock_factors=1,
+                          sleep=waits.append)
+        secret_key = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
+        view = keys.import_private_key("0x" + secret_key, "Officer", "correct horse battery")
+        out = tmp_path / "backup.json"
+        with pytest.raises(WrongPassword):
+            keys.export_backup(view.address, out, "not the password")
+        assert not out.exists()
+        keys.export_backup(view.address, out, "correct horse battery")
+        text = out.read_text(encoding="utf-8")
+        backup = json.loads(text)
+        assert secret_key not in text.lower() and backup["crypto"]["kdf"] == "scrypt"
+        assert backup["crypto"]["kdfparams"]["n"] >= SCRYPT_MIN_N and backup["crypto"]["ciphertext"]
+    finally:
+        profile.close()
+
