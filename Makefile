@@ -7,8 +7,9 @@ STAMPS := .stamps
 # Debian packages: Qt's runtime libraries (offscreen for the tests; the X11 ones for a window on a desktop), and
 # Node.js and npm (for solc and anvil) only if the machine has no node and npm of its own.
 QT_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
-# The real components the integration tests use: SoftHSM2 (PKCS#11) and gnome-keyring on a private D-Bus session.
-TEST_PACKAGES := softhsm2 gnome-keyring dbus dbus-x11
+# The real components the integration tests use: SoftHSM2 (PKCS#11), gnome-keyring on a private D-Bus session, and
+# PostgreSQL's server (the tests start their own cluster on a loopback port; tests/support/postgres.py).
+TEST_PACKAGES := softhsm2 gnome-keyring dbus dbus-x11 postgresql
 X11_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 \
 	libxcb-xinerama0 libxcb-xkb1 libxcb-randr0 libxkbcommon-x11-0
 # Installs only what is missing, so a second run is quick.

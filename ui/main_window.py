@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
+from ui.pages.audit_page import AuditPage
 from ui.pages.history_page import HistoryPage
 from ui.pages.holdings_page import HoldingsPage
 from ui.pages.keys_page import KeysPage
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.holdings_page = HoldingsPage()
         self.history_page = HistoryPage()
         self.policy_page = PolicyPage()  # its widgets are built when it is first shown
+        self.audit_page = AuditPage()  # likewise
         self.pages = QTabWidget()
         self.pages.setObjectName("pages")
         self.pages.setDocumentMode(True)
@@ -80,6 +82,8 @@ class MainWindow(QMainWindow):
         self.pages.setTabToolTip(3, "One account's token transfers in and out, newest first")
         self.pages.addTab(self.policy_page, "&Policy")
         self.pages.setTabToolTip(4, "The policy in force, its drafts, checking a transaction, recent decisions")
+        self.pages.setTabToolTip(self.pages.addTab(self.audit_page, "&Audit"),
+                                 "Every action in this profile, hash-chained: filter it, verify it, export it")
         self.holdings_page.sig_accounts_shown.connect(self.history_page.set_accounts)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -102,7 +106,7 @@ class MainWindow(QMainWindow):
         """Holdings and history only, for the chosen accounts, with no key action anywhere on screen (investors,
         auditors). Exporting a holding statement stays: it signs nothing and needs no key."""
         self.investor_view = True
-        for page in (self.keys_page, self.vaults_page, self.policy_page):
+        for page in (self.keys_page, self.vaults_page, self.policy_page, self.audit_page):
             self.pages.removeTab(self.pages.indexOf(page))
             page.hide()
         self.lock_all_action.setVisible(False)

@@ -155,6 +155,7 @@ class WalletSession(QObject):
         self._timer.setInterval(status_interval_ms)
         self._timer.timeout.connect(self._poll_status)
         window.sig_refresh_requested.connect(self.refresh)
+        window.vaults_page.sig_vaults_changed.connect(self.refresh)  # a vault was added or deployed
 
     @property
     def phase(self) -> str:
@@ -270,10 +271,19 @@ class WalletSession(QObject):
         tokens = getattr(services, "tokens", None)  # the token registry; approving signs, so no investor view
         if tokens is not None and not self._window.investor_view:
             self._window.holdings_page.attach_tokens(tokens)
+        if not self._window.investor_view and hasattr(services.vaults, "add_vault"):  # deploying signs
+            self._window.vaults_page.attach(services.vaults, self._runner,  # type: ignore[arg-type]
+                                            load_keys=services.keys.load_keys)
         policy = getattr(services, "policy", None)  # proposing and approving sign: never in the investor view
         if policy is not None and not self._window.investor_view:
             self._window.policy_page.attach(policy, getattr(services, "policy_checker", None), self._runner,
                                             load_keys=services.keys.load_keys)
+        audit = getattr(services, "audit", None)  # the audit log: who did what; not in the investor view
+        if audit is not None:
+            self._window.holdings_page.record_export = lambda account, fmt, path, block: audit.record_export(
+                kind="holding statement", fmt=fmt, path=path, subject=account, detail={"block": block})
+            if not self._window.investor_view:
+                self._window.audit_page.attach(audit, self._runner)
         # The History tab reads when it is on screen (serial lane: it syncs the history index).
         self._window.history_page.attach(services.history, self._runner, services.holdings.load_accounts,
                                          value_history=getattr(services, "value_history", None))
@@ -295,6 +305,7 @@ class WalletSession(QObject):
             if not self._window.investor_view:
                 self._window.keys_page.reload()
                 self._window.policy_page.refresh()  # only if it is on screen
+                self._window.audit_page.refresh()  # likewise
             self._window.holdings_page.refresh()
 
     def _poll_status(self) -> None:
@@ -402,6 +413,8 @@ class WalletSession(QObject):
             self._window.holdings_page.detach()
             self._window.history_page.detach()
             self._window.policy_page.detach()
+            self._window.vaults_page.detach()
+            self._window.audit_page.detach()
         if self._runner.is_shut_down:
             return
         built, opened, lock = self._built, self._opened, self._built_lock

@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_feeds_commands(commands)
     from wallet_app.cli_policy import add_policy_commands
     add_policy_commands(commands)
+    from wallet_app.cli_audit import add_audit_commands
+    add_audit_commands(commands)
+    from wallet_app.cli_safe import add_safe_commands
+    add_safe_commands(commands)
 
     statement = commands.add_parser("statement", help="write a holding statement of one account (CSV or PDF)")
     statement.add_argument("--account", required=True, help="the account's address")
@@ -98,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--rpc-url", action="append", default=[], required=True,
                         help="JSON-RPC endpoint (repeat for fallbacks)")
     create.add_argument("--chain-id", type=int, default=None, help="required for --network custom")
+    create.add_argument("--database-url", default=None, metavar="URL",
+                        help="a PostgreSQL database shared by the team (postgresql://USER@HOST:PORT/DATABASE; keep the "
+                             "password in ~/.pgpass, not in the URL) instead of the profile's own SQLite file")
     create.set_defaults(handler=_profile_create)
     return parser
 
@@ -603,14 +610,22 @@ def _statement(args: argparse.Namespace) -> int:
     if out.exists():
         raise ConfigError(f"{out} already exists; choose another file name")
     account = to_checksum(args.account)
-    profile, snapshot = _with_services(args, lambda s: s.holdings.fetch_holdings([account], args.block))
-    statement = build_statement(snapshot, account, chain_id=profile.config.chain_id, network=profile.preset.name)
-    if kind == ".csv":
-        from wallet_app.storage.atomic import write_atomic
 
-        write_atomic(out, render_csv(statement).encode("utf-8"), mode=0o644)
-    else:
-        args.pdf_renderer(statement, out)
+    def write(services: Services) -> Statement:
+        profile = services.profile
+        snapshot = services.holdings.fetch_holdings([account], args.block)
+        statement = build_statement(snapshot, account, chain_id=profile.config.chain_id, network=profile.preset.name)
+        if kind == ".csv":
+            from wallet_app.storage.atomic import write_atomic
+
+            write_atomic(out, render_csv(statement).encode("utf-8"), mode=0o644)
+        else:
+            args.pdf_renderer(statement, out)
+        services.audit.record_export(kind="holding statement", fmt=kind[1:], path=out, subject=account,
+                                     detail={"block": statement.block_number})
+        return statement
+
+    _profile, statement = _with_services(args, write)
     print(f"Wrote the statement of {account} at block {statement.block_number} to {out}")
     return 0
 
@@ -636,9 +651,20 @@ def _profile_create(args: argparse.Namespace) -> int:
     for url in args.rpc_url:
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"'{url[:60]}' is not an http(s) URL")
-    config = ProfileConfig(name=args.name, network=args.network, chain_id=chain_id, rpc_urls=tuple(args.rpc_url))
+    database_url = None
+    if args.database_url is not None:
+        from wallet_app.storage.database import open_database, postgres_url
+
+        database_url = postgres_url(args.database_url).render_as_string(hide_password=False)
+        open_database(database_url).dispose()  # unreachable or too new: refused before the profile is written
+    config = ProfileConfig(name=args.name, network=args.network, chain_id=chain_id, rpc_urls=tuple(args.rpc_url),
+                           database_url=database_url)
     profile = create_profile(args.home, config)
     print(f"Created the profile '{profile.name}' ({preset.name}, chain id {chain_id}) in {profile.paths.root}")
+    if database_url is not None:
+        from wallet_app.storage.database import describe_url
+
+        print(f"Its database is the PostgreSQL database {describe_url(database_url)}")
     profile.close()
     return 0
 

@@ -15,8 +15,11 @@ import re
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
+from wallet_app.cli_tx_options import ExitOneParser as _ExitOneParser
+from wallet_app.cli_tx_options import add_transaction_options, read_transaction
+from wallet_app.cli_tx_options import parse_uint as _uint_argument
 from wallet_app.errors import ConfigError, WalletError
 
 if TYPE_CHECKING:
@@ -27,18 +30,9 @@ if TYPE_CHECKING:
     from wallet_app.services import Services
 
 EXIT_CODES = {"allow": 0, "deny": 1, "escalate": 2}
-_DIGITS = re.compile(r"[0-9]{1,80}")
-_HEX = re.compile(r"0x(?:[0-9a-fA-F]{2})*")
 _DIGEST = re.compile(r"0x[0-9a-f]{64}")
 CHECK_EPILOG = ("exit codes: 0 allow, 1 deny, 2 escalate (needs more approvals); an error (bad input, no profile, no "
                 "node) also exits 1, with one line on stderr starting 'custos: error:' and nothing on stdout")
-
-
-class _ExitOneParser(argparse.ArgumentParser):
-    """Argument errors exit 1, as every other error of the CLI: 2 is `policy check`'s escalate."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(1, f"custos: error: {message} (see `{self.prog} --help`)\n")
 
 
 def add_policy_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,16 +47,7 @@ def add_policy_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     check = actions.add_parser("check", help="decode a Safe transaction and decide on it under the policy in force",
                                epilog=CHECK_EPILOG)
     check.add_argument("--safe", required=True, metavar="ADDRESS", help="the vault (a Safe) that would send it")
-    check.add_argument("--to", required=True, metavar="ADDRESS")
-    check.add_argument("--value", default="0", metavar="N", help="native coin sent, in wei (whole base units)")
-    check.add_argument("--data", default="0x", metavar="HEX", help="call data, 0x and hex digits (default: none)")
-    check.add_argument("--operation", default="0", metavar="0|1", help="0 CALL (default) or 1 DELEGATECALL")
-    check.add_argument("--safe-tx-gas", default="0", metavar="N")
-    check.add_argument("--base-gas", default="0", metavar="N")
-    check.add_argument("--gas-price", default="0", metavar="N")
-    check.add_argument("--gas-token", default=None, metavar="ADDRESS", help="default: the zero address")
-    check.add_argument("--refund-receiver", default=None, metavar="ADDRESS", help="default: the zero address")
-    check.add_argument("--nonce", default=None, metavar="N", help="default: the vault's next nonce")
+    add_transaction_options(check, nonce_required=False, nonce_help="default: the vault's next nonce")
     check.add_argument("--proposer", default=None, metavar="ADDRESS",
                        help="who proposes it (the proposer's own approval never counts)")
     check.add_argument("--json", action="store_true", help="print JSON")
@@ -188,38 +173,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 # -- check ------------------------------------------------------------------------------------------------------------
 
-def _uint_argument(text: str, flag: str) -> int:
-    text = text.strip()
-    if text.startswith("-") and _DIGITS.fullmatch(text[1:]):
-        raise ConfigError(f"{flag} must not be negative ({text})")
-    if not _DIGITS.fullmatch(text):
-        raise ConfigError(f"{flag} must be a whole number in digits, such as 1000000 (got '{text[:40]}')")
-    return int(text)
-
-
-def _hex_argument(text: str, flag: str) -> bytes:
-    text = text.strip()
-    if not _HEX.fullmatch(text):
-        raise ConfigError(f"{flag} must be 0x followed by an even number of hex digits (got '{text[:40]}')")
-    return bytes.fromhex(text[2:])
-
-
 def _build_request(args: argparse.Namespace) -> Any:
-    from wallet_app.domain.safe_tx import ZERO_ADDRESS
-    from wallet_app.policy.check_request import CheckRequest, check_request
-
-    if args.operation.strip() not in ("0", "1"):
-        raise ConfigError(f"--operation must be 0 (CALL) or 1 (DELEGATECALL), not '{args.operation[:20]}'")
-    request = CheckRequest(
-        safe=args.safe, to=args.to, value=_uint_argument(args.value, "--value"),
-        data=_hex_argument(args.data, "--data"), operation=int(args.operation),
-        safe_tx_gas=_uint_argument(args.safe_tx_gas, "--safe-tx-gas"),
-        base_gas=_uint_argument(args.base_gas, "--base-gas"), gas_price=_uint_argument(args.gas_price, "--gas-price"),
-        gas_token=args.gas_token if args.gas_token is not None else ZERO_ADDRESS,
-        refund_receiver=args.refund_receiver if args.refund_receiver is not None else ZERO_ADDRESS,
-        nonce=None if args.nonce is None else _uint_argument(args.nonce, "--nonce"), proposer=args.proposer,
-    )
-    check_request(request)  # refused before the profile and the chain are opened
+    request, _checked = read_transaction(args, proposer=args.proposer)  # refused before the profile and the chain
     return request
 
 

@@ -40,6 +40,24 @@ class SchemaTooNew(StorageError):
     code = "schema_too_new"
 
 
+class StorageUnavailable(StorageError):
+    """The database server does not answer: stopped, unreachable, or it dropped the connection."""
+
+    code = "storage_unavailable"
+
+
+class StorageOnNetworkFilesystem(StorageError):
+    """A SQLite file on NFS, SMB/CIFS, Lustre or another share (J8): refused, it would be corrupted there."""
+
+    code = "storage_network_filesystem"
+
+
+class StorageConflict(StorageError):
+    """Concurrent changes kept aborting a transaction (serialization failure, deadlock) through every retry."""
+
+    code = "storage_conflict"
+
+
 class ChainError(WalletError):
     code = "chain"
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wallet_app.audit.log import AuditLog
+from wallet_app.audit.profile_log import build_audit_log, known_vaults
 from wallet_app.chain.client import ChainClient
 from wallet_app.chain.connect import open_chain
 from wallet_app.chain.monitor import NetworkMonitor
-from wallet_app.domain.vaults import VaultInfo
 from wallet_app.holdings.feed_admin import FeedAdmin
 from wallet_app.holdings.feeds import FeedRegistry
 from wallet_app.holdings.history import HistoryService
@@ -32,6 +33,8 @@ from wallet_app.policy.service import PolicyService, build_policy_service
 from wallet_app.profiles import Profile
 from wallet_app.vaults.service import VaultService
 
+__all__ = ["Services", "build_audit_log", "build_key_service", "build_services"]
+
 
 @dataclass(frozen=True)
 class Services:
@@ -48,6 +51,7 @@ class Services:
     feeds: FeedAdmin  # the profile's price feeds and the tokens' NAV feeds
     policy: PolicyService  # the policy in force, and changing it under the governance quorum
     policy_checker: PolicyChecker  # decisions on transactions under the policy in force, and their record
+    audit: AuditLog  # the hash-chained log of every action (the services above append to it)
 
     def close(self) -> None:
         self.keys.lock_all()
@@ -56,18 +60,16 @@ class Services:
             close()
 
 
-def build_key_service(profile: Profile) -> KeyService:
-    """The keys of a profile; needs no chain (the custody rule reads the vaults' last known owners)."""
-
-    def known_vaults() -> list[VaultInfo]:
-        snapshot = profile.load_vault_snapshot()
-        return snapshot.vaults if snapshot is not None else []
-
+def build_key_service(profile: Profile, audit: AuditLog | None = None) -> KeyService:
+    """The keys of a profile; needs no chain (the custody rule reads the vaults' last known owners). Every key event
+    is also an audit entry (a log of its own when `audit` is not given)."""
+    audit = audit or build_audit_log(profile)
     return KeyService(
-        registry=KeyRegistry(engine=profile.engine),
+        registry=KeyRegistry(engine=profile.engine, audit=audit),
+        audit=audit,
         keystore_dir=profile.paths.keystores,
         os_keyring=OsKeyring(service=f"custos:{profile.name}"),
-        load_vaults=known_vaults,
+        load_vaults=lambda: known_vaults(profile),
         allow_quorum_on_device=profile.allows_quorum_on_device,
         idle_timeout_seconds=profile.config.idle_lock_seconds,
         unlock_factors=profile.config.unlock_factors,
@@ -111,9 +113,9 @@ def build_value_history(profile: Profile, chain: ChainClient, holdings: Holdings
 
 
 def build_token_service(profile: Profile, chain: ChainClient, holdings: HoldingsService,
-                        keys: KeyService) -> TokenService:
+                        keys: KeyService, audit: AuditLog | None = None) -> TokenService:
     chain_id = profile.config.chain_id
-    registry = TokenRegistry(engine=profile.engine, chain_id=chain_id)
+    registry = TokenRegistry(engine=profile.engine, chain_id=chain_id, audit=audit)
     return TokenService(chain=chain, chain_id=chain_id, registry=registry, keys=keys,
                         load_accounts=holdings.load_accounts)
 
@@ -126,15 +128,18 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
         opened = open_chain(profile.config, profile.paths.devnet)
         chain, close, witnesses = opened.client, opened.close, opened.witnesses
     holdings = build_holdings_service(profile, chain, witnesses)
-    keys = build_key_service(profile)
+    audit = build_audit_log(profile)
+    keys = build_key_service(profile, audit)
     vaults = VaultService(
         chain=chain,
         registry=profile.vault_registry,
         chain_id=profile.config.chain_id,
         snapshot_path=profile.paths.vault_snapshot,
+        keys=keys,  # which owners are this profile's keys; the deployer's key; the custody rule
+        allow_quorum_on_device=profile.allows_quorum_on_device,
     )
     history = build_history_service(profile, chain, holdings)
-    policy = build_policy_service(profile, vaults, keys)
+    policy = build_policy_service(profile, vaults, keys, audit=audit)
     return Services(
         profile=profile,
         chain=chain,
@@ -143,10 +148,11 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
         keys=keys,
         holdings=holdings,
         history=history,
-        tokens=build_token_service(profile, chain, holdings, keys),
+        tokens=build_token_service(profile, chain, holdings, keys, audit),
         _close_chain=close,
         value_history=build_value_history(profile, chain, holdings),
-        feeds=FeedAdmin(engine=profile.engine, chain=chain, chain_id=profile.config.chain_id),
+        feeds=FeedAdmin(engine=profile.engine, chain=chain, chain_id=profile.config.chain_id, audit=audit),
         policy=policy,
-        policy_checker=build_policy_checker(profile, chain, policy, history),
+        policy_checker=build_policy_checker(profile, chain, policy, history, audit=audit),
+        audit=audit,
     )

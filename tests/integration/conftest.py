@@ -1,4 +1,5 @@
-"""Real components for the integration tests: anvil started from the npm package, on a free loopback port."""
+"""Real components for the integration tests: anvil started from the npm package, on a free loopback port, and a
+private PostgreSQL server (one per session, a fresh database per test)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.anvil import ANVIL, REPO, AnvilError, free_port, rpc, start_anvil
+from tests.support.postgres import PostgresError, PostgresServer, start_postgres
 
 __all__ = ["ANVIL", "ANVIL_CHAIN_ID", "ANVIL_KEY", "REPO", "free_port", "rpc"]
 
@@ -24,3 +26,26 @@ def anvil_url() -> Iterator[str]:
         yield node.url
     finally:
         node.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One private PostgreSQL server for the whole run; a server that cannot start fails the tests that need it."""
+    try:
+        server = start_postgres()
+    except PostgresError as error:
+        pytest.fail(f"PostgreSQL could not be started: {error}")
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A SQLAlchemy URL (psycopg 3) of a new, empty database on the session's server, dropped after the test."""
+    name = postgres_server.create_database(request.node.name)
+    try:
+        yield postgres_server.url(name)
+    finally:
+        postgres_server.drop_database(name)

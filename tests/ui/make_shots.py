@@ -2,7 +2,7 @@
 cached, disconnected), the Keys page, the key dialogs (unlock after a wrong password, create, delete), and the
 Holdings page (demo-like holdings, then refreshing a large register), the History tab (demo-like transfers), the
 Tokens dialog with its approval dialog, and the Policy tab (policy in force, drafts, a check, recent decisions, a
-tampered policy, the approval dialog).
+tampered policy, the approval dialog), and the Audit tab (a demo-like log, verified intact; then with an edited entry).
 
 .venv/bin/python -m tests.ui.make_shots                  # fakes; writes shots/*.png (gitignored)
 .venv/bin/python -m tests.ui.make_shots --home DIR       # also the real demo profile in DIR
@@ -451,6 +451,61 @@ def render_policy(app: QApplication, name: str) -> None:
     app.processEvents()
 
 
+def render_audit(app: QApplication, name: str) -> None:
+    """The Audit tab over a real audit log (tests/ui/audit_fakes.py) verified intact, then with entry 5 edited in the
+    database and verified again (the first bad entry named in red)."""
+    import shutil
+    import tempfile
+
+    from sqlalchemy import update
+
+    from tests.ui.audit_fakes import build_audit
+    from wallet_app.storage.schema import audit_log
+
+    directory = Path(tempfile.mkdtemp(prefix="custos-shots-"))
+    log, engine = build_audit(directory / "audit.db")
+    services = FakeServices(vaults=FakeVaults(policy_vaults()), holdings=FakeHoldings(make_snapshot()))
+    services.audit = log  # type: ignore[attr-defined]
+    runner = TaskRunner(presenter=ErrorPresenter())
+    window = MainWindow(profile_name="demo")
+    session = WalletSession(window=window, runner=runner, home=None, profile_name="demo",
+                            open_profile=opener(FakeProfile(names=dict(NAMES))), build_services=builder(services))
+    window.resize(1280, 800)
+    window.show()
+    page = window.audit_page
+    session.start()
+    wait_until(app, lambda: page.attached and window.vaults_page.model.rowCount() > 0)
+    shown: list[int] = []
+    page.sig_entries_shown.connect(shown.append)
+    window.pages.setCurrentWidget(page)
+    wait_until(app, lambda: bool(shown) and not runner.in_flight)
+    verified: list[object] = []
+    page.sig_verified.connect(verified.append)
+
+    def verify_and_shot(file: str) -> None:
+        verified.clear()
+        page.verify()
+        wait_until(app, lambda: bool(verified) and not runner.in_flight)
+        for _ in range(5):  # layouts settle over a few rounds of posted events
+            app.processEvents()
+            time.sleep(0.01)
+        window.grab().save(str(OUT / f"{file}_{name}.png"))
+        print(OUT / f"{file}_{name}.png")
+
+    page.table.selectRow(3)  # the officer's signed token approval
+    verify_and_shot("audit")
+    with engine.begin() as conn:
+        conn.execute(update(audit_log).where(audit_log.c.seq == 5).values(detail='{"signed_at":"2026-12-02"}'))
+    verify_and_shot("audit_tampered")
+    session.close()
+    runner.shutdown(3)
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    engine.dispose()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
 def render_real(app: QApplication, name: str, home: Path, profile: str) -> None:
     """The real core on a real profile (for example the demo made by `custos --home DIR demo init`)."""
     runner = TaskRunner(presenter=ErrorPresenter())
@@ -498,6 +553,72 @@ def render_real(app: QApplication, name: str, home: Path, profile: str) -> None:
     window.close()
 
 
+def render_vaults(app: QApplication, name: str) -> None:
+    """The Vaults page with a taken-over vault selected (the red badge), then "Add vault…" with the F4 verdict and
+    "Deploy Safe…" filled in and after the deployment."""
+    from tests.ui.fakes import FakeVaults
+    from tests.ui.vault_fakes import BLOCKED, KNOWN_SAFE, OK, TAKEN_OVER, FakeVaultCommands, vault
+
+    class Vaults(FakeVaults, FakeVaultCommands):
+        def __init__(self) -> None:
+            FakeVaults.__init__(self, [vault(KNOWN_SAFE, "Harbour client vault", OK),
+                                       vault(TAKEN_OVER, "Cold wallet (taken over)", BLOCKED)])
+            FakeVaultCommands.__init__(self)
+
+    runner = TaskRunner(presenter=ErrorPresenter())
+    window = MainWindow(profile_name="demo")
+    session = WalletSession(window=window, runner=runner, home=None, profile_name="demo",
+                            open_profile=opener(FakeProfile()), build_services=builder(FakeServices(Vaults())))
+    window.resize(1280, 800)
+    window.show()
+    page = window.vaults_page
+    session.start()
+    wait_until(app, lambda: page.add_button.isEnabled() and page.model.rowCount() == 2 and not runner.in_flight)
+    page.select_row(1)
+    wait_until(app, lambda: "keys in this profile" in page.details_keys.text())
+    window.grab().save(str(OUT / f"vaults_blocked_{name}.png"))
+    print(OUT / f"vaults_blocked_{name}.png")
+
+    def shot(dialog: CommandDialog, file: str) -> None:
+        for _ in range(5):
+            app.processEvents()
+        dialog.grab().save(str(OUT / f"{file}_{name}.png"))
+        print(OUT / f"{file}_{name}.png")
+
+    opened: list[CommandDialog] = []
+    page.sig_dialog_opened.connect(opened.append)
+    page.open_add_dialog()
+    add = opened.pop()
+    add.address.setText(TAKEN_OVER)  # type: ignore[attr-defined]
+    add.label.setText("Cold wallet 2")  # type: ignore[attr-defined]
+    shot(add, "add_vault")
+    add.submit()
+    wait_until(app, lambda: add.verdict.isVisible())  # type: ignore[attr-defined]
+    shot(add, "add_vault_blocked")
+    add.accept()
+    wait_until(app, lambda: page.dialog is None and not runner.in_flight)
+    page.open_deploy_dialog()
+    wait_until(app, lambda: bool(opened))
+    deploy = opened.pop()
+    for owner in OWNERS[:2]:
+        deploy.set_owner_checked(owner)  # type: ignore[attr-defined]
+    deploy.typed.setText("0x00000000000000000000000000000000000000Aa")  # type: ignore[attr-defined]
+    deploy.add_typed_owner()  # type: ignore[attr-defined]
+    deploy.threshold.setValue(2)  # type: ignore[attr-defined]
+    deploy.label.setText("Harbour escrow")  # type: ignore[attr-defined]
+    deploy.password.setText("custos-demo")  # type: ignore[attr-defined]
+    shot(deploy, "deploy_safe")
+    deploy.submit()
+    wait_until(app, lambda: deploy.verdict.isVisible())  # type: ignore[attr-defined]
+    shot(deploy, "deploy_safe_done")
+    deploy.accept()
+    session.close()
+    runner.shutdown(3)
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--home", type=Path, help="also render this data directory's profile with the real core")
@@ -514,10 +635,12 @@ def main() -> int:
         render(app, f"{palette_name}_cached", gate=threading.Event())
         render(app, f"{palette_name}_disconnected", fail=True)
         render_keys(app, palette_name)
+        render_vaults(app, palette_name)
         render_holdings(app, palette_name)
         render_history(app, palette_name)
         render_tokens(app, palette_name)
         render_policy(app, palette_name)
+        render_audit(app, palette_name)
         if args.home is not None:
             render_real(app, palette_name, args.home, args.profile)
     return 0

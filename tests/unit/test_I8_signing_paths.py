@@ -7,10 +7,12 @@ fails the inventory until it is listed here, which it may only be once it goes t
 
 The paths SECURITY I8 names, one by one:
 - typed-data API / raw-sign API: there is none. No command of `custos` and no action of the desktop signs a hash,
-  message or typed data given by the user; the profile's keys sign exactly two kinds of digest, each built inside the
-  signing function from recorded data: the EIP-712 "Custos Policy" vote on a policy change (policy propose, approve,
-  reject) and the EIP-191 token-review message (tokens approve). Neither can be a SafeTx hash: their prefixes and
-  EIP-712 domain and type hashes differ from Safe's, so equal digests would need a keccak-256 collision.
+  message or typed data given by the user; the profile's keys sign exactly three kinds of digest, each built inside
+  the signing function from recorded data: the EIP-712 "Custos Policy" vote on a policy change (policy propose,
+  approve, reject), the EIP-191 token-review message (tokens approve), and the EIP-191 message "Custos audit entry
+  <entry hash>" of the audit entry those actions write (`wallet_app.audit.entry.entry_signer`). None can be a SafeTx
+  hash: their prefixes and EIP-712 domain and type hashes differ from Safe's, so equal digests would need a
+  keccak-256 collision.
 - QR offline signer: not built yet. An approval signed elsewhere comes in through `PolicyService.submit_approval`,
   which only verifies it against the vault's owners (no key of the profile signs anything).
 - HSM direct call: `HsmSigner.sign_digest` and `_prove`, which signs 32 random bytes to prove a key object holds the
@@ -104,9 +106,14 @@ SIGNING_SITES: dict[tuple[str, str], Site] = {
         "HsmSigner", None, "KeyService._open_signer's HSM branch: unlock with the PIN"),
     ("wallet_app.keys.service", "KeyService._open_signer"): site(
         "KeystoreSigner open_hsm_signer", None, "KeyService.unlock: the password or PIN opens the key"),
-    ("wallet_app.policy.service", "PolicyService._key_signer.sign"): site(
+    ("wallet_app.policy.service", "_KeySession.sign_vote"): site(
         "signer sign_digest", "compute_vote_digest",
         "policy propose/approve/reject: the EIP-712 Custos Policy vote on a recorded policy digest"),
+    ("wallet_app.policy.service", "_KeySession.sign_entry"): site(
+        "signer", None, "the vote's audit entry, signed by the same key while it is still unlocked (entry_signer)"),
+    ("wallet_app.audit.entry", "entry_signer"): site(
+        "sign_digest", "compute_signing_digest",
+        "audit log: the EIP-191 message 'Custos audit entry <entry hash>' of the entry a signing action writes"),
     ("wallet_app.policy.service", "_signer_sign"): site(
         "sign_digest", "compute_vote_digest", "the same vote with a signer opened by the caller (demo seeding)"),
     ("wallet_app.holdings.token_service", "TokenService.approve_token"): site(
@@ -124,6 +131,23 @@ SIGNING_SITES: dict[tuple[str, str], Site] = {
         "unsafe_sign_hash sign_and_send", "compute_hashes",
         "demo seeding: executes the demo vaults' history with generated keys before any policy exists"),
 }
+SIGNING_SITES.update({  # the one SafeTx signer (wallet_app/safe/signing.py); see test_nothing_signs_a_safe_tx_yet
+    ("wallet_app.safe.signing", "sign_safe_tx"): site(
+        "signer sign_digest", "compute_hashes",
+        "signs the safeTxHash it recomputes from the raw fields (A7), journaled before release (SC-7, A11); "
+        "the approval queue must call it only with a transaction the policy checker decided on"),
+})
+
+SIGNING_SITES.update({  # deploying a vault (wallet_app/vaults/deploy.py): an EOA transaction, not a SafeTx
+    ("wallet_app.vaults.deploy", "sign_eip1559"): site(
+        "sign_digest", "TypedTransaction.from_dict(fields).hash",
+        "safe deploy: the EIP-1559 transaction calling createProxyWithNonce on the pinned canonical SafeProxyFactory "
+        "(value 0), its call data built from checked owners and threshold; moves no asset of any vault"),
+    ("wallet_app.vaults.service", "VaultService.deploy_safe"): site(
+        "signer", None, "safe deploy: the sender key, unlocked with its password for this one transaction"),
+    ("wallet_app.demo.institution", "_deploy_safe_contracts"): site(
+        "sign_and_send", None, "demo seeding: the Safe 1.4.1 contracts through the devnet's Safe singleton factory"),
+})
 DEMO_ONLY_MODULES = ("wallet_app.chain.sending", "wallet_app.demo.deployer", "wallet_app.demo.institution")
 
 
@@ -383,6 +407,8 @@ SECRET_COMMANDS: dict[tuple[str, ...], str] = {
     ("policy", "propose"): "signs the Custos Policy vote for the proposed file's digest",
     ("policy", "approve"): "signs the Custos Policy vote for a recorded draft (DIGEST names it)",
     ("policy", "reject"): "signs the Custos Policy rejection of a recorded draft (DIGEST names it)",
+    ("safe", "deploy"): "signs one EOA transaction to the pinned SafeProxyFactory (value 0), built from --owner and "
+                        "--threshold; takes no hash or message",
 }
 RECORDED_DIGEST = {("policy", "approve"), ("policy", "reject")}  # their DIGEST names a recorded draft
 
@@ -501,3 +527,22 @@ def test_key_export_is_an_encrypted_backup_behind_the_password(tmp_path: Path) -
     finally:
         profile.close()
 
+
+def test_nothing_signs_a_safe_tx_yet() -> None:
+    """Until the approval queue calls the policy checker before it, no code may call sign_safe_tx (I8)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    callers = []
+    for folder in ("wallet_app", "ui"):
+        for path in (root / folder).rglob("*.py"):
+            if path.name == "signing.py" and path.parent.name == "safe":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call):
+                    name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                    if name == "sign_safe_tx":
+                        callers.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert callers == [], (f"sign_safe_tx is called from {callers}: that path must first decide the transaction with "
+                           "PolicyChecker.check (SECURITY I8, issue 6 part 5); then update this test")

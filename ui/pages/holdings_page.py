@@ -127,6 +127,8 @@ class HoldingsPage(QWidget):
         self._token_service: TokenServiceLike | None = None  # not in the investor view
         self.tokens_dialog: TokensDialog | None = None
         self.ask_path: AskPath = ask_statement_path  # tests replace it: a dialog must never block them
+        # Records a written statement in the audit log (account, "csv"/"pdf", path, block), on the serial lane.
+        self.record_export: Callable[[str, str, Path, int], object] | None = None
         self.model = HoldingsTableModel(self)
         self.proxy = HoldingsFilterProxy(self.model, self)
         self._search_timer = QTimer(self)
@@ -434,6 +436,7 @@ class HoldingsPage(QWidget):
         statement: CSV or PDF by the suffix. An existing file is never overwritten."""
         account = self.account_filter.currentData()
         service, runner, chain_id, network = self._holdings, self._runner, self._chain_id, self._network
+        record = self.record_export
         if account is None or service is None or runner is None or chain_id is None or runner.is_shut_down:
             return
         answer = self.ask_path(self, f"statement-{account[:10]}.csv")
@@ -458,6 +461,8 @@ class HoldingsPage(QWidget):
                     out.write(render_csv(statement))
             else:
                 write_statement_file(lambda p: render_statement_pdf(statement, p), path)
+            if record is not None:
+                record(account, kind[1:], path, statement.block_number)
             return os.fspath(path)
 
         self._exporting = True

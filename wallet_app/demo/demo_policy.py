@@ -24,6 +24,7 @@ from wallet_app.policy.governance import LoadOwners
 from wallet_app.profiles import Profile
 
 if TYPE_CHECKING:
+    from wallet_app.audit.log import AuditLog
     from wallet_app.policy.checker import PolicyChecker
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "resources" / "policy" / "demo-policy.toml"
@@ -60,7 +61,7 @@ def sanctions_text() -> str:
 
 
 def install_demo_policy(profile: Profile, demo: DemoInstitution, people: DemoPeople, *, load_owners: LoadOwners,
-                        now: datetime) -> None:
+                        now: datetime, audit: AuditLog | None = None) -> None:
     """Write the sanctions list the policy names, then put the policy in force: Alice proposes, Ben and Carmen
     approve."""
     from wallet_app.policy.checker_setup import policy_directory
@@ -76,7 +77,7 @@ def install_demo_policy(profile: Profile, demo: DemoInstitution, people: DemoPeo
     signers: Sequence[KeystoreSigner] = [KeystoreSigner(address=o.address, private_key=o.key)
                                          for o in people.officers]
     try:
-        install_signed_policy(profile, text, signers, load_owners=load_owners, now=now)
+        install_signed_policy(profile, text, signers, load_owners=load_owners, now=now, audit=audit)
     finally:
         for signer in signers:
             signer.lock()

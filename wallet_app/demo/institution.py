@@ -146,8 +146,15 @@ def _deploy_multicall3(client: ChainClient) -> None:
 
 
 def _deploy_safe_contracts(deployer: Deployer) -> dict[str, str]:
+    """Safe 1.4.1 (safe-eth-py's artifacts: the L2 build of the singleton). Where the chain has the Safe singleton
+    factory (the demo devnet predeploys it in its genesis) they land at their canonical addresses, as on a public
+    chain, so the vaults pass Custos's known-deployment check (F4); elsewhere (a bare devnet or anvil in some tests)
+    they are deployed by plain CREATE at addresses that check does not know."""
     from safe_eth.eth.contracts import load_contract_interface
 
+    from wallet_app.vaults.known_deployments import SAFE_SINGLETON_FACTORY, create2_address
+
+    canonical = bool(deployer.client.fetch_code(SAFE_SINGLETON_FACTORY))
     deployed = {}
     for label, file in (
         ("singleton", "Safe_V1_4_1.json"),
@@ -157,7 +164,16 @@ def _deploy_safe_contracts(deployer: Deployer) -> dict[str, str]:
     ):
         interface = load_contract_interface(file)
         bytecode = bytes.fromhex(str(interface["bytecode"]).removeprefix("0x"))
-        deployed[label] = deployer.deploy(bytecode, interface["abi"])
+        if not canonical:
+            deployed[label] = deployer.deploy(bytecode, interface["abi"])
+            continue
+        address = create2_address(SAFE_SINGLETON_FACTORY, bytes(32), bytecode)
+        if not deployer.client.fetch_code(address):  # a chain seeded before already has them
+            sign_and_send(deployer.client, deployer.key, deployer.chain_id,
+                          OutgoingTx(to=SAFE_SINGLETON_FACTORY, data=bytes(32) + bytecode))
+            if not deployer.client.fetch_code(address):
+                raise ChainError(f"The Safe singleton factory did not create {file} at {address}")
+        deployed[label] = address
     return deployed
 
 

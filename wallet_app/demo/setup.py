@@ -96,7 +96,11 @@ def _build(staging: Path) -> None:
 
     paths = ProfilePaths(staging)
     people = DemoPeople.generate(new_private_key)
-    with Devnet.create(paths.devnet, chain_id=DEVNET_CHAIN_ID, alloc=people.genesis_alloc()) as devnet:
+    from wallet_app.vaults.known_deployments import SAFE_SINGLETON_FACTORY, SINGLETON_FACTORY_RUNTIME
+
+    predeploys = {SAFE_SINGLETON_FACTORY: SINGLETON_FACTORY_RUNTIME}  # so the Safe contracts get canonical addresses
+    with Devnet.create(paths.devnet, chain_id=DEVNET_CHAIN_ID, alloc=people.genesis_alloc(),
+                       code=predeploys) as devnet:
         client = Web3ChainClient(provider=DevnetProvider(devnet), endpoint="in-process")
         demo = seed_institution(client, DEVNET_CHAIN_ID, people)
         _write_keystores(paths.keystores, people.key_holders)
@@ -121,7 +125,7 @@ def _put_policy_in_force(profile: Profile, client: ChainClient, demo: DemoInstit
     services = build_services(profile, chain=client)
     try:
         install_demo_policy(profile, demo, people, load_owners=vault_owner_reader(services.vaults),
-                            now=datetime.now(UTC))
+                            now=datetime.now(UTC), audit=services.audit)
         record_sample_decisions(services.policy_checker, demo, people)
     finally:
         services.close()
@@ -163,7 +167,9 @@ def _register(profile: Profile, demo: DemoInstitution, people: DemoPeople) -> No
     named += [AddressLabel(a, label, "contract") for label, a in demo.contracts.items()]
     named += [AddressLabel(t.address, t.name, "contract") for t in demo.tokens]
     profile.label_book.save_many(named)
-    registry = KeyRegistry(engine=profile.engine)
+    from wallet_app.audit.profile_log import build_audit_log
+
+    registry = KeyRegistry(engine=profile.engine, audit=build_audit_log(profile))  # each key is an audit entry
     for person in people.key_holders:
         record = KeyRecord(person.address, KeyKind.KEYSTORE, person.label, datetime.now(UTC))
-        registry.save(record, action="created (demo)", detail="demo key; password custos-demo")
+        registry.save(record, action="created (demo)", detail="demo key (its password is in the README)")

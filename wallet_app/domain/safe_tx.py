@@ -1,7 +1,9 @@
 """Safe transactions and their EIP-712 hashes, computed by our own pure code from the raw fields.
 
 Safe 1.3.0 and later put the chain id in the domain; 1.0.0 to 1.2.0 use the legacy domain with only the verifying
-contract, so a signature there is valid on every chain where the same address holds that Safe.
+contract, so a signature there is valid on every chain where the same address holds that Safe. Safe 1.0.0 renamed the
+SafeTx field `dataGas` to `baseGas`, which changed the SafeTx type hash: only the Safes before 1.0.0 (0.x) sign with the
+old one (checked in tests against the contracts' own bytecode, 1.0.0 included, and against safe-eth-py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ DOMAIN_TYPEHASH = keccak(b"EIP712Domain(uint256 chainId,address verifyingContrac
 LEGACY_DOMAIN_TYPEHASH = keccak(b"EIP712Domain(address verifyingContract)")
 SAFE_TX_TYPEHASH = keccak(
     b"SafeTx(address to,uint256 value,bytes data,uint8 operation,uint256 safeTxGas,uint256 baseGas,"
+    b"uint256 gasPrice,address gasToken,address refundReceiver,uint256 nonce)"
+)
+PRE_1_0_SAFE_TX_TYPEHASH = keccak(  # Safe 0.0.2 and 0.1.0: as later, with `dataGas` where 1.0.0 has `baseGas`
+    b"SafeTx(address to,uint256 value,bytes data,uint8 operation,uint256 safeTxGas,uint256 dataGas,"
     b"uint256 gasPrice,address gasToken,address refundReceiver,uint256 nonce)"
 )
 
@@ -64,6 +70,11 @@ def uses_legacy_domain(version: str) -> bool:
     return version_tuple(version) < (1, 3, 0)
 
 
+def safe_tx_typehash(version: str) -> bytes:
+    """The SafeTx type hash a Safe of `version` signs: the `baseGas` one from 1.0.0 on, the `dataGas` one before."""
+    return PRE_1_0_SAFE_TX_TYPEHASH if version_tuple(version) < (1, 0, 0) else SAFE_TX_TYPEHASH
+
+
 def compute_domain_hash(safe: str, chain_id: int, version: str) -> bytes:
     if uses_legacy_domain(version):
         return keccak(encode(["bytes32", "address"], [LEGACY_DOMAIN_TYPEHASH, to_checksum(safe)]))
@@ -76,7 +87,7 @@ def compute_message_hash(tx: SafeTx) -> bytes:
             ["bytes32", "address", "uint256", "bytes32", "uint8", "uint256", "uint256", "uint256", "address",
              "address", "uint256"],
             [
-                SAFE_TX_TYPEHASH,
+                safe_tx_typehash(tx.version),
                 to_checksum(tx.to),
                 tx.value,
                 keccak(tx.data),

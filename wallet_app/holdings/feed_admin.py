@@ -14,6 +14,9 @@ upper-case letters, an FX feed for HKD, a second FX feed for a currency that has
 neither), a maximum age that is not positive or is over 30 days, and an address that does not answer like a feed.
 A feed a token links to is not removed. A token's NAV feed must be a configured "nav" feed; a stablecoin (fixed
 1:1 HKD) never has one.
+
+With an `audit` log each change (a feed added or removed, a token's NAV feed named) is an audit entry
+(`feed_change`) in the transaction of the change.
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from wallet_app.audit import actions
 from wallet_app.chain.client import Call, CallResult, ChainClient
 from wallet_app.chain.multicall import MULTICALL3_ADDRESS
 from wallet_app.domain.addresses import to_checksum
@@ -40,6 +44,9 @@ from wallet_app.holdings.feeds import FX, HKD, NAV, FeedBook, FeedRule, normalis
 from wallet_app.holdings.registry import NAV_FEED_ROLE, STABLECOIN_ROLE, TokenEntry, TokenRegistry
 from wallet_app.holdings.views import make_visible
 from wallet_app.storage.schema import price_feeds, tokens
+
+if TYPE_CHECKING:
+    from wallet_app.audit.log import AuditLog
 
 KINDS = (NAV, FX)
 MAX_FEED_DECIMALS = 36
@@ -219,11 +226,12 @@ class _Row:
 
 
 class FeedAdmin:
-    def __init__(self, *, engine: Engine, chain: ChainClient, chain_id: int) -> None:
+    def __init__(self, *, engine: Engine, chain: ChainClient, chain_id: int, audit: AuditLog | None = None) -> None:
         self._engine = engine
         self._chain = chain
         self._chain_id = chain_id
-        self._registry = TokenRegistry(engine=engine, chain_id=chain_id)
+        self._audit = audit
+        self._registry = TokenRegistry(engine=engine, chain_id=chain_id, audit=audit)
 
     # -- reading ----------------------------------------------------------------------------------------------
     def load_feeds(self) -> list[FeedView]:
@@ -257,6 +265,11 @@ class FeedAdmin:
             with self._engine.begin() as conn:
                 self._refuse_conflicts(self._read_rows(conn), feed, kind, code)  # added meanwhile by another process
                 conn.execute(insert(price_feeds).values(**row))
+                if self._audit is not None:
+                    self._audit.append(conn, actor=actions.OPERATOR, action=actions.FEED_CHANGE, subject=feed,
+                                       detail={"change": "feed added", "kind": kind, "currency": code,
+                                               "max_age_seconds": max_age_seconds, "reports_now": reports_now,
+                                               "label": label, "description": (reading.description or "")[:200]})
         except IntegrityError:
             self._refuse_conflicts(self._load_rows(), feed, kind, code)
             raise
@@ -311,6 +324,9 @@ class FeedAdmin:
                 raise ConfigError(f"{feed} is linked to {', '.join(linked)} meanwhile; nothing was removed")
             conn.execute(delete(price_feeds).where(price_feeds.c.chain_id == self._chain_id,
                                                    price_feeds.c.address == view.address))
+            if self._audit is not None:
+                self._audit.append(conn, actor=actions.OPERATOR, action=actions.FEED_CHANGE, subject=view.address,
+                                   detail={"change": "feed removed", "kind": view.kind, "currency": view.currency})
         notes = []
         if view.converts_for:
             names = ", ".join(t.describe() for t in view.converts_for)

@@ -5,21 +5,27 @@ address (`source` "added") or that Custos discovers from Transfer events of the 
 stay unreviewed until an administrator approves them: the holdings show them apart, read their decimals from the
 chain and never price them from a registry role. A token's identity is (chain id, address): adding an address that
 is already in the registry is refused, never merged or overwritten. `spam_reason` says in plain words why Custos
-takes a token for spam or a lookalike ("" when it does not); approving keeps it, as a record.
+takes a token for spam or a lookalike ("" when it does not); approving keeps it, as a record. With an `audit` log every
+write appends its audit entry in the same transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from wallet_app.audit import actions
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.errors import ConfigError
 from wallet_app.holdings.model import Standard
 from wallet_app.storage.schema import tokens
+
+if TYPE_CHECKING:
+    from wallet_app.audit.log import AuditLog, Sign
 
 NAV_FEED_ROLE = "nav-feed:"
 STABLECOIN_ROLE = "stablecoin"
@@ -56,9 +62,10 @@ class TokenEntry:
 
 
 class TokenRegistry:
-    def __init__(self, *, engine: Engine, chain_id: int) -> None:
+    def __init__(self, *, engine: Engine, chain_id: int, audit: AuditLog | None = None) -> None:
         self._engine = engine
         self._chain_id = chain_id
+        self._audit = audit
 
     @property
     def chain_id(self) -> int:
@@ -105,6 +112,9 @@ class TokenRegistry:
         try:
             with self._engine.begin() as conn:
                 conn.execute(insert(tokens).values(**row))
+                self._log(conn, actions.OPERATOR, actions.TOKEN_ADD, address, source=entry.source,
+                          standard=entry.standard.value, symbol=entry.symbol, name=entry.name,
+                          decimals=entry.decimals, spam_reason=entry.spam_reason)
         except IntegrityError:
             self.refuse_known(address)  # added meanwhile by another process
             raise
@@ -120,9 +130,11 @@ class TokenRegistry:
             raise ConfigError(f"{known.address} is already in the token registry ({state}, {known.source}); a token "
                               "is never added twice, merged or overwritten")
 
-    def save_approval(self, address: str, *, reviewed_by: str, at: datetime | None = None) -> TokenEntry:
+    def save_approval(self, address: str, *, reviewed_by: str, at: datetime | None = None,
+                      signature: bytes | None = None, sign_entry: Sign | None = None) -> TokenEntry:
         """Mark an unreviewed token reviewed by `reviewed_by` (an address that signed the approval). Nothing else
-        changes: its spam reason, metadata and source stay as recorded."""
+        changes: its spam reason, metadata and source stay as recorded. The audit entry carries the approval's
+        `signature` and, with `sign_entry` (the approver's key, still unlocked), the approver's signature over it."""
         checksummed = to_checksum(address)
         self._require_unreviewed(checksummed, "approved")
         when = at or datetime.now(UTC)
@@ -133,6 +145,8 @@ class TokenRegistry:
         with self._engine.begin() as conn:
             if conn.execute(query).rowcount != 1:
                 raise ConfigError(f"{checksummed} was approved or removed meanwhile; nothing changed")
+            signed = {"action_signature": "0x" + signature.hex()} if signature else {}
+            self._log(conn, to_checksum(reviewed_by), actions.TOKEN_APPROVE, checksummed, sign=sign_entry, **signed)
         saved = self.load_token(checksummed)
         assert saved is not None
         return saved
@@ -152,6 +166,8 @@ class TokenRegistry:
             if conn.execute(query).rowcount != 1:
                 raise ConfigError(f"{checksummed} is not in the token registry, or its role changed meanwhile; "
                                   "nothing changed")
+            self._log(conn, actions.OPERATOR, actions.FEED_CHANGE, checksummed, change="token feed",
+                      role_before=expected, role=role)
         saved = self.load_token(checksummed)
         assert saved is not None
         return saved
@@ -164,6 +180,7 @@ class TokenRegistry:
         with self._engine.begin() as conn:
             if conn.execute(query).rowcount != 1:
                 raise ConfigError(f"{checksummed} is not in the token registry")
+            self._log(conn, actions.OPERATOR, actions.TOKEN_FLAG, checksummed, spam_reason=reason)
 
     def delete_unreviewed(self, address: str) -> TokenEntry:
         """Remove a token that was never reviewed; reviewed tokens stay (their removal is an administrator's)."""
@@ -174,7 +191,14 @@ class TokenRegistry:
         with self._engine.begin() as conn:
             if conn.execute(query).rowcount != 1:
                 raise ConfigError(f"{checksummed} was approved or removed meanwhile; nothing changed")
+            self._log(conn, actions.OPERATOR, actions.TOKEN_REMOVE, checksummed, standard=entry.standard.value,
+                      symbol=entry.symbol, source=entry.source)
         return entry
+
+    def _log(self, conn: Connection, actor: str, action: str, token: str, *, sign: Sign | None = None,
+             **detail: Any) -> None:
+        if self._audit is not None:
+            self._audit.append(conn, actor=actor, action=action, subject=token, detail=detail, sign=sign)
 
     def _require_unreviewed(self, address: str, action: str) -> TokenEntry:
         entry = self.load_token(address)

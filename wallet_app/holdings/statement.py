@@ -107,12 +107,14 @@ def render_csv(statement: Statement) -> str:
         ("total_value_hkd", statement.total_hkd),
         ("holdings_without_price", str(statement.unpriced)),
     ):
-        writer.writerow([f"# {key}", _cell(value)])
+        writer.writerow([f"# {key}", inert_cell(value)])
     writer.writerow(COLUMNS)
     for row in statement.rows:
-        writer.writerow([_cell(cell) for cell in row])
+        writer.writerow([inert_cell(cell) for cell in row])
     return out.getvalue()
 
 
-def _cell(text: str) -> str:
+def inert_cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (M6): text starting =, +, -, @, tab or CR gets an apostrophe;
+    also used by the audit export."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

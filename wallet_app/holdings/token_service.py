@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from wallet_app.audit.entry import entry_signer
 from wallet_app.chain.client import ChainClient
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.errors import ConfigError, KeyNotFound, SignerMismatch, WatchOnly
@@ -154,16 +155,20 @@ class TokenService:
         was_unlocked = any(k.address == signer_address and k.unlocked for k in self._keys.load_keys())
         self._keys.unlock(signer_address, password)  # the password is asked every time, unlocked or not
         try:
-            signature = self._keys.signer(signer_address).sign_digest(digest)
+            signer = self._keys.signer(signer_address)
+            signature = signer.sign_digest(digest)
+            from wallet_app.keys.signature import recover_address
+
+            if recover_address(digest, signature.r, signature.s, signature.recovery_id) != signer_address:
+                raise SignerMismatch(f"The approval signature does not recover to {signer_address}; the token stays "
+                                     "unreviewed")
+            # The key signs the approval's audit entry too, in the registry's transaction, before it is locked.
+            approved = self._registry.save_approval(token.address, reviewed_by=signer_address,
+                                                    signature=signature.to_bytes(),
+                                                    sign_entry=entry_signer(signer))
         finally:
             if not was_unlocked:
                 self._keys.lock(signer_address)
-        from wallet_app.keys.signature import recover_address
-
-        if recover_address(digest, signature.r, signature.s, signature.recovery_id) != signer_address:
-            raise SignerMismatch(f"The approval signature does not recover to {signer_address}; the token stays "
-                                 "unreviewed")
-        approved = self._registry.save_approval(token.address, reviewed_by=signer_address)
         return TokenApproval(approved, message, signature.to_bytes())
 
     def remove_token(self, address: str) -> TokenEntry:

@@ -1,16 +1,22 @@
-"""Which keys a profile holds (never the secrets themselves), and the record of what happened to them."""
+"""Which keys a profile holds (never the secrets themselves), and the record of what happened to them: a `key_events`
+row and, with an `audit` log, an audit entry, both in the transaction of the change."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from wallet_app.audit import actions
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.errors import KeyNotFound
 from wallet_app.keys.signer import KeyKind
 from wallet_app.storage.schema import key_events, keys
+
+if TYPE_CHECKING:
+    from wallet_app.audit.log import AuditLog
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +47,9 @@ class KeyEvent:
 
 
 class KeyRegistry:
-    def __init__(self, *, engine: Engine) -> None:
+    def __init__(self, *, engine: Engine, audit: AuditLog | None = None) -> None:
         self._engine = engine
+        self._audit = audit
 
     def load_all(self) -> list[KeyRecord]:
         with self._engine.connect() as conn:
@@ -77,21 +84,21 @@ class KeyRegistry:
                     hsm_key_label=hsm.key_label if hsm else None,
                 )
             )
-            _event(conn, action, record, detail)
+            self._event(conn, action, record, detail)
 
     def save_remembered(self, record: KeyRecord, remembered: bool) -> None:
         with self._engine.begin() as conn:
             conn.execute(update(keys).where(keys.c.address == record.address).values(remembered=remembered))
-            _event(conn, "secret remembered" if remembered else "secret forgotten", record, "OS keyring")
+            self._event(conn, "secret remembered" if remembered else "secret forgotten", record, "OS keyring")
 
     def remove(self, record: KeyRecord, *, detail: str = "") -> None:
         with self._engine.begin() as conn:
             conn.execute(delete(keys).where(keys.c.address == record.address))
-            _event(conn, "deleted", record, detail)
+            self._event(conn, "deleted", record, detail)
 
     def record_event(self, action: str, record: KeyRecord, detail: str = "") -> None:
         with self._engine.begin() as conn:
-            _event(conn, action, record, detail)
+            self._event(conn, action, record, detail)
 
     def load_events(self) -> list[KeyEvent]:
         with self._engine.connect() as conn:
@@ -99,13 +106,38 @@ class KeyRegistry:
             return [KeyEvent(_aware(r.at), r.action, r.address, r.kind, r.label, r.detail) for r in rows]
 
 
-def _event(conn: Connection, action: str, record: KeyRecord, detail: str) -> None:
-    conn.execute(
-        insert(key_events).values(
-            at=datetime.now(UTC), action=action, address=record.address, kind=record.kind.value,
-            label=record.label, detail=detail,
+    def _event(self, conn: Connection, action: str, record: KeyRecord, detail: str) -> None:
+        conn.execute(
+            insert(key_events).values(
+                at=datetime.now(UTC), action=action, address=record.address, kind=record.kind.value,
+                label=record.label, detail=detail,
+            )
         )
-    )
+        if self._audit is not None:
+            audit_action, by_key = _audit_action(action)
+            self._audit.append(
+                conn, actor=record.address if by_key else actions.OPERATOR, action=audit_action,
+                subject=record.address, actor_label=record.label if by_key else None,
+                detail={"kind": record.kind.value, "label": record.label, "event": action, "note": detail},
+            )
+
+
+def _audit_action(event: str) -> tuple[str, bool]:
+    """The audit action of a key event, and whether the key's holder did it (the event proved the key's secret: the
+    key is the actor) or the person at this desktop did (the operator is)."""
+    if event.startswith("created") or event == "hsm key generated":
+        return actions.KEY_CREATE, False
+    if event.startswith("imported") or event == "hsm key added":
+        return actions.KEY_IMPORT, False
+    return {
+        "unlocked": (actions.UNLOCK, True),
+        "exported": (actions.KEY_EXPORT, True),
+        "password changed": (actions.KEY_PASSWORD, True),
+        "secret remembered": (actions.KEY_REMEMBER, True),
+        "secret forgotten": (actions.KEY_FORGET, False),
+        "deleted": (actions.KEY_DELETE, False),
+        "watch-only added": (actions.KEY_WATCH, False),
+    }.get(event, (event[:48], False))
 
 
 def _aware(value: datetime) -> datetime:

@@ -7,16 +7,18 @@ unlocked signer holds key material, in memory, until it is locked (on demand or 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from eth_account import Account
 
+from wallet_app.audit import actions
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.domain.vaults import VaultInfo
 from wallet_app.errors import (
@@ -44,6 +46,10 @@ from wallet_app.keys.signer import KeyKind, Signer
 from wallet_app.keys.views import KeyView
 from wallet_app.storage.atomic import write_atomic
 
+if TYPE_CHECKING:
+    from wallet_app.audit.log import AuditLog
+
+log = logging.getLogger(__name__)
 DEFAULT_PATH = "m/44'/60'/0'/0/0"
 T = TypeVar("T")
 MAX_BACKOFF_SECONDS = 8.0
@@ -86,8 +92,10 @@ class KeyService:
         clock: Callable[[], float] = time.monotonic,
         backoff_unit_seconds: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        audit: AuditLog | None = None,
     ) -> None:
         self._registry = registry
+        self._audit = audit  # locking writes nothing else, so its audit entry is a transaction of its own
         self._keystore_dir = keystore_dir
         self._keyring = os_keyring
         self._load_vaults = load_vaults
@@ -260,7 +268,11 @@ class KeyService:
         record = self._registry.load(address)
         if remember:
             self._require_remembering_allowed()
-        signer = self._open_signer(record, secret)
+        try:
+            signer = self._open_signer(record, secret)
+        except WrongPassword:  # a wrong password or PIN: who tried is not known, so the operator is the actor
+            self._record(actions.UNLOCK_FAILED, record.address, "wrong password or PIN", actor=actions.OPERATOR)
+            raise
         with self._lock:
             self._unlocked[record.address] = _Unlocked(signer, self._clock())
         self._registry.record_event("unlocked", record)
@@ -301,24 +313,40 @@ class KeyService:
             raise WatchOnly(f"{record.label} is a watch-only address: it cannot sign")
         raise KeyLocked(f"{record.label} is locked; unlock it to sign")
 
-    def lock(self, address: str) -> None:
+    def lock(self, address: str, *, reason: str = "locked") -> None:
         with self._lock:
             entry = self._unlocked.pop(to_checksum(address), None)
         if entry is not None:
             _close(entry.signer)
+            self._record(actions.LOCK, entry.signer.address, reason)
 
     def lock_all(self) -> None:
         with self._lock:
             entries, self._unlocked = list(self._unlocked.values()), {}
         for entry in entries:
             _close(entry.signer)
+            self._record(actions.LOCK, entry.signer.address, "all keys locked")
+
+    def _record(self, action: str, address: str, reason: str, *, actor: str | None = None) -> None:
+        """An entry for what changes nothing in the database (a lock, a failed unlock), written after the fact: a
+        failure to record never keeps a key unlocked nor hides the wrong password."""
+        if self._audit is None:
+            return
+        try:
+            self._audit.record(actor=actor or address, action=action, subject=address, detail={"reason": reason})
+        except Exception:
+            log.warning("the audit entry (%s) for %s could not be written", action, address, exc_info=True)
 
     def lock_idle(self) -> list[str]:
         now = self._clock()
         with self._lock:
             idle = [a for a, e in self._unlocked.items() if now - e.last_used >= self._idle_timeout]
         for address in idle:
-            self.lock(address)
+            with self._lock:
+                entry = self._unlocked.pop(address, None)
+            if entry is not None:
+                _close(entry.signer)
+                self._record(actions.LOCK, address, f"idle for {self._idle_timeout} s", actor=actions.SYSTEM)
         return idle
 
     def _open_signer(self, record: KeyRecord, secret: str) -> Signer:

@@ -15,6 +15,7 @@ from wallet_app.policy.outflows import HistoryOutflows
 from wallet_app.policy.user_abi_book import UserAbiBook
 
 if TYPE_CHECKING:
+    from wallet_app.audit.log import AuditLog
     from wallet_app.chain.client import ChainClient
     from wallet_app.holdings.history import HistoryService
     from wallet_app.policy.service import PolicyService
@@ -29,7 +30,7 @@ def policy_directory(paths: ProfilePaths) -> Path:
 
 
 def build_policy_checker(profile: Profile, chain: ChainClient, policy: PolicyService,
-                         history: HistoryService) -> PolicyChecker:
+                         history: HistoryService, *, audit: AuditLog | None = None) -> PolicyChecker:
     chain_id = profile.config.chain_id
     directory = policy_directory(profile.paths)
 
@@ -44,7 +45,7 @@ def build_policy_checker(profile: Profile, chain: ChainClient, policy: PolicySer
         chain=chain,
         chain_id=chain_id,
         policy=policy,
-        decisions=DecisionStore(engine=profile.engine, chain_id=chain_id),
+        decisions=DecisionStore(engine=profile.engine, chain_id=chain_id, audit=audit),
         load_tokens=TokenRegistry(engine=profile.engine, chain_id=chain_id).load_tokens,
         load_feeds=FeedRegistry(engine=profile.engine, chain_id=chain_id).load_feeds,
         load_names=load_names,

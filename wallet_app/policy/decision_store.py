@@ -1,6 +1,7 @@
 """The record of policy decisions (`policy_decisions`, migration 0006): one row per transaction the checker decided on,
-appended, never changed. It is what `custos policy decisions` and the Policy page list; the signed, hash-chained
-audit log of a later issue takes these rows in.
+appended, never changed. It is what `custos policy decisions` and the Policy page list. With an `audit` log each
+decision is also an audit entry (`policy_decision`: the SafeTx hash, the decision, each rule's id and verdict, the
+policy version and digest), appended in the same transaction.
 """
 
 from __future__ import annotations
@@ -8,12 +9,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, insert, select
 
+from wallet_app.audit import actions
 from wallet_app.policy.engine import RuleVerdict, VerdictKind
 from wallet_app.storage.schema import policy_decisions
+
+if TYPE_CHECKING:
+    from wallet_app.audit.log import AuditLog
 
 MAX_LIMIT = 10_000
 _VERDICTS: frozenset[str] = frozenset({"pass", "deny", "escalate", "skip", "match"})
@@ -61,9 +66,10 @@ class DecisionRow:
 
 
 class DecisionStore:
-    def __init__(self, *, engine: Engine, chain_id: int) -> None:
+    def __init__(self, *, engine: Engine, chain_id: int, audit: AuditLog | None = None) -> None:
         self._engine = engine
         self._chain_id = chain_id
+        self._audit = audit
 
     def save_decision(self, row: DecisionRow) -> int:
         """Append one decision; returns its id."""
@@ -78,7 +84,15 @@ class DecisionStore:
         }
         with self._engine.begin() as conn:
             key = conn.execute(insert(policy_decisions).values(**values)).inserted_primary_key
-        assert key is not None
+            assert key is not None
+            if self._audit is not None:  # the person who ran the check; the proposer it names is in the detail
+                self._audit.append(conn, actor=actions.OPERATOR, action=actions.POLICY_DECISION,
+                                   subject=row.safe_tx_hash, detail={
+                                       "decision_id": int(key[0]), "decision": row.decision, "safe": row.safe,
+                                       "nonce": str(row.nonce), "proposer": row.proposer,
+                                       "rules": [{"id": r.id, "verdict": r.verdict} for r in row.rules],
+                                       "policy_version": row.policy_version, "policy_digest": row.policy_digest,
+                                   })
         return int(key[0])
 
     def load_recent(self, limit: int = 50) -> list[RecordedDecision]:

@@ -3,17 +3,23 @@
 Writes that change which policy is in force are conditional updates in one transaction (`WHERE state = ...`), and
 a unique index allows one active policy per chain, so two desktops on a shared database never both promote.
 Nothing read here is trusted; `wallet_app.policy.governance` checks it.
+
+With an `audit` log every write appends its audit entry in the same transaction: a proposal, an approval or a
+rejection by a key carries the EIP-712 vote's signature in `detail["action_signature"]` and, when the key is unlocked
+in this profile (`sign_entry`), the actor's signature over the entry; quorum, coming into force and closing stale
+proposals are Custos's own doing (actor "system").
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from wallet_app.audit import actions
 from wallet_app.policy.governance import (
     ACTIVE,
     APPROVED,
@@ -30,6 +36,9 @@ from wallet_app.policy.governance import (
 )
 from wallet_app.storage.atomic import write_atomic
 from wallet_app.storage.schema import policies, policy_approvals
+
+if TYPE_CHECKING:
+    from wallet_app.audit.log import AuditLog, Sign
 
 ACTIVE_FILE = Path("policy") / "active.toml"
 
@@ -52,9 +61,10 @@ def _utc_or_none(moment: datetime | None) -> datetime | None:
 
 
 class PolicyStore:
-    def __init__(self, *, engine: Engine, chain_id: int) -> None:
+    def __init__(self, *, engine: Engine, chain_id: int, audit: AuditLog | None = None) -> None:
         self._engine = engine
         self._chain_id = chain_id
+        self._audit = audit
 
     # -- reading ------------------------------------------------------------------------------------------------
     def load_records(self) -> list[PolicyRecord]:
@@ -93,7 +103,7 @@ class PolicyStore:
         )
 
     # -- writing ------------------------------------------------------------------------------------------------
-    def save_proposal(self, record: PolicyRecord) -> None:
+    def save_proposal(self, record: PolicyRecord, *, sign_entry: Sign | None = None) -> None:
         """Record a new proposal and the approvals it carries (the proposer's, when an owner)."""
         try:
             with self._engine.begin() as conn:
@@ -104,16 +114,23 @@ class PolicyStore:
                     supersedes=record.supersedes, closed_reason=""))
                 for approval in record.approvals:
                     self._insert_approval(conn, record.digest, approval)
+                self._log(conn, record.proposed_by, actions.POLICY_PROPOSE, record.digest, sign_entry,
+                          version=record.version, supersedes=record.supersedes,
+                          counts_as_approval=bool(record.approvals),
+                          action_signature=_sig_hex(record.proposer_signature))
         except IntegrityError:
             raise PolicyGovernanceError(
                 f"A policy with digest {record.digest} is already recorded; approve that one instead") from None
 
-    def save_approval(self, digest: str, approval: ApprovalRecord) -> bool:
+    def save_approval(self, digest: str, approval: ApprovalRecord, *, sign_entry: Sign | None = None) -> bool:
         """Add an approval of an open proposal; False (nothing changed) if that signer had already approved it."""
         try:
             with self._engine.begin() as conn:
                 self._require_state(conn, digest, OPEN_STATES)
                 self._insert_approval(conn, digest, approval)
+                self._log(conn, approval.signer, actions.POLICY_APPROVE, digest, sign_entry,
+                          signed_at=as_utc(approval.signed_at).isoformat(),
+                          action_signature=_sig_hex(approval.signature))
         except IntegrityError:
             return False
         return True
@@ -128,6 +145,9 @@ class PolicyStore:
         with self._engine.begin() as conn:
             self._update(conn, digest, OPEN_STATES, state=APPROVED, quorum_reached_at=as_utc(quorum_reached_at),
                          effective_at=as_utc(effective_at))
+            self._log(conn, actions.SYSTEM, actions.POLICY_QUORUM, digest, None,
+                      quorum_reached_at=as_utc(quorum_reached_at).isoformat(),
+                      effective_at=as_utc(effective_at).isoformat())
 
     def save_activation(self, digest: str, *, base: str | None, quorum_reached_at: datetime,
                         effective_at: datetime, now: datetime, stale_reason: str) -> list[str]:
@@ -148,13 +168,26 @@ class PolicyStore:
                 policies.c.chain_id == self._chain_id, policies.c.state.in_(OPEN_STATES), base_match))]
             for other in stale:
                 self._update(conn, other, OPEN_STATES, state=REJECTED, closed_at=moment, closed_reason=stale_reason)
+            self._log(conn, actions.SYSTEM, actions.POLICY_ACTIVE, digest, None, replaces=base,
+                      effective_at=as_utc(effective_at).isoformat(), closed_as_stale=stale)
+            for other in stale:
+                self._log(conn, actions.SYSTEM, actions.POLICY_REJECT, other, None, reason=stale_reason)
         return stale
 
     def save_rejection(self, digest: str, *, by: str | None, signature: bytes | None, at: datetime,
-                       reason: str) -> None:
+                       reason: str, sign_entry: Sign | None = None) -> None:
         with self._engine.begin() as conn:
             self._update(conn, digest, OPEN_STATES, state=REJECTED, closed_at=as_utc(at), closed_by=by,
                          closed_signature=_sig_hex(signature) if signature else None, closed_reason=reason)
+            signed = {"action_signature": _sig_hex(signature)} if signature else {}
+            self._log(conn, by or actions.SYSTEM, actions.POLICY_REJECT, digest, sign_entry if by else None,
+                      reason=reason, **signed)
+
+    def _log(self, conn: Connection, actor: str, action: str, digest: str, sign: Sign | None,
+             **detail: Any) -> None:
+        if self._audit is not None:
+            self._audit.append(conn, actor=actor, action=action, subject=digest, sign=sign,
+                               detail=detail)
 
     def _require_state(self, conn: Connection, digest: str, states: tuple[str, ...]) -> None:
         state = conn.execute(select(policies.c.state).where(

@@ -13,7 +13,9 @@ tampered rows or file, owners unreadable, quorum lost): the caller then denies e
 the vault's owners read now, and compares the on-disk copy `policy/active.toml`.
 
 Calls that sign take the key's password and ask it every time (as token approvals do); the key is locked again
-afterwards unless it was unlocked before. Methods take `now` (tests pass a fixed clock); it defaults to the clock.
+afterwards unless it was unlocked before. While it is unlocked it also signs the audit entry of the vote (EIP-191
+over the entry's hash, in the store's transaction); an approval signed elsewhere (`submit_approval`) is logged with
+its own signature only. Methods take `now` (tests pass a fixed clock); it defaults to the clock.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from wallet_app.audit.entry import entry_signer
 from wallet_app.config import ProfilePaths
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.errors import KeyNotFound, WalletError, WatchOnly
@@ -61,12 +64,14 @@ from wallet_app.policy.governance import (
 from wallet_app.policy.policy_store import ACTIVE_FILE, ActivePolicyFile, PolicyStore
 
 if TYPE_CHECKING:
+    from wallet_app.audit.log import AuditLog
     from wallet_app.keys.signer import Signer
     from wallet_app.keys.views import KeyView
     from wallet_app.profiles import Profile
     from wallet_app.vaults.service import VaultService
 
 Sign = Callable[[PolicyVote], bytes]
+EntrySign = Callable[[str], bytes]  # signs an audit entry (given its hash) with the voter's key
 _MEMO_SIZE = 64
 Owners = Callable[[str], tuple[tuple[str, ...], int]]
 
@@ -228,18 +233,22 @@ class PolicyService:
         """Record a new version, signed by `proposer_key`. A file that does not parse is refused with its line and
         reason (`PolicyFileError`) and nothing changes."""
         address = self._signing_key(proposer_key)
-        return self._propose(text, address, self._key_signer(address, password), self._now(now))
+        with self._key_signer(address, password) as session:
+            return self._propose(text, address, session.sign_vote, self._now(now), sign_entry=session.sign_entry)
 
     def propose_with(self, text: str, signer: Signer, *, now: datetime | None = None) -> PolicyDraft:
         """`propose` with a signer that is already open (the demo seeding, a hardware signer)."""
-        return self._propose(text, to_checksum(signer.address), _signer_sign(signer), self._now(now))
+        return self._propose(text, to_checksum(signer.address), _signer_sign(signer), self._now(now),
+                             sign_entry=entry_signer(signer))
 
     def approve(self, digest: str, key: str, password: str, *, now: datetime | None = None) -> PolicyDraft:
         address = self._signing_key(key)
-        return self._approve(digest, address, self._key_signer(address, password), self._now(now))
+        with self._key_signer(address, password) as session:
+            return self._approve(digest, address, session.sign_vote, self._now(now), sign_entry=session.sign_entry)
 
     def approve_with(self, digest: str, signer: Signer, *, now: datetime | None = None) -> PolicyDraft:
-        return self._approve(digest, to_checksum(signer.address), _signer_sign(signer), self._now(now))
+        return self._approve(digest, to_checksum(signer.address), _signer_sign(signer), self._now(now),
+                             sign_entry=entry_signer(signer))
 
     def submit_approval(self, digest: str, signer: str, signature: bytes, signed_at: datetime, *,
                         now: datetime | None = None) -> PolicyDraft:
@@ -270,14 +279,17 @@ class PolicyService:
         at = signing_time(moment)
         vote = build_vote(PolicyAction.REJECT, self._chain_id, vault, record.digest, record.version,
                           record.supersedes, at)
-        signature = self._signed(vote, address, self._key_signer(address, password))
         text = " ".join(reason.split())[:500]
-        self._store.save_rejection(digest, by=address, signature=signature, at=at,
-                                   reason=f"rejected by {address}" + (f": {text}" if text else ""))
+        with self._key_signer(address, password) as session:
+            signature = self._signed(vote, address, session.sign_vote)
+            self._store.save_rejection(digest, by=address, signature=signature, at=at,
+                                       reason=f"rejected by {address}" + (f": {text}" if text else ""),
+                                       sign_entry=session.sign_entry)
         return self._view(digest, moment)
 
     # -- internals: changes -------------------------------------------------------------------------------------
-    def _propose(self, text: str, proposer: str, sign: Sign, now: datetime) -> PolicyDraft:
+    def _propose(self, text: str, proposer: str, sign: Sign, now: datetime, *,
+                 sign_entry: EntrySign | None = None) -> PolicyDraft:
         document = parse_policy(text, source="the proposed policy")
         if document.chain_id != self._chain_id:
             raise PolicyGovernanceError(f"The policy is for chain {document.chain_id}; this profile is on chain "
@@ -319,11 +331,11 @@ class PolicyService:
             proposer_signature=signature, state=PROPOSED, supersedes=supersedes, quorum_reached_at=None,
             effective_at=None, closed_at=None, closed_by=None, closed_signature=None, closed_reason="",
             approvals=approvals,
-        ))
+        ), sign_entry=sign_entry)
         return self._settle(digest, now, owners_of)
 
     def _approve(self, digest: str, signer: str, sign: Sign, now: datetime, *,
-                 signed_at: datetime | None = None) -> PolicyDraft:
+                 signed_at: datetime | None = None, sign_entry: EntrySign | None = None) -> PolicyDraft:
         records = self._store.load_records()
         record = next((r for r in records if r.digest == digest), None)
         if record is None:
@@ -347,7 +359,7 @@ class PolicyService:
         at = signed_at if signed_at is not None else signing_time(now)
         vote = build_vote(PolicyAction.APPROVE, self._chain_id, vault, digest, record.version, record.supersedes, at)
         signature = self._signed(vote, signer, sign)
-        self._store.save_approval(digest, ApprovalRecord(signer, signature, at))
+        self._store.save_approval(digest, ApprovalRecord(signer, signature, at), sign_entry=sign_entry)
         return self._settle(digest, now, owners_of)
 
     def _signed(self, vote: PolicyVote, signer: str, sign: Sign) -> bytes:
@@ -582,19 +594,8 @@ class PolicyService:
             raise WatchOnly(f"{view.label} is a watch-only address: it cannot sign a policy")
         return address
 
-    def _key_signer(self, address: str, password: str) -> Sign:
-        keys = self._require_keys()
-
-        def sign(vote: PolicyVote) -> bytes:
-            was_unlocked = any(k.address == address and k.unlocked for k in keys.load_keys())
-            keys.unlock(address, password)  # the password is asked every time, unlocked or not
-            try:
-                return keys.signer(address).sign_digest(compute_vote_digest(vote)).to_bytes()
-            finally:
-                if not was_unlocked:
-                    keys.lock(address)
-
-        return sign
+    def _key_signer(self, address: str, password: str) -> _KeySession:
+        return _KeySession(self._require_keys(), address, password)
 
     def _require_keys(self) -> PolicyKeys:
         if self._keys is None:
@@ -620,6 +621,34 @@ def _require_reachable(document: PolicyDocument, owners: Sequence[str], whose: s
 
 def _signer_sign(signer: Signer) -> Sign:
     return lambda vote: signer.sign_digest(compute_vote_digest(vote)).to_bytes()
+
+
+class _KeySession:
+    """A profile key for one vote: unlocked with the password when the vote is signed (the password is asked every
+    time, unlocked or not), still open while the vote's audit entry is signed in the store's transaction, and locked
+    again when the `with` block ends unless it was unlocked before."""
+
+    def __init__(self, keys: PolicyKeys, address: str, password: str) -> None:
+        self._keys, self._address, self._password = keys, address, password
+        self._relock = False
+
+    def __enter__(self) -> _KeySession:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._relock:
+            self._relock = False
+            self._keys.lock(self._address)
+
+    def sign_vote(self, vote: PolicyVote) -> bytes:
+        keys, address = self._keys, self._address
+        was_unlocked = any(k.address == address and k.unlocked for k in keys.load_keys())
+        keys.unlock(address, self._password)
+        self._relock = self._relock or not was_unlocked
+        return keys.signer(address).sign_digest(compute_vote_digest(vote)).to_bytes()
+
+    def sign_entry(self, entry_hash: str) -> bytes:
+        return entry_signer(self._keys.signer(self._address))(entry_hash)
 
 
 def _single_active(records: Sequence[PolicyRecord]) -> PolicyRecord | None:
@@ -658,23 +687,23 @@ def vault_owner_reader(vaults_service: VaultService) -> LoadOwners:
 
 
 def build_policy_service(profile: Profile, vaults_service: VaultService, key_service: PolicyKeys, *,
-                         clock: Callable[[], datetime] = utc_now) -> PolicyService:
+                         clock: Callable[[], datetime] = utc_now, audit: AuditLog | None = None) -> PolicyService:
     """The policy service of a profile. The governance vault must be one of the profile's vaults; its owners and
     threshold are read from the chain (all the profile's vaults in one batch) whenever approvals are checked."""
     chain_id = profile.config.chain_id
-    return PolicyService(store=PolicyStore(engine=profile.engine, chain_id=chain_id),
+    return PolicyService(store=PolicyStore(engine=profile.engine, chain_id=chain_id, audit=audit),
                          load_owners=vault_owner_reader(vaults_service),
                          chain_id=chain_id, active_file=ActivePolicyFile(policy_file_path(profile.paths)),
                          keys=key_service, clock=clock)
 
 
 def install_signed_policy(profile: Profile, text: str, signers: Sequence[Signer], *, load_owners: LoadOwners,
-                          now: datetime | None = None) -> ActivePolicy:
+                          now: datetime | None = None, audit: AuditLog | None = None) -> ActivePolicy:
     """Put a profile's first policy in force, through the same governance as any change: `signers[0]` proposes,
     the others approve, and it takes effect only if they are a quorum of its governance vault's current owners
     (read with `load_owners`). For the demo seeding, whose officers' keys are at hand; refused on a profile that
     already has policies."""
-    service = PolicyService(store=PolicyStore(engine=profile.engine, chain_id=profile.config.chain_id),
+    service = PolicyService(store=PolicyStore(engine=profile.engine, chain_id=profile.config.chain_id, audit=audit),
                             load_owners=load_owners, chain_id=profile.config.chain_id,
                             active_file=ActivePolicyFile(policy_file_path(profile.paths)))
     if service.history():

@@ -44,7 +44,8 @@ def build_chain_class(chain_id: int) -> type[MiningChain]:
 
 
 def create_genesis(
-    db: AtomicDB, chain_class: type[MiningChain], alloc: Mapping[Address, int], *, timestamp: int
+    db: AtomicDB, chain_class: type[MiningChain], alloc: Mapping[Address, int], *, timestamp: int,
+    code: Mapping[Address, bytes] | None = None,
 ) -> MiningChain:
     params: dict[str, Any] = {
         "coinbase": COINBASE,
@@ -58,6 +59,8 @@ def create_genesis(
     state = {
         address: AccountDetails(balance=balance, nonce=0, code=b"", storage={}) for address, balance in alloc.items()
     }
+    for address, runtime in (code or {}).items():  # predeployed contracts (EIP-161: a contract's nonce starts at 1)
+        state[address] = AccountDetails(balance=alloc.get(address, 0), nonce=1, code=runtime, storage={})
     return cast(MiningChain, chain_class.from_genesis(db, params, state))
 
 

@@ -43,11 +43,13 @@ class Ledger:
     # -- files --
 
     @classmethod
-    def create_file(cls, path: Path, *, chain_id: int, alloc: Mapping[Address, int]) -> Ledger:
+    def create_file(cls, path: Path, *, chain_id: int, alloc: Mapping[Address, int],
+                    code: Mapping[Address, bytes] | None = None) -> Ledger:
         """Write a new chain with its genesis block to `path` (which must not exist)."""
         store = SqliteStore.create_file(path, {"chain_id": str(chain_id)})
         try:
-            chain = create_genesis(AtomicDB(store), build_chain_class(chain_id), alloc, timestamp=int(time.time()))
+            chain = create_genesis(AtomicDB(store), build_chain_class(chain_id), alloc, timestamp=int(time.time()),
+                                   code=code)
             store.commit()
         except BaseException:
             store.close()

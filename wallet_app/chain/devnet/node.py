@@ -42,8 +42,10 @@ class Devnet:
     # -- lifecycle --
 
     @classmethod
-    def create(cls, state_dir: Path | str, *, chain_id: int = DEVNET_CHAIN_ID, alloc: Mapping[str, int]) -> Devnet:
-        """Make a new chain in `state_dir` (created if needed) whose genesis gives `alloc` (address -> wei).
+    def create(cls, state_dir: Path | str, *, chain_id: int = DEVNET_CHAIN_ID, alloc: Mapping[str, int],
+               code: Mapping[str, bytes] | None = None) -> Devnet:
+        """Make a new chain in `state_dir` (created if needed) whose genesis gives `alloc` (address -> wei) and
+        predeploys `code` (address -> runtime code; the demo puts the Safe singleton factory there).
 
         The chain is built in a temporary file and renamed into place, so a crash never leaves half a
         devnet. DevnetError if one already exists there (quarantine it first), DevnetBusy if locked.
@@ -51,6 +53,7 @@ class Devnet:
         if isinstance(chain_id, bool) or not isinstance(chain_id, int) or not 1 <= chain_id <= MAX_CHAIN_ID:
             raise ValueError(f"chain id must be an integer from 1 to {MAX_CHAIN_ID}")
         genesis = _parse_alloc(alloc)
+        predeployed = _parse_code(code or {})
         layout = StateLayout(Path(state_dir))
         layout.root.mkdir(parents=True, exist_ok=True)
         lock = occupy(layout)
@@ -59,7 +62,7 @@ class Devnet:
                 raise DevnetError(f"A devnet already exists in {layout.root}.")
             for leftover in layout.creating_files():  # ours, from a create that crashed
                 leftover.unlink(missing_ok=True)
-            Ledger.create_file(layout.creating_path, chain_id=chain_id, alloc=genesis).close()
+            Ledger.create_file(layout.creating_path, chain_id=chain_id, alloc=genesis, code=predeployed).close()
             os.replace(layout.creating_path, layout.db_path)
             fsync_directory(layout.root)
             ledger = Ledger.load_file(layout.db_path)
@@ -155,3 +158,14 @@ def _parse_alloc(alloc: Mapping[str, int]) -> dict[Address, int]:
             raise InvalidAmount(f"Invalid balance for {address} in the devnet allocation")
         genesis[Address(to_canonical_address(address))] = balance
     return genesis
+
+
+def _parse_code(code: Mapping[str, bytes]) -> dict[Address, bytes]:
+    parsed: dict[Address, bytes] = {}
+    for address, runtime in code.items():
+        if not isinstance(address, str) or not is_hex_address(address):
+            raise InvalidAddress(f"Not an address in the devnet predeploys: {str(address)[:60]!r}")
+        if not isinstance(runtime, bytes) or not runtime:
+            raise ValueError(f"The predeployed code for {address} must be non-empty bytes")
+        parsed[Address(to_canonical_address(address))] = runtime
+    return parsed

@@ -1,0 +1,67 @@
+"""The names of the actions the audit log records (the `action` column). Stable: exports and filters use them.
+
+`SIGNING_ACTIONS` are those a person performs by signing with a key: when the actor is an address, their entries
+carry the actor's signature over the entry (see `wallet_app.audit.entry`), or, when the key is not in this profile
+(an approval signed offline), the signature of the action itself in `detail["action_signature"]`. `custos audit
+verify` reports a signing action with neither as forged.
+"""
+# ruff: noqa: S105 - action names, not passwords
+
+from __future__ import annotations
+
+# Keys (wallet_app.keys)
+UNLOCK = "unlock"
+UNLOCK_FAILED = "unlock_failed"  # a wrong password or PIN
+LOCK = "lock"
+KEY_CREATE = "key_create"
+KEY_IMPORT = "key_import"
+KEY_WATCH = "key_watch"
+KEY_EXPORT = "key_export"
+KEY_DELETE = "key_delete"
+KEY_PASSWORD = "key_password"
+KEY_REMEMBER = "key_remember"
+KEY_FORGET = "key_forget"
+
+# The token registry and price feeds (wallet_app.holdings)
+TOKEN_ADD = "token_add"
+TOKEN_APPROVE = "token_approve"
+TOKEN_REMOVE = "token_remove"
+TOKEN_FLAG = "token_flag"
+FEED_CHANGE = "feed_change"
+
+# The policy and its governance (wallet_app.policy)
+POLICY_PROPOSE = "policy_propose"
+POLICY_APPROVE = "policy_approve"
+POLICY_REJECT = "policy_reject"
+POLICY_QUORUM = "policy_quorum"
+POLICY_ACTIVE = "policy_active"
+POLICY_DECISION = "policy_decision"
+
+# The approval queue (issue 6: proposing, approving, rejecting and executing Safe transactions; not logged yet)
+PROPOSE = "propose"
+APPROVE = "approve"
+REJECT = "reject"
+EXECUTE = "execute"
+INCIDENT = "incident"
+ROLE_CHANGE = "role_change"
+
+# Files written for people outside Custos: holding statements, audit exports
+EXPORT = "export"
+
+ALL_ACTIONS: tuple[str, ...] = (
+    UNLOCK, UNLOCK_FAILED, LOCK, KEY_CREATE, KEY_IMPORT, KEY_WATCH, KEY_EXPORT, KEY_DELETE, KEY_PASSWORD,
+    KEY_REMEMBER, KEY_FORGET,
+    TOKEN_ADD, TOKEN_APPROVE, TOKEN_REMOVE, TOKEN_FLAG, FEED_CHANGE,
+    POLICY_PROPOSE, POLICY_APPROVE, POLICY_REJECT, POLICY_QUORUM, POLICY_ACTIVE, POLICY_DECISION,
+    PROPOSE, APPROVE, REJECT, EXECUTE, INCIDENT, ROLE_CHANGE, EXPORT,
+)
+
+SIGNING_ACTIONS: frozenset[str] = frozenset({
+    TOKEN_APPROVE, POLICY_PROPOSE, POLICY_APPROVE, POLICY_REJECT, PROPOSE, APPROVE, REJECT, EXECUTE,
+})
+
+# Who acted when no key of the profile identifies the person: "operator" is the person at this desktop (its OS user
+# name is the entry's actor_label), "system" is Custos itself (an idle lock, a change coming into force after its
+# cooling-off).
+OPERATOR = "operator"
+SYSTEM = "system"
