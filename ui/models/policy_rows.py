@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # The engine's hard blocks (wallet_app.policy.engine.HARD_BLOCKS), in words. The ids shown come from the engine
 # itself; an id this table does not know is shown by its id alone.
 HARD_BLOCK_TEXT: dict[str, str] = {
+    "nonce": "the vault has not used the transaction's nonce yet",
     "chain": "the transaction is for this policy's chain",
     "decoding": "it is decoded from the very bytes that are signed, and decodes cleanly",
     "delegatecall": "DELEGATECALL only to a pinned MultiSendCallOnly (code hash checked), and only to open a batch",

@@ -56,7 +56,6 @@ __all__ = ["CheckInputError", "CheckRequest", "CheckResult", "PolicyChecker", "R
 
 POLICY_RULE = "policy"  # the verdict of a deny because no policy is in force
 FACTS_RULE = "facts"  # the verdict of a deny because the facts could not be gathered
-NONCE_RULE = "nonce"  # the verdict of a deny because the nonce is already used on chain
 
 
 class ActivePolicySource(Protocol):
@@ -190,10 +189,6 @@ class PolicyChecker:
                 reason = f"the facts the policy needs could not all be read, so nothing is allowed: {_error(exc)}"
                 decision = _single_deny(FACTS_RULE, reason, intent, describe, vault, document)
                 simulation_text = "not simulated: the facts could not be gathered"
-        if safe_tx.nonce < vault.nonce:  # the vault has moved past it: it can never execute, never sign it
-            stale = RuleVerdict(NONCE_RULE, "deny", f"nonce {safe_tx.nonce} is already used: the vault's next nonce "
-                                                    f"is {vault.nonce}, so this transaction can never execute")
-            decision = replace(decision, decision="deny", rules=[stale, *decision.rules])
         result = CheckResult(
             request=request, safe_tx=safe_tx, safe_tx_hash=hashes.safe_tx_hash, domain_hash=hashes.domain_hash,
             message_hash=hashes.message_hash, intent=intent, intent_text=decision.intent_text, decision=decision,
@@ -250,6 +245,7 @@ class PolicyChecker:
             code_hashes=chain_facts.code_hashes, denylist=self._load_denylist(policy), spent_hkd=spent_hkd,
             spent_amount=spent_amount, simulation=simulation, address_book=AddressBook(names),
             token_facts={a: (t.symbol, t.decimals) for a, t in tokens.items()}, native=self._native,
+            vault_nonce=vault.nonce,
         )
         return evaluate(policy, facts), simulation_text
 

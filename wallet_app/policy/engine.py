@@ -48,6 +48,7 @@ VerdictKind = Literal["pass", "deny", "escalate", "skip", "match"]
 TIME_LIMIT_SECONDS = 2.0
 HardBlock = Callable[[PolicyDocument, DecisionFacts], Check]
 HARD_BLOCKS: tuple[tuple[str, HardBlock], ...] = (
+    (integrity.NONCE_ID, integrity.check_nonce),
     (integrity.CHAIN_ID, integrity.check_chain),
     (integrity.DECODING_ID, integrity.check_decoding),
     (delegatecall.ID, delegatecall.check),

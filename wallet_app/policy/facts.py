@@ -115,6 +115,7 @@ class DecisionFacts:
     fee_quote: FeeQuote | None = None
     token_facts: Mapping[str, tuple[str, int]] = field(default_factory=dict)  # token -> (symbol, decimals), text only
     native: tuple[str, int] = ("ETH", 18)  # the chain's coin, for the intent text
+    vault_nonce: int | None = None  # the vault's next nonce read now; None when not read (the nonce is not checked)
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None or self.now.utcoffset() is None:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from wallet_app.policy.facts import DecisionFacts
 
 CHAIN_ID = "chain"
+NONCE_ID = "nonce"
 DECODING_ID = "decoding"
 
 
@@ -21,6 +22,16 @@ def check_chain(policy: PolicyDocument, facts: DecisionFacts) -> Check:
         return Check("deny", f"the transaction is for chain {facts.chain_id}, but the policy is for chain "
                              f"{policy.chain_id}")
     return Check("pass", f"on chain {policy.chain_id}, the policy's chain")
+
+
+def check_nonce(policy: PolicyDocument, facts: DecisionFacts) -> Check:
+    """A nonce the vault already used can never execute: deciding on it would only collect a useless signature."""
+    if facts.vault_nonce is not None and facts.nonce < facts.vault_nonce:
+        return Check("deny", f"nonce {facts.nonce} is already used: the vault's next nonce is {facts.vault_nonce}, "
+                             "so this transaction can never execute")
+    if facts.vault_nonce is None:
+        return Check("pass", f"nonce {facts.nonce} (the vault's nonce was not read)")
+    return Check("pass", f"nonce {facts.nonce}, not yet used by the vault")
 
 
 def check_decoding(policy: PolicyDocument, facts: DecisionFacts) -> Check:
