@@ -31,6 +31,8 @@ from wallet_app.policy.checker import PolicyChecker
 from wallet_app.policy.checker_setup import build_policy_checker
 from wallet_app.policy.service import PolicyService, build_policy_service
 from wallet_app.profiles import Profile
+from wallet_app.queue.service import QueueService
+from wallet_app.queue.setup import build_queue_service
 from wallet_app.vaults.service import VaultService
 
 __all__ = ["Services", "build_audit_log", "build_key_service", "build_services"]
@@ -52,6 +54,7 @@ class Services:
     policy: PolicyService  # the policy in force, and changing it under the governance quorum
     policy_checker: PolicyChecker  # decisions on transactions under the policy in force, and their record
     audit: AuditLog  # the hash-chained log of every action (the services above append to it)
+    queue: QueueService  # the approval queue: propose, approve, reject, execute Safe transactions
 
     def close(self) -> None:
         self.keys.lock_all()
@@ -140,6 +143,7 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
     )
     history = build_history_service(profile, chain, holdings)
     policy = build_policy_service(profile, vaults, keys, audit=audit)
+    checker = build_policy_checker(profile, chain, policy, history, audit=audit)
     return Services(
         profile=profile,
         chain=chain,
@@ -153,6 +157,7 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
         value_history=build_value_history(profile, chain, holdings),
         feeds=FeedAdmin(engine=profile.engine, chain=chain, chain_id=profile.config.chain_id, audit=audit),
         policy=policy,
-        policy_checker=build_policy_checker(profile, chain, policy, history, audit=audit),
+        policy_checker=checker,
         audit=audit,
+        queue=build_queue_service(profile, chain, keys=keys, vaults=vaults, checker=checker, audit=audit),
     )

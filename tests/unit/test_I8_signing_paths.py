@@ -25,8 +25,9 @@ The paths SECURITY I8 names, one by one:
   institution on its embedded devnet, before the demo policy exists: the one place a SafeTx hash is signed without
   the policy engine. It is reachable only from the `demo init` command (asserted below).
 
-Safe transaction signing itself does not exist yet: when it arrives, its call site is added here and must sign the
-`safe_tx_hash` of the `CheckResult` the policy checker decided on (SECURITY I8, A15, I7).
+Safe transactions are signed by `sign_safe_tx` only, called only by the queue's approval after the policy checker
+decided on the queued transaction with that approval counted (SECURITY I8, A15, I7; asserted below). The proposer's
+record is an EIP-191 message ("Custos proposal ..."), not a Safe signature.
 """
 
 from __future__ import annotations
@@ -136,6 +137,15 @@ SIGNING_SITES.update({  # the one SafeTx signer (wallet_app/safe/signing.py); se
         "signer sign_digest", "compute_hashes",
         "signs the safeTxHash it recomputes from the raw fields (A7), journaled before release (SC-7, A11); "
         "the approval queue must call it only with a transaction the policy checker decided on"),
+})
+
+SIGNING_SITES.update({  # the approval queue (wallet_app/queue/)
+    ("wallet_app.queue.service", "QueueService.propose_with"): site(
+        "sign_digest", "proposal_digest",
+        "queue propose: the EIP-191 proposal record naming chain, vault, nonce and the safeTxHash the policy "
+        "checker decided on (prefix 'Custos proposal'); not a Safe signature"),
+    ("wallet_app.queue.service", "QueueService._unlocked"): site(
+        "signer", None, "queue propose/approve/reject: the officer's key, unlocked with its password for one action"),
 })
 
 SIGNING_SITES.update({  # deploying a vault (wallet_app/vaults/deploy.py): an EOA transaction, not a SafeTx
@@ -528,21 +538,28 @@ def test_key_export_is_an_encrypted_backup_behind_the_password(tmp_path: Path) -
         profile.close()
 
 
-def test_nothing_signs_a_safe_tx_yet() -> None:
-    """Until the approval queue calls the policy checker before it, no code may call sign_safe_tx (I8)."""
-    import ast
-    from pathlib import Path
+SAFE_TX_SIGNERS = {"wallet_app/queue/service.py": {"QueueService.approve_with"}}
 
-    root = Path(__file__).resolve().parents[2]
-    callers = []
+
+def test_a_safe_tx_is_signed_only_after_the_policy_checker_decided_on_it() -> None:
+    """sign_safe_tx has one caller, the queue's approval, and it asks the policy checker (with this approval
+    counted) before it signs, in the same function and earlier in it (SECURITY I8, issue 6 part 5)."""
+    callers: dict[str, set[str]] = {}
     for folder in ("wallet_app", "ui"):
-        for path in (root / folder).rglob("*.py"):
+        for path in (REPO / folder).rglob("*.py"):
             if path.name == "signing.py" and path.parent.name == "safe":
                 continue
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Call):
-                    name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-                    if name == "sign_safe_tx":
-                        callers.append(f"{path.relative_to(root)}:{node.lineno}")
-    assert callers == [], (f"sign_safe_tx is called from {callers}: that path must first decide the transaction with "
-                           "PolicyChecker.check (SECURITY I8, issue 6 part 5); then update this test")
+            tree = parsed(path)
+            for function in (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+                calls = [c for c in ast.walk(function) if isinstance(c, ast.Call)]
+                signs = [c for c in calls if called_name(c) == "sign_safe_tx"]
+                if not signs:
+                    continue
+                owner = next((c.name for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and function in c.body),
+                             None)
+                name = f"{owner}.{function.name}" if owner else function.name
+                callers.setdefault(str(path.relative_to(REPO)), set()).add(name)
+                checks = [c.lineno for c in calls if called_name(c) in ("_check_policy", "check")]
+                assert checks and min(checks) < min(c.lineno for c in signs), (
+                    f"{path.name}:{name} signs a SafeTx without deciding it with the policy checker first; {I8}")
+    assert callers == SAFE_TX_SIGNERS, f"sign_safe_tx is called from {callers}; {I8}"

@@ -200,6 +200,21 @@ class PolicyChecker:
             result = replace(result, decision_id=self._record(result, fields.proposer))
         return result
 
+    def decode(self, tx: SafeTx) -> Intent:
+        """The transaction's intent, decoded from its raw fields as the policy in force would (no decision)."""
+        policy, _not_in_force = self._load_policy(self._clock())
+        tokens = {t.address: t for t in self._load_tokens()}
+        return self._decode(policy.document if policy is not None else None, tx, tokens)
+
+    def describe_tx(self, tx: SafeTx) -> str:
+        """The transaction in words, as a decision would put it (names from the policy and the profile)."""
+        policy, _not_in_force = self._load_policy(self._clock())
+        document = policy.document if policy is not None else None
+        tokens = {t.address: t for t in self._load_tokens()}
+        describe = build_describer(document, safe=tx.safe, labels=dict(self._load_names()), native=self._native,
+                                   token_facts={a: (t.symbol, t.decimals) for a, t in tokens.items()})
+        return describe(self._decode(document, tx, tokens))
+
     def recent_decisions(self, limit: int = 50) -> list[RecordedDecision]:
         """The newest recorded decisions of the profile's chain, newest first."""
         return self._decisions.load_recent(limit)

@@ -83,6 +83,7 @@ class Flag(Enum):
     CONTRACT_REJECTED = "contract_rejected"
     CONTRACT_LAYOUT = "contract_layout"
     UNCHECKED = "unchecked"
+    TAMPERED = "tampered"  # a stored row names another signer than its signature recovers to (J2)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 
 # The newest schema this code reads and writes; a test checks it is the head of the migration scripts.
-SCHEMA_HEAD = "0007_audit_and_journal"
+SCHEMA_HEAD = "0008_approval_queue"
 
 metadata = MetaData()
 
@@ -231,4 +245,89 @@ signing_journal = Table(
     Column("state", String(16), nullable=False),
     Column("detail", Text, nullable=False, default=""),
     Index("signing_journal_by_nonce", "chain_id", "signer", "safe", "nonce"),
+)
+
+# Approval queue (0008, wallet_app/queue/): a row per proposed SafeTx with its raw fields (uint256 as decimal text, data
+# as 0x hex). Rows are untrusted: loading recomputes the safeTxHash from the fields (a mismatch quarantines the item),
+# re-verifies the proposer's signature of the proposal record and every co-signer's signature against the vault's
+# current owners. `state` follows wallet_app/queue/states.py; at most one item per (vault, nonce) is claimed or later.
+QUEUE_IN_FLIGHT = "state IN ('claimed', 'signed_for_execution', 'broadcast', 'mined', 'final', 'failed')"
+
+queue_items = Table(
+    "queue_items",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("safe_tx_hash", String(66), primary_key=True),
+    Column("safe", String(42), nullable=False),
+    Column("nonce", String(78), nullable=False),
+    Column("version", String(24), nullable=False),
+    Column("to_address", String(42), nullable=False),
+    Column("value", String(78), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("operation", Integer, nullable=False),
+    Column("safe_tx_gas", String(78), nullable=False),
+    Column("base_gas", String(78), nullable=False),
+    Column("gas_price", String(78), nullable=False),
+    Column("gas_token", String(42), nullable=False),
+    Column("refund_receiver", String(42), nullable=False),
+    Column("proposer", String(42), nullable=False),
+    Column("proposer_signature", String(132), nullable=False),  # EIP-191 over the proposal record (records.py)
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("state_reason", Text, nullable=False, default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("ready_at", DateTime(timezone=True), nullable=True),  # when the quorum was first complete
+    Column("claim_token", String(64), nullable=True),  # the executing desktop's claim (idempotency key, J5)
+    Column("claimed_by", Text, nullable=True),
+    Column("claim_expires_at", DateTime(timezone=True), nullable=True),  # a lease: another desktop may resume
+    Column("executor", String(42), nullable=True),
+    Column("exec_tx_hash", String(66), nullable=True),  # the executor transaction last sent
+    Column("mined_block", BigInteger, nullable=True),
+    Column("mined_block_hash", String(66), nullable=True),
+    Column("outcome", String(16), nullable=True),  # success (ExecutionSuccess) or failure (ExecutionFailure)
+    Column("final_at", DateTime(timezone=True), nullable=True),
+    Index("queue_items_by_nonce", "chain_id", "safe", "nonce"),
+    Index("queue_items_one_in_flight", "chain_id", "safe", "nonce", unique=True,
+          sqlite_where=text(QUEUE_IN_FLIGHT), postgresql_where=text(QUEUE_IN_FLIGHT)),
+)
+
+# One row per (item, owner) (J1): the 65-byte ECDSA/eth_sign/approved-hash signature or a contract signature with its
+# dynamic part, as 0x hex. `owner` is the row's claim, never trusted: the signature is verified on every load.
+queue_signatures = Table(
+    "queue_signatures",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("safe_tx_hash", String(66), primary_key=True),
+    Column("owner", String(42), primary_key=True),
+    Column("signature", Text, nullable=False),
+    Column("source", String(16), nullable=False),  # custos (signed on a desktop of the team), imported
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("added_by", Text, nullable=False, default=""),  # the desktop (host) that stored it
+    ForeignKeyConstraint(["chain_id", "safe_tx_hash"], ["queue_items.chain_id", "queue_items.safe_tx_hash"]),
+)
+
+# Executor transactions (write-ahead): the signed EIP-1559 bytes, stored with the EOA nonce they use before they are
+# broadcast. Recovery sends these bytes again and never signs another transaction at that nonce, except a fee
+# replacement of the same to/value/data (`replaces` names the row it replaces).
+queue_broadcasts = Table(
+    "queue_broadcasts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("chain_id", BigInteger, nullable=False),
+    Column("safe_tx_hash", String(66), nullable=False),
+    Column("executor", String(42), nullable=False),
+    Column("eoa_nonce", BigInteger, nullable=False),
+    Column("raw_tx", Text, nullable=False),
+    Column("tx_hash", String(66), nullable=False),
+    Column("gas", BigInteger, nullable=False),
+    Column("max_fee_per_gas", String(78), nullable=False),
+    Column("max_priority_fee_per_gas", String(78), nullable=False),
+    Column("replaces", Integer, nullable=True),
+    Column("claim_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    ForeignKeyConstraint(["chain_id", "safe_tx_hash"], ["queue_items.chain_id", "queue_items.safe_tx_hash"]),
+    UniqueConstraint("chain_id", "tx_hash", name="queue_broadcasts_tx_hash"),
+    Index("queue_broadcasts_by_item", "chain_id", "safe_tx_hash", "id"),
+    Index("queue_broadcasts_by_eoa_nonce", "chain_id", "executor", "eoa_nonce"),
 )

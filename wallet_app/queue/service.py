@@ -1,0 +1,382 @@
+"""The approval queue's actions: propose, approve, reject, import a co-signer's signature, and load the queue as it
+verifies now. Executing is `wallet_app.queue.executor`; following the chain after a broadcast is
+`wallet_app.queue.follow`.
+
+Each action checks the policy first (at proposal, at every approval on the approving desktop; SECURITY I1/A15),
+signs only through `sign_safe_tx` (the hash recomputed from the stored fields, journaled before the signature
+leaves; A7, A11), and writes its change and its audit entry in one database transaction, retried on serialization
+failures (J4). Named fault points (`wallet_app.faults`) let the kill-point tests crash it between every two steps.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection
+
+from wallet_app.audit import actions
+from wallet_app.audit.entry import entry_signer
+from wallet_app.audit.log import AuditLog
+from wallet_app.chain.client import ChainClient
+from wallet_app.domain.addresses import to_checksum
+from wallet_app.domain.safe_tx import SafeTx, compute_hashes
+from wallet_app.domain.vaults import VaultInfo
+from wallet_app.errors import ConfigError, KeyNotFound, WalletError, WatchOnly
+from wallet_app.faults import faultpoint
+from wallet_app.keys.signer import Signer
+from wallet_app.keys.views import KeyView
+from wallet_app.policy.check_request import CheckRequest
+from wallet_app.policy.checker import CheckResult, PolicyChecker
+from wallet_app.queue.records import QueueItem, proposal_digest
+from wallet_app.queue.states import CLOSED, IN_FLIGHT, OPEN, PROPOSED, READY, is_legal, open_state_for
+from wallet_app.queue.store import QueueStore, hash_text
+from wallet_app.queue.verify import build_entries
+from wallet_app.queue.views import QueueEntry
+from wallet_app.safe.journal import SigningJournal
+from wallet_app.safe.signatures import CoSignature, count_valid_for_tx, parse_signatures
+from wallet_app.safe.signing import is_rejection, rejection_for, sign_safe_tx
+from wallet_app.storage.retry import run_in_transaction
+
+KIND_PROPOSAL = "queue_proposal"
+SOURCE_CUSTOS = "custos"
+SOURCE_IMPORTED = "imported"
+
+
+class QueueError(WalletError):
+    """The queue refused the action; nothing changed."""
+
+    code = "queue"
+
+
+class PolicyDenied(QueueError):
+    code = "policy_denied"
+
+    def __init__(self, user_message: str, result: CheckResult) -> None:
+        super().__init__(user_message)
+        self.result = result
+
+
+class QueueKeys(Protocol):
+    def load_keys(self) -> list[KeyView]: ...
+    def unlock(self, address: str, secret: str, *, remember: bool = False) -> None: ...
+    def signer(self, address: str) -> Signer: ...
+    def lock(self, address: str) -> None: ...
+
+
+class VaultAccess(Protocol):
+    def fetch_vaults(self) -> list[VaultInfo]: ...
+    def check_for_signing(self, address: str) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalResult:
+    check: CheckResult  # the policy's decision at proposal
+    entry: QueueEntry | None  # None when the policy denied it: nothing was queued
+
+    @property
+    def queued(self) -> bool:
+        return self.entry is not None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def host_name() -> str:
+    return f"{socket.gethostname()[:60]}:{os.getpid()}"
+
+
+class QueueService:
+    def __init__(self, *, store: QueueStore, chain: ChainClient, keys: QueueKeys | None, vaults: VaultAccess,
+                 checker: PolicyChecker, journal: SigningJournal, audit: AuditLog,
+                 read_vault: Callable[[str], VaultInfo], describe: Callable[[SafeTx], str] | None = None,
+                 host: str | None = None, clock: Callable[[], datetime] = utc_now) -> None:
+        self._store = store
+        self._chain = chain
+        self._keys = keys
+        self._vaults = vaults
+        self._checker = checker
+        self._journal = journal
+        self._audit = audit
+        self._read_vault = read_vault  # the vault read live from the chain now (owners, threshold, nonce, version)
+        self._describe = describe
+        self._host = host or host_name()
+        self._clock = clock
+
+    @property
+    def chain_id(self) -> int:
+        return self._store.chain_id
+
+    @property
+    def store(self) -> QueueStore:
+        return self._store
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    # -- reading ------------------------------------------------------------------------------------------------
+    def load(self, safe: str | None = None) -> list[QueueEntry]:
+        """Every item (of one vault), verified now, lowest nonce first."""
+        items, broken = self._store.load_items(safe=None if safe is None else to_checksum(safe))
+        if broken:
+            first = broken[0]
+            raise QueueError(f"The queue holds {len(broken)} row(s) that are not Safe transactions (first: "
+                             f"{first.safe_tx_hash[:66]}: {first.reason}); the database was edited outside Custos")
+        return self._entries(items)
+
+    def entry(self, safe_tx_hash: str) -> QueueEntry:
+        key = _hash_arg(safe_tx_hash)
+        item = self._store.load_item(key)
+        if item is None:
+            raise QueueError(f"No queued transaction has the safeTxHash {key}")
+        # Its neighbours at the same nonce are read too: a conflict is part of what an officer reviews (A10).
+        items, _broken = self._store.load_items(safe=item.safe)
+        same_nonce = [i for i in items if i.nonce == item.nonce and i.safe_tx_hash != item.safe_tx_hash]
+        return next(e for e in self._entries([item, *same_nonce]) if e.safe_tx_hash == item.safe_tx_hash)
+
+    def _entries(self, items: Sequence[QueueItem]) -> list[QueueEntry]:
+        signatures = self._store.load_signatures([i.safe_tx_hash for i in items])
+        describe = None
+        if self._describe is not None:
+            words = self._describe
+            describe = lambda item: words(item.safe_tx)  # noqa: E731
+        return build_entries(items, signatures, chain=self._chain, read_vault=self._read_vault, describe=describe)
+
+    def next_nonce(self, safe: str) -> int:
+        """The next nonce nothing live in the queue uses: the vault's nonce, or one past the highest queued."""
+        vault = self._read_vault(to_checksum(safe))
+        items, _broken = self._store.load_items(safe=vault.address)
+        used = [i.nonce for i in items if i.state not in CLOSED and i.nonce >= vault.nonce]
+        return max([vault.nonce - 1, *used]) + 1
+
+    # -- proposing ----------------------------------------------------------------------------------------------
+    def propose(self, request: CheckRequest, key: str, password: str) -> ProposalResult:
+        """Check `request` against the policy and queue it, the proposal record signed by `key` (unlocked with
+        `password` for this action). A denied transaction is not queued (`ProposalResult.entry` is None)."""
+        address = self._signing_key(key)
+        with self._unlocked(address, password) as signer:
+            return self.propose_with(request, signer)
+
+    def propose_with(self, request: CheckRequest, signer: Signer) -> ProposalResult:
+        proposer = to_checksum(signer.address)
+        safe = to_checksum(request.safe)
+        vault = self._profile_vault(safe)
+        self._vaults.check_for_signing(safe)
+        nonce = request.nonce
+        if nonce is None:
+            nonce = self.next_nonce(safe)
+        elif nonce < vault.nonce:
+            raise QueueError(f"Nonce {nonce} of {vault.label or safe} is already used (the vault's nonce is "
+                             f"{vault.nonce}); nothing was queued")
+        result = self._checker.check(replace(request, safe=safe, nonce=nonce, proposer=proposer, approvers=()))
+        if result.decision.decision == "deny":
+            return ProposalResult(result, None)
+        faultpoint("propose.after_policy_before_insert")
+        tx = result.safe_tx
+        key = hash_text(tx)
+        digest = proposal_digest(self.chain_id, tx.safe, tx.nonce, key)
+        ticket = self._journal.record_request(self.chain_id, proposer, KIND_PROPOSAL, digest, safe=tx.safe)
+        signature = signer.sign_digest(digest).to_bytes()
+        self._journal.mark_released(ticket)
+        now = self._clock()
+
+        def work(conn: Connection) -> None:
+            existing = self._store.load_item(key, conn)
+            if existing is not None:
+                return  # the same proposal again (same fields, same hash): already queued
+            self._store.insert_item(conn, tx, proposer=proposer, proposer_signature="0x" + signature.hex(), at=now,
+                                    state=PROPOSED)
+            self._audit.append(conn, actor=proposer, action=actions.PROPOSE, subject=key, detail={
+                "safe": tx.safe, "nonce": str(tx.nonce), "intent": result.intent_text[:500],
+                "decision": result.decision.decision, "decision_id": result.decision_id,
+                "rejection": is_rejection(tx),
+            }, sign=entry_signer(signer))
+            faultpoint("propose.after_insert_before_commit")
+
+        run_in_transaction(self._store.engine, work)
+        faultpoint("propose.after_commit_before_ack")
+        return ProposalResult(result, self.entry(key))
+
+    # -- approving ----------------------------------------------------------------------------------------------
+    def approve(self, safe_tx_hash: str, key: str, password: str) -> QueueEntry:
+        """Sign the item with `key` after the policy allows it with this approval (the hash signed is the one
+        recomputed from the stored fields, and must equal `safe_tx_hash`, the one the officer reviewed)."""
+        address = self._signing_key(key)
+        with self._unlocked(address, password) as signer:
+            return self.approve_with(safe_tx_hash, signer)
+
+    def approve_with(self, safe_tx_hash: str, signer: Signer) -> QueueEntry:
+        displayed = _hash_arg(safe_tx_hash)
+        entry = self.entry(displayed)
+        owner = to_checksum(signer.address)
+        self._require_approvable(entry)
+        if owner not in entry.owners:
+            raise QueueError(f"{owner} is not an owner of {entry.item.safe} now, so it cannot approve")
+        if owner in entry.signers:
+            return entry  # already approved: an idempotent success
+        self._vaults.check_for_signing(entry.item.safe)
+        check = self._check_policy(entry, approvers=(*entry.signers, owner))
+        if check.decision.decision == "deny":
+            raise PolicyDenied("The policy denies this transaction now, so it was not approved: "
+                               + "; ".join(check.decision.reasons)[:600], check)
+        faultpoint("approve.after_hash_before_sign")
+        vault = self._read_vault(entry.item.safe)
+        signature = sign_safe_tx(signer, self._journal, entry.item.safe_tx, vault.version, self.chain_id,
+                                 displayed_hash=bytes.fromhex(displayed[2:]))
+        faultpoint("approve.after_sign_before_insert")
+        self._store_signature(entry, owner, signature, SOURCE_CUSTOS, sign=entry_signer(signer),
+                              detail={"decision": check.decision.decision, "decision_id": check.decision_id})
+        faultpoint("approve.after_commit_before_ack")
+        return self.entry(displayed)
+
+    def import_signature(self, safe_tx_hash: str, signature: str, owner: str | None = None) -> QueueEntry:
+        """A co-signer's signature made elsewhere (an offline signer, another tool): stored only when it verifies
+        for this item against the vault's owners now; anything else is refused with the reason, nothing stored."""
+        entry = self.entry(_hash_arg(safe_tx_hash))
+        self._require_approvable(entry)
+        parsed = parse_signatures(signature)  # SignatureFormatError: a clear message, nothing stored
+        if len(parsed) != 1:
+            raise QueueError(f"Give one signature at a time ({len(parsed)} were given)")
+        vault = self._read_vault(entry.item.safe)
+        claimed = None if owner is None else to_checksum(owner)
+        tally = count_valid_for_tx(entry.item.safe_tx, [CoSignature(signature, claimed_signer=claimed)],
+                                   vault.owners, vault.threshold, self._chain, vault.block_number)
+        check = tally.checks[0]
+        if not check.valid or check.signer is None:
+            raise QueueError(f"The signature does not count for {entry.safe_tx_hash}: {check.reason}")
+        if claimed is not None and check.signer != claimed:
+            raise QueueError(f"The signature is {check.signer}'s, not {claimed}'s")
+        raw = bytes.fromhex(signature.strip().removeprefix("0x"))
+        self._store_signature(entry, check.signer, raw, SOURCE_IMPORTED, sign=None,
+                              detail={"source": SOURCE_IMPORTED, "kind": check.kind.value})
+        return self.entry(entry.safe_tx_hash)
+
+    def _store_signature(self, entry: QueueEntry, owner: str, signature: bytes, source: str, *,
+                         sign: Callable[[str], bytes] | None, detail: dict[str, Any]) -> None:
+        now = self._clock()
+        item = entry.item
+        valid_after = len(set(entry.signers) | {owner})
+
+        def work(conn: Connection) -> None:
+            current = self._store.load_item(item.safe_tx_hash, conn)
+            if current is None or current.state not in OPEN:
+                raise QueueError(f"{item.safe_tx_hash} is {current.state if current else 'gone'} now; the "
+                                 "signature was not stored")
+            added = self._store.add_signature(conn, item.safe_tx_hash, owner, signature, source=source, at=now,
+                                              added_by=self._host)
+            if not added:
+                return  # J1: this owner's signature is already there (another desktop, a retry)
+            new_state = open_state_for(valid_after, entry.threshold)
+            if new_state != current.state and is_legal(current.state, new_state):
+                extra: dict[str, Any] = {"ready_at": now} if new_state == READY and current.ready_at is None else {}
+                self._store.move(conn, item.safe_tx_hash, current.state, new_state, at=now, **extra)
+            self._audit.append(conn, actor=owner, action=actions.APPROVE, subject=item.safe_tx_hash, detail={
+                "safe": item.safe, "nonce": str(item.nonce), "valid_signatures": valid_after,
+                "threshold": entry.threshold, **detail,
+            }, sign=sign)
+            faultpoint("approve.after_insert_before_commit")
+
+        run_in_transaction(self._store.engine, work)
+
+    # -- rejecting ----------------------------------------------------------------------------------------------
+    def reject(self, safe_tx_hash: str, key: str, password: str) -> QueueEntry:
+        """Reject by an on-chain rejection at the same nonce: queue the rejection (to the vault itself, nothing
+        else) if it is not queued yet, and approve it with `key`. The item becomes `rejected` when the rejection
+        executes. Returns the rejection's entry."""
+        address = self._signing_key(key)
+        with self._unlocked(address, password) as signer:
+            return self.reject_with(safe_tx_hash, signer)
+
+    def reject_with(self, safe_tx_hash: str, signer: Signer) -> QueueEntry:
+        entry = self.entry(_hash_arg(safe_tx_hash))
+        item = entry.item
+        if item.state not in OPEN:
+            raise QueueError(f"{item.safe_tx_hash} is {entry.state}: only a transaction still gathering signatures "
+                             "can be rejected")
+        if is_rejection(item.safe_tx):
+            raise QueueError("This is itself a rejection; approve it to burn the nonce")
+        vault = self._read_vault(item.safe)
+        rejection = rejection_for(item.safe, self.chain_id, vault.version, item.nonce)
+        key = hash_text(rejection)
+        if self._store.load_item(key) is None:
+            request = CheckRequest(safe=rejection.safe, to=rejection.to, nonce=rejection.nonce)
+            proposed = self.propose_with(request, signer)
+            if not proposed.queued:
+                raise PolicyDenied("The policy denies the rejection: " + "; ".join(
+                    proposed.check.decision.reasons)[:600], proposed.check)
+        owner = to_checksum(signer.address)
+        if owner not in vault.owners:
+            return self.entry(key)  # a proposer who owns nothing queues the rejection for the owners to sign
+        return self.approve_with(key, signer)
+
+    # -- policy and helpers -------------------------------------------------------------------------------------
+    def check_policy(self, safe_tx_hash: str, approvers: Sequence[str] = ()) -> CheckResult:
+        """The policy's decision on a queued item now, with these approvers (recorded)."""
+        return self._check_policy(self.entry(_hash_arg(safe_tx_hash)), approvers=tuple(approvers))
+
+    def _check_policy(self, entry: QueueEntry, *, approvers: tuple[str, ...]) -> CheckResult:
+        tx = entry.item.safe_tx
+        request = CheckRequest(
+            safe=tx.safe, to=tx.to, value=tx.value, data=tx.data, operation=int(tx.operation),
+            safe_tx_gas=tx.safe_tx_gas, base_gas=tx.base_gas, gas_price=tx.gas_price, gas_token=tx.gas_token,
+            refund_receiver=tx.refund_receiver, nonce=tx.nonce, proposer=entry.item.proposer, approvers=approvers)
+        result = self._checker.check(request)
+        if result.safe_tx_hash != compute_hashes(tx).safe_tx_hash:
+            raise QueueError("The policy checker decided on another transaction than the one queued; nothing "
+                             "was signed")
+        return result
+
+    @staticmethod
+    def _require_approvable(entry: QueueEntry) -> None:
+        if entry.quarantined:
+            raise QueueError(f"{entry.safe_tx_hash} is quarantined: {entry.quarantined}")
+        if entry.item.state in IN_FLIGHT or entry.item.state in CLOSED:
+            raise QueueError(f"{entry.safe_tx_hash} is {entry.state}; it takes no more signatures")
+        if entry.vault_nonce is None:
+            raise QueueError(f"{entry.item.safe} could not be read; try again when the node answers")
+        if entry.item.nonce < entry.vault_nonce:
+            raise QueueError(f"The vault's nonce is already {entry.vault_nonce}: {entry.safe_tx_hash} (nonce "
+                             f"{entry.item.nonce}) can never execute")
+
+    def _profile_vault(self, safe: str) -> VaultInfo:
+        if safe not in {v.address for v in self._vaults.fetch_vaults()}:
+            raise QueueError(f"{safe} is not one of this profile's vaults; add it first (custos safe add)")
+        return self._read_vault(safe)
+
+    def _signing_key(self, key: str) -> str:
+        address = to_checksum(key)
+        if self._keys is None:
+            raise ConfigError("This installation has no keys to sign with")
+        view = next((k for k in self._keys.load_keys() if k.address == address), None)
+        if view is None:
+            raise KeyNotFound(f"{address} is not one of this profile's keys")
+        if not view.can_sign:
+            raise WatchOnly(f"{view.label} is a watch-only address: it cannot sign")
+        return address
+
+    @contextmanager
+    def _unlocked(self, address: str, password: str) -> Any:
+        keys = self._keys
+        assert keys is not None
+        was_unlocked = any(k.address == address and k.unlocked for k in keys.load_keys())
+        keys.unlock(address, password)  # the password is asked every time, unlocked or not
+        try:
+            yield keys.signer(address)
+        finally:
+            if not was_unlocked:
+                keys.lock(address)
+
+
+def _hash_arg(text: str) -> str:
+    value = text.strip().lower()
+    if len(value) != 66 or not value.startswith("0x") or any(c not in "0123456789abcdef" for c in value[2:]):
+        shown = text.strip().encode("ascii", "backslashreplace").decode("ascii")[:80]
+        raise QueueError(f"'{shown}' is not a safeTxHash (0x and 64 hex digits)")
+    return value

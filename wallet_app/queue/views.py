@@ -1,0 +1,78 @@
+"""A queued transaction as loaded and verified now: the value the CLI prints and the Approvals page shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from wallet_app.domain.safe_tx import compute_hashes
+from wallet_app.queue.records import QueueItem
+from wallet_app.safe.signatures import SignatureTally
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    item: QueueItem
+    state: str  # the item's state now (open items: recomputed from the signatures that verify now)
+    threshold: int  # 0 when the vault could not be read
+    owners: tuple[str, ...]
+    vault_nonce: int | None  # None when the vault could not be read
+    tally: SignatureTally | None  # None when quarantined or the vault could not be read
+    signature_rows: int  # rows stored for it, valid or not ("2 valid of 5 rows", J6)
+    flagged: tuple[str, ...] = ()  # why rows do not count: tampered, not an owner, another hash ...
+    quarantined: str = ""  # why the item may not be approved or executed ("" when it may)
+    proposer_verified: bool = False  # the proposal record's signature recovers to the proposer
+    conflicts: tuple[str, ...] = ()  # other live items at the same nonce (A10: never auto-picked)
+    gap: str = ""  # nonces below this one that nothing in the queue fills
+    intent_text: str = ""
+    notes: tuple[str, ...] = field(default=())  # the vault could not be read, a stale approver (A14) ...
+
+    @property
+    def safe_tx_hash(self) -> str:
+        return self.item.safe_tx_hash
+
+    @property
+    def valid_signatures(self) -> int:
+        return 0 if self.tally is None else self.tally.valid_count
+
+    @property
+    def signers(self) -> tuple[str, ...]:
+        return () if self.tally is None else self.tally.signers
+
+    def to_json(self) -> dict[str, Any]:
+        tx = self.item.safe_tx
+        hashes = compute_hashes(tx)
+        return {
+            "safe_tx_hash": self.item.safe_tx_hash,
+            "safe": tx.safe,
+            "nonce": tx.nonce,
+            "state": self.state,
+            "stored_state": self.item.state,
+            "state_reason": self.item.state_reason,
+            "valid_signatures": self.valid_signatures,
+            "threshold": self.threshold,
+            "signers": list(self.signers),
+            "signature_rows": self.signature_rows,
+            "flagged": list(self.flagged),
+            "quarantined": self.quarantined,
+            "proposer": self.item.proposer,
+            "proposer_verified": self.proposer_verified,
+            "proposed_at": self.item.proposed_at.isoformat(),
+            "conflicts": list(self.conflicts),
+            "gap": self.gap,
+            "intent_text": self.intent_text,
+            "notes": list(self.notes),
+            "vault_nonce": self.vault_nonce,
+            "domain_hash": "0x" + hashes.domain_hash.hex(),
+            "message_hash": "0x" + hashes.message_hash.hex(),
+            "safe_tx": {
+                "safe": tx.safe, "chain_id": tx.chain_id, "version": tx.version, "to": tx.to, "value": str(tx.value),
+                "data": "0x" + tx.data.hex(), "operation": int(tx.operation), "safe_tx_gas": str(tx.safe_tx_gas),
+                "base_gas": str(tx.base_gas), "gas_price": str(tx.gas_price), "gas_token": tx.gas_token,
+                "refund_receiver": tx.refund_receiver, "nonce": str(tx.nonce),
+            },
+            "executor": self.item.executor,
+            "exec_tx_hash": self.item.exec_tx_hash,
+            "mined_block": self.item.mined_block,
+            "outcome": self.item.outcome,
+        }
