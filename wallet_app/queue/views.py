@@ -76,3 +76,38 @@ class QueueEntry:
             "mined_block": self.item.mined_block,
             "outcome": self.item.outcome,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionResult:
+    """What `QueueService.execute` did: the executor transaction and where the item stands."""
+
+    entry: QueueEntry  # the item after the attempt (final, failed, mined or broadcast)
+    chain_tx_hash: str  # 0x + 64 hex: the executor's transaction calling execTransaction
+    executor: str
+    eoa_nonce: int
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+    block_number: int | None = None  # None while not mined
+    outcome: str | None = None  # success (ExecutionSuccess), failure (ExecutionFailure), None while not mined
+    gas_used: int | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def state(self) -> str:
+        return self.entry.state
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "safe_tx_hash": self.entry.safe_tx_hash,
+            "chain_tx_hash": self.chain_tx_hash,
+            "state": self.state,
+            "outcome": self.outcome,
+            "executor": self.executor,
+            "executor_nonce": self.eoa_nonce,
+            "block_number": self.block_number,
+            "gas_used": self.gas_used,
+            "max_fee_per_gas": str(self.max_fee_per_gas),
+            "max_priority_fee_per_gas": str(self.max_priority_fee_per_gas),
+            "notes": list(self.notes),
+        }
