@@ -144,6 +144,10 @@ class Desk:
     policy_dir: Path
     policy: FakePolicy
     probe: str | None = None
+    queued: list[SafeTx] = field(default_factory=list)  # what the approval queue holds for the vault
+
+    def pending(self, safe: str, exclude: bytes) -> list[SafeTx]:
+        return [t for t in self.queued if t.safe == safe and compute_hashes(t).safe_tx_hash != exclude]
 
     def checker(self) -> PolicyChecker:
         return PolicyChecker(
@@ -152,7 +156,8 @@ class Desk:
             decisions=DecisionStore(engine=self.profile.engine, chain_id=CHAIN_ID),
             load_tokens=lambda: list(TOKENS), load_feeds=FeedBook, outflows=self.outflows,
             load_names=lambda: {DANA: "Dana Ho (operations)", VAULT: "Harbour client vault"},
-            policy_dir=self.policy_dir, simulation_probe=self.probe, native=("HSK", 18), clock=lambda: NOW)
+            policy_dir=self.policy_dir, simulation_probe=self.probe, native=("HSK", 18), clock=lambda: NOW,
+            pending=self.pending)
 
     def check(self, to: str = HKDH, data: bytes = b"", **fields: Any) -> Any:
         fields.setdefault("proposer", DANA)
@@ -287,6 +292,26 @@ def test_I4_velocity_counts_what_the_vault_already_sent(desk: Desk) -> None:
     assert desk.check(data=transfer(KOWLOON, 10_000 * HKD)).decision.decision == "deny"
     desk.outflows.flows = None  # not one of the profile's vaults: what it sent is unknown
     assert desk.check(data=transfer(KOWLOON, 10_000 * HKD)).decision.decision == "deny"
+
+
+def test_I4_velocity_counts_what_the_queue_holds_but_not_the_transaction_decided(desk: Desk) -> None:
+    desk.queued = [SafeTx(safe=VAULT, chain_id=CHAIN_ID, version="1.4.1", to=HKDH, value=0,
+                          data=transfer(LION_ROCK, 48_000 * HKD), operation=Operation.CALL, nonce=7 + n)
+                   for n in range(4)]
+    result = desk.check(data=transfer(KOWLOON, 10_000 * HKD))
+    assert result.decision.decision == "escalate"  # 4 x 48,000 queued + 10,000: over the small rule's 200,000 a day
+    assert "would reach HKD 202,000.00" in verdicts(result)["small-hkdh-to-investors"][1]
+    first = desk.queued[0]
+    again = desk.check(data=first.data, to=HKDH, nonce=first.nonce)  # one queued item decided again
+    assert again.safe_tx_hash == compute_hashes(first).safe_tx_hash
+    assert again.decision.decision == "allow", again.decision.reasons  # 3 others + itself: 192,000, not counted twice
+
+
+def test_velocity_fails_closed_when_the_queue_is_unknown(desk: Desk) -> None:
+    checker = desk.checker()
+    checker._pending = None  # a checker that cannot see the queue cannot know what is about to leave
+    result = checker.check(CheckRequest(safe=VAULT, to=HKDH, data=transfer(KOWLOON, 10_000 * HKD), proposer=DANA))
+    assert result.decision.decision == "deny"
 
 
 def test_a_transfer_outside_the_window_is_not_counted(desk: Desk) -> None:

@@ -21,7 +21,7 @@ executor re-evaluates with its quote before sending (A15).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,12 +40,12 @@ from wallet_app.policy.decoder import decode_tx
 from wallet_app.policy.document import PolicyDocument, PolicyFileError, parse_denylist
 from wallet_app.policy.engine import Decision, RuleVerdict, evaluate
 from wallet_app.policy.errors import InvalidUserAbi
-from wallet_app.policy.fact_gathering import fetch_chain_facts, fetch_vault
+from wallet_app.policy.fact_gathering import assets_involved, fetch_chain_facts, fetch_vault
 from wallet_app.policy.facts import AddressBook, SimulationOutcome, decode_for_policy, facts_from_safe_tx
 from wallet_app.policy.governance import PolicyNotInForce
 from wallet_app.policy.intent import Intent
 from wallet_app.policy.intent_json import Describe, build_describer, intent_to_json
-from wallet_app.policy.outflows import OutflowSource, build_spent_functions, longest_window
+from wallet_app.policy.outflows import OutflowSource, build_spent_functions, longest_window, pending_outflows
 from wallet_app.policy.simulation import SimulationUnavailable, simulate_safe_tx
 from wallet_app.policy.user_abis import UserAbi
 
@@ -143,6 +143,7 @@ class PolicyChecker:
         policy_dir: Path,
         simulation_probe: str | None,
         load_user_abis: Callable[[], Mapping[str, UserAbi]] | None = None,
+        pending: Callable[[str, bytes], Sequence[SafeTx]] | None = None,
         native: tuple[str, int] = ("ETH", 18),
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -157,6 +158,9 @@ class PolicyChecker:
         self._policy_dir = policy_dir  # the profile's policy directory: the denylist file is read from it
         self._probe = simulation_probe  # address of the SafeTxProbe; None: no simulation
         self._load_user_abis = load_user_abis
+        # What the approval queue holds for a vault and has not executed, except one SafeTx hash (velocity limits);
+        # None: unknown, so velocity limits fail closed.
+        self._pending = pending
         self._native = native
         self._clock = clock
 
@@ -244,14 +248,23 @@ class PolicyChecker:
     def _decide(self, policy: PolicyDocument, fields: CheckedFields, tx: SafeTx, safe_tx_hash: bytes,
                 intent: Intent, vault: VaultInfo, header: BlockHeader, tokens: Mapping[str, TokenEntry],
                 names: Mapping[str, str], now: datetime) -> tuple[Decision, str]:
-        chain_facts = fetch_chain_facts(self._chain, header, intent, policy=policy, tokens=tokens,
-                                        feeds=self._load_feeds())
-        spent_hkd = spent_amount = None
         window = longest_window(policy)
+        queued: list[Intent] = []
+        if window is not None and self._pending is not None:
+            queued = [self._decode(policy, other, tokens) for other in self._pending(tx.safe, safe_tx_hash)]
+        chain_facts = fetch_chain_facts(self._chain, header, intent, policy=policy, tokens=tokens,
+                                        feeds=self._load_feeds(),
+                                        extra_assets={a for q in queued for a in assets_involved(q)})
+        spent_hkd = spent_amount = None
         if window is not None:
             since = now - window
             flows = (self._outflows.fetch_outflows(tx.safe, since, exclude_safe_tx_hash=safe_tx_hash)
                      if self._outflows is not None else None)
+            if flows is not None and self._pending is None:
+                flows = None  # what the queue holds is unknown: the velocity limits fail closed
+            if flows is not None:
+                decimals = {a: t.decimals for a, t in tokens.items()}
+                flows = flows + pending_outflows(tx.safe, queued, chain_facts.prices, decimals.get, now)
             spent_hkd, spent_amount = build_spent_functions(tx.safe, since, flows)
         simulation, simulation_text = self._simulate(tx, vault, header)
         facts = facts_from_safe_tx(

@@ -13,6 +13,7 @@ from wallet_app.policy.checker import PolicyChecker
 from wallet_app.policy.decision_store import DecisionStore
 from wallet_app.policy.outflows import HistoryOutflows
 from wallet_app.policy.user_abi_book import UserAbiBook
+from wallet_app.queue.store import QueueStore
 
 if TYPE_CHECKING:
     from wallet_app.audit.log import AuditLog
@@ -54,5 +55,6 @@ def build_policy_checker(profile: Profile, chain: ChainClient, policy: PolicySer
         policy_dir=directory,
         simulation_probe=profile.config.extra.get(SIMULATION_PROBE) or None,
         load_user_abis=UserAbiBook(directory=directory).load_all,
+        pending=QueueStore(profile.engine, chain_id).live_transactions,
         native=(profile.preset.native_symbol, profile.preset.native_decimals),
     )

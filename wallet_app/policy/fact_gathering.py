@@ -12,7 +12,7 @@ that does not answer is left out or None, and the rule that needs it fails close
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 
 from eth_hash.auto import keccak
@@ -93,9 +93,11 @@ def delegatecall_targets(intent: Intent) -> list[str]:
 
 
 def fetch_chain_facts(chain: ChainClient, header: BlockHeader, intent: Intent, *, policy: PolicyDocument | None,
-                      tokens: Mapping[str, TokenEntry], feeds: FeedBook) -> ChainFacts:
-    """Prices, ERC-3643 state and DELEGATECALL code hashes for `intent`, all at `header`'s block."""
-    assets = assets_involved(intent)
+                      tokens: Mapping[str, TokenEntry], feeds: FeedBook,
+                      extra_assets: Collection[str] = ()) -> ChainFacts:
+    """Prices, ERC-3643 state and DELEGATECALL code hashes for `intent`, all at `header`'s block; `extra_assets` are
+    priced too (what the queue holds for the vault, for velocity limits), in the same read."""
+    assets = assets_involved(intent) | set(extra_assets)
     priced = [tokens[a] for a in sorted(assets) if a in tokens]
     transfers = permissioned_transfers(intent, policy, tokens)
     plan = build_price_plan(priced, feeds)

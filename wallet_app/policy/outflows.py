@@ -4,25 +4,27 @@ window the policy's rules ask about, with its value in HKD at its own block.
 Sources: executed transfers from the history index (token transfers of registry tokens out of one of the profile's
 accounts, synced to the head first, each valued at its own block through `past_prices`: a stale or missing price
 then leaves that transfer without a value, which makes the HKD figure unknown and an HKD velocity limit fail closed);
-and `pending_outflows`, which the approval queue fills in (see there). Native-coin transfers are not in the history
+and `pending_outflows`: what the approval queue holds for the vault (proposed, approving, ready or executing), on
+every desktop sharing the queue. Native-coin transfers are not in the history
 index yet: a per-asset limit in the native coin fails closed (its spent figure is unknown), and an HKD limit counts
 token transfers only (native coin has no HKD price in Custos yet, so a native transfer is never allowed by an HKD
-limit itself); the approval queue's records will close that gap for transfers made through Custos.
+limit itself).
 
-The spent figures exclude the transaction being decided: it is not executed yet, and the queue's hook will leave it
-out by its SafeTx hash.
+The spent figures exclude the transaction being decided (the queue leaves it out by its SafeTx hash).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from wallet_app.holdings.history import TransferView
+from wallet_app.holdings.model import Price
 from wallet_app.policy.document import PolicyDocument
 from wallet_app.policy.facts import SpentAmount, SpentHkd
+from wallet_app.policy.intent import Intent, Kind
 from wallet_app.policy.rules.base import NATIVE
 from wallet_app.policy.rules.limits import value_in_hkd
 from wallet_app.policy.rules.velocity import Velocity
@@ -49,7 +51,7 @@ class OutflowSource(Protocol):
 
 
 class HistoryOutflows:
-    """Executed transfers from the history index, plus the queue's hook."""
+    """Executed transfers from the history index."""
 
     def __init__(self, *, fetch_history: Callable[[str], list[TransferView]],
                  load_vaults: Callable[[], Sequence[str]]) -> None:
@@ -64,14 +66,7 @@ class HistoryOutflows:
             for view in self._fetch_history(vault)
             if view.direction == "out" and view.block_time >= since
         ]
-        return executed + list(self.pending_outflows(vault, since, exclude_safe_tx_hash=exclude_safe_tx_hash))
-
-    def pending_outflows(self, vault: str, since: datetime, *, exclude_safe_tx_hash: bytes) -> tuple[Outflow, ...]:
-        """Transfers the vault has proposed or queued but not executed (on any desktop sharing the queue), except the
-        transaction being decided. HOOK: the approval queue (the next issue) does not exist yet, so there is nothing
-        pending to count and this returns () today; the queue fills it in from its rows (decoding each queued SafeTx
-        from its signed fields, never from a row's summary, SC-8), valued at the time it was queued."""
-        return ()
+        return executed
 
 
 def _value_then(view: TransferView) -> int | None:
@@ -113,3 +108,28 @@ def build_spent_functions(vault: str, since: datetime, outflows: list[Outflow] |
         return sum(o.amount for o in found if o.asset == asset)
 
     return spent_hkd, spent_amount
+
+
+def pending_outflows(vault: str, intents: Sequence[Intent], prices: Mapping[str, Price | None],
+                     decimals: Callable[[str], int | None], at: datetime) -> list[Outflow]:
+    """What the queue holds for `vault` and has not executed (on any desktop sharing the queue), as outflows dated
+    `at` (the decision's time: a pending transfer may execute inside any window), valued at today's prices like the
+    transaction decided on. Each intent is decoded from a queued SafeTx's signed fields, never from a row's words.
+    Native-coin value is left out as for executed transfers (see the module's docstring)."""
+    flows: list[Outflow] = []
+    for intent in intents:
+        for node in intent.walk():
+            if node.sender is not None and node.sender != vault:
+                continue  # transferFrom someone else's allowance: not the vault's assets
+            if node.kind is Kind.TOKEN_TRANSFER and node.asset is not None and node.amount is not None:
+                flows.append(_pending(node.asset, node.amount, prices, decimals, at))
+            elif node.kind is Kind.NFT_TRANSFER and node.asset is not None:
+                flows.append(_pending(node.asset, sum(node.amounts) or 1, prices, decimals, at))
+    return flows
+
+
+def _pending(asset: str, amount: int, prices: Mapping[str, Price | None], decimals: Callable[[str], int | None],
+             at: datetime) -> Outflow:
+    places = decimals(asset)
+    value = None if places is None else value_in_hkd(amount, places, prices.get(asset))[0]
+    return Outflow(asset, amount, value, at, PENDING)

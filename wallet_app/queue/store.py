@@ -87,6 +87,19 @@ class QueueStore:
                 str(row.added_by)))
         return found
 
+    def live_transactions(self, safe: str, exclude_safe_tx_hash: bytes) -> list[SafeTx]:
+        """The vault's queued transactions that may still execute (not closed), except one: for velocity limits.
+        Rows that fail verification (fields not hashing to their key, a proposal record not signed by its proposer)
+        can never be approved or executed, so they are left out."""
+        from wallet_app.queue.records import proposal_signer
+        from wallet_app.queue.states import CLOSED
+
+        skip = "0x" + exclude_safe_tx_hash.hex()
+        items, _broken = self.load_items(safe=safe)
+        return [i.safe_tx for i in items
+                if i.state not in CLOSED and i.safe_tx_hash != skip and i.fields_match
+                and (proposal_signer(i) or "").lower() == i.proposer.lower()]
+
     def load_broadcasts(self, safe_tx_hash: str | None = None, conn: Connection | None = None) -> list[BroadcastRow]:
         query = select(queue_broadcasts).where(_B.chain_id == self._chain_id)
         if safe_tx_hash is not None:
