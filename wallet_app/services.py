@@ -140,6 +140,7 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
         snapshot_path=profile.paths.vault_snapshot,
         keys=keys,  # which owners are this profile's keys; the deployer's key; the custody rule
         allow_quorum_on_device=profile.allows_quorum_on_device,
+        audit=audit,
     )
     history = build_history_service(profile, chain, holdings)
     policy = build_policy_service(profile, vaults, keys, audit=audit)

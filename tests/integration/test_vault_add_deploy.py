@@ -165,6 +165,10 @@ def test_deploy_a_new_2_of_3_with_the_demo_keys_and_add_it(demo_home: Path, pass
     plain = custos(demo_home, "safe", "deploy", "--owner", keys["Alice"], "--threshold", "2", "--key", keys["Dana"],
                    "--password-file", str(password_file))
     assert plain.returncode == 1 and "threshold" in plain.stderr
+    logged = json.loads(custos(demo_home, "audit", "list", "--action", "vault_deploy", "--json").stdout)
+    entry = next(e for e in logged if e["subject"] == deployed["address"])  # written with the vault's row
+    assert entry["actor"] == keys["Dana"] and entry["detail"]["threshold"] == 2
+    assert entry["detail"]["tx_hash"] == deployed["tx_hash"]
 
 
 def test_F4_a_safe_whose_singleton_was_swapped_by_delegatecall_is_added_blocked(demo_home: Path) -> None:
@@ -189,6 +193,9 @@ def test_F4_a_safe_whose_singleton_was_swapped_by_delegatecall_is_added_blocked(
     assert all(v["check"]["blocking"] is False for a, v in listed.items() if a != safe)
     text = custos(demo_home, "safe", "add", safe)
     assert text.returncode == 1 and "already" in text.stderr
+    logged = json.loads(custos(demo_home, "audit", "list", "--action", "vault_add", "--json").stdout)
+    entry = next(e for e in logged if e["subject"] == safe)
+    assert entry["actor"] == "operator" and entry["detail"]["blocked"] is True and entry["detail"]["label"] == "Cold wallet"
 
     def signing_check(client: ChainClient, chain_id: int) -> None:
         from wallet_app.profiles import open_profile

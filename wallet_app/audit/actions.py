@@ -37,7 +37,11 @@ POLICY_QUORUM = "policy_quorum"
 POLICY_ACTIVE = "policy_active"
 POLICY_DECISION = "policy_decision"
 
-# The approval queue (issue 6: proposing, approving, rejecting and executing Safe transactions; not logged yet)
+# Vaults (wallet_app.vaults)
+VAULT_ADD = "vault_add"
+VAULT_DEPLOY = "vault_deploy"
+
+# The approval queue (wallet_app.queue: proposing, approving, rejecting and executing Safe transactions)
 PROPOSE = "propose"
 APPROVE = "approve"
 REJECT = "reject"
@@ -53,7 +57,7 @@ ALL_ACTIONS: tuple[str, ...] = (
     KEY_REMEMBER, KEY_FORGET,
     TOKEN_ADD, TOKEN_APPROVE, TOKEN_REMOVE, TOKEN_FLAG, FEED_CHANGE,
     POLICY_PROPOSE, POLICY_APPROVE, POLICY_REJECT, POLICY_QUORUM, POLICY_ACTIVE, POLICY_DECISION,
-    PROPOSE, APPROVE, REJECT, EXECUTE, INCIDENT, ROLE_CHANGE, EXPORT,
+    VAULT_ADD, VAULT_DEPLOY, PROPOSE, APPROVE, REJECT, EXECUTE, INCIDENT, ROLE_CHANGE, EXPORT,
 )
 
 SIGNING_ACTIONS: frozenset[str] = frozenset({

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.storage.schema import vaults
@@ -31,8 +32,9 @@ class VaultRegistry:
         with self._engine.connect() as conn:
             return [VaultEntry(row.address, row.label) for row in conn.execute(query)]
 
-    def save_entry(self, address: str, label: str) -> bool:
-        """Add a vault; returns False (and changes nothing) if it is already there."""
+    def save_entry(self, address: str, label: str, *, also: Callable[[Connection], object] | None = None) -> bool:
+        """Add a vault; returns False (and changes nothing) if it is already there. `also` runs in the same
+        transaction after the insert (the audit entry of the change)."""
         checksummed = to_checksum(address)
         with self._engine.begin() as conn:
             exists = conn.execute(
@@ -47,4 +49,6 @@ class VaultRegistry:
                     chain_id=self._chain_id, address=checksummed, label=label, added_at=datetime.now(UTC)
                 )
             )
+            if also is not None:
+                also(conn)
         return True

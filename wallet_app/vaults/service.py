@@ -4,11 +4,14 @@ deploy a new one, and tell whether Custos may sign for a vault (SECURITY F4, SC-
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from sqlalchemy import Connection
+
+from wallet_app.audit.actions import OPERATOR, VAULT_ADD, VAULT_DEPLOY
 from wallet_app.chain.client import ChainClient
 from wallet_app.domain.addresses import from_bytes, to_checksum
 from wallet_app.domain.vaults import VaultCheck, VaultInfo
@@ -19,6 +22,9 @@ from wallet_app.vaults.inspect import SafeFacts, inspect_safe, require_signable
 from wallet_app.vaults.reader import NotASafe, VaultRef, fetch_vault_infos
 from wallet_app.vaults.registry import VaultRegistry
 from wallet_app.vaults.snapshot import load_snapshot, save_snapshot
+
+if TYPE_CHECKING:
+    from wallet_app.audit.log import AuditLog
 
 MAX_LABEL = 80
 
@@ -61,13 +67,15 @@ class DeployedVault:
 
 class VaultService:
     def __init__(self, *, chain: ChainClient, registry: VaultRegistry, chain_id: int, snapshot_path: Path,
-                 keys: VaultKeys | None = None, allow_quorum_on_device: bool = False) -> None:
+                 keys: VaultKeys | None = None, allow_quorum_on_device: bool = False,
+                 audit: AuditLog | None = None) -> None:
         self._chain = chain
         self._registry = registry
         self._chain_id = chain_id
         self._snapshot_path = snapshot_path
         self._keys = keys
         self._allow_quorum = allow_quorum_on_device
+        self._audit = audit
         self._checks: dict[str, tuple[VaultCheck, int]] = {}  # address -> (check, nonce it was made at); memory only
 
     @property
@@ -118,7 +126,9 @@ class VaultService:
         name = _clean_label(label, checksummed)
         facts, check = inspect_safe(self._chain, checksummed, self._chain_id)
         self._refuse_non_safe(facts)
-        if not self._registry.save_entry(checksummed, name):
+        detail = {"label": name, "version": facts.version, "owners": list(facts.owners or ()),
+                  "threshold": facts.threshold, "blocked": check.blocking, "check": check.message[:300]}
+        if not self._registry.save_entry(checksummed, name, also=self._audited(VAULT_ADD, checksummed, detail)):
             raise ConfigError(f"{checksummed} is already one of this profile's vaults")
         info = facts.to_info(name, check)
         self._checks[checksummed] = (check, info.nonce)
@@ -153,7 +163,9 @@ class VaultService:
         finally:
             if not was_unlocked:
                 keys.lock(sender)
-        self._registry.save_entry(sent.address, name)
+        self._registry.save_entry(sent.address, name, also=self._audited(VAULT_DEPLOY, sent.address, {
+            "label": name, "owners": list(plan.owners), "threshold": plan.threshold, "deployer": sender,
+            "tx_hash": "0x" + sent.tx_hash.hex(), "version": contracts.version}, actor=sender))
         facts, check = inspect_safe(self._chain, sent.address, self._chain_id)
         if facts.owners != plan.owners or facts.threshold != plan.threshold:
             raise NotASafe(f"The vault created at {sent.address} does not have the owners and threshold asked for")
@@ -166,6 +178,13 @@ class VaultService:
                              contracts.fallback_handler)
 
     # -- helpers --------------------------------------------------------------------------------------------
+    def _audited(self, action: str, address: str, detail: dict[str, Any],
+                 actor: str = OPERATOR) -> Callable[[Connection], object] | None:
+        audit = self._audit
+        if audit is None:
+            return None
+        return lambda conn: audit.append(conn, actor=actor, action=action, subject=address, detail=detail)
+
     def _read_one(self, ref: VaultRef) -> VaultInfo:
         try:
             return fetch_vault_infos(self._chain, [ref], self._chain_id)[0]
