@@ -148,6 +148,12 @@ SIGNING_SITES.update({  # the approval queue (wallet_app/queue/)
         "signer", None, "queue propose/approve/reject: the officer's key, unlocked with its password for one action"),
 })
 
+SIGNING_SITES.update({  # the demo's queue (wallet_app/demo/demo_queue.py)
+    ("wallet_app.demo.demo_queue", "_signer"): site(
+        "KeystoreSigner", None, "demo seeding: Dana and the officers propose and approve the demo's queue items "
+        "through QueueService (policy checked, journaled) with the demo's generated keys"),
+})
+
 SIGNING_SITES.update({  # deploying a vault (wallet_app/vaults/deploy.py): an EOA transaction, not a SafeTx
     ("wallet_app.vaults.deploy", "sign_eip1559"): site(
         "sign_digest", "TypedTransaction.from_dict(fields).hash",

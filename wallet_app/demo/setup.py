@@ -117,8 +117,10 @@ def _build(staging: Path) -> None:
 
 
 def _put_policy_in_force(profile: Profile, client: ChainClient, demo: DemoInstitution, people: DemoPeople) -> None:
-    """Install the demo policy, then record a decision it allows, one it escalates and one it denies."""
+    """Install the demo policy, record a decision it allows, one it escalates and one it denies, and queue the demo's
+    transactions (wallet_app.demo.demo_queue)."""
     from wallet_app.demo.demo_policy import install_demo_policy, record_sample_decisions
+    from wallet_app.demo.demo_queue import seed_demo_queue
     from wallet_app.policy.service import vault_owner_reader
     from wallet_app.services import build_services
 
@@ -127,6 +129,7 @@ def _put_policy_in_force(profile: Profile, client: ChainClient, demo: DemoInstit
         install_demo_policy(profile, demo, people, load_owners=vault_owner_reader(services.vaults),
                             now=datetime.now(UTC), audit=services.audit)
         record_sample_decisions(services.policy_checker, demo, people)
+        seed_demo_queue(services.queue, demo, people)
     finally:
         services.close()
 

@@ -164,7 +164,9 @@ class QueueService:
         with self._unlocked(address, password) as signer:
             return self.propose_with(request, signer)
 
-    def propose_with(self, request: CheckRequest, signer: Signer) -> ProposalResult:
+    def propose_with(self, request: CheckRequest, signer: Signer, *, expect_hash: str | None = None) -> ProposalResult:
+        """`propose` with an open signer. With `expect_hash` (an imported transaction's stated safeTxHash), nothing
+        is queued unless the fields hash to it for this vault's chain and version."""
         proposer = to_checksum(signer.address)
         safe = to_checksum(request.safe)
         vault = self._profile_vault(safe)
@@ -178,9 +180,13 @@ class QueueService:
         result = self._checker.check(replace(request, safe=safe, nonce=nonce, proposer=proposer, approvers=()))
         if result.decision.decision == "deny":
             return ProposalResult(result, None)
-        faultpoint("propose.after_policy_before_insert")
         tx = result.safe_tx
         key = hash_text(tx)
+        if expect_hash is not None and _hash_arg(expect_hash) != key:
+            raise QueueError(f"The transaction is said to have safeTxHash {_hash_arg(expect_hash)}, but its fields "
+                             f"hash to {key} for this vault (another chain, vault, version or nonce?); nothing was "
+                             "queued")
+        faultpoint("propose.after_policy_before_insert")
         digest = proposal_digest(self.chain_id, tx.safe, tx.nonce, key)
         ticket = self._journal.record_request(self.chain_id, proposer, KIND_PROPOSAL, digest, safe=tx.safe)
         signature = signer.sign_digest(digest).to_bytes()
@@ -255,7 +261,8 @@ class QueueService:
             raise QueueError(f"The signature is {check.signer}'s, not {claimed}'s")
         raw = bytes.fromhex(signature.strip().removeprefix("0x"))
         self._store_signature(entry, check.signer, raw, SOURCE_IMPORTED, sign=None,
-                              detail={"source": SOURCE_IMPORTED, "kind": check.kind.value})
+                              detail={"source": SOURCE_IMPORTED, "kind": check.kind.value,
+                                      "action_signature": "0x" + raw.hex()})
         return self.entry(entry.safe_tx_hash)
 
     def _store_signature(self, entry: QueueEntry, owner: str, signature: bytes, source: str, *,
