@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
+from ui.pages.approvals_page import ApprovalsPage
 from ui.pages.audit_page import AuditPage
 from ui.pages.history_page import HistoryPage
 from ui.pages.holdings_page import HoldingsPage
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.history_page = HistoryPage()
         self.policy_page = PolicyPage()  # its widgets are built when it is first shown
         self.audit_page = AuditPage()  # likewise
+        self.approvals_page = ApprovalsPage()  # likewise
         self.pages = QTabWidget()
         self.pages.setObjectName("pages")
         self.pages.setDocumentMode(True)
@@ -84,6 +86,8 @@ class MainWindow(QMainWindow):
         self.pages.setTabToolTip(4, "The policy in force, its drafts, checking a transaction, recent decisions")
         self.pages.setTabToolTip(self.pages.addTab(self.audit_page, "&Audit"),
                                  "Every action in this profile, hash-chained: filter it, verify it, export it")
+        self.pages.setTabToolTip(self.pages.insertTab(4, self.approvals_page, "Appr&ovals"),
+                                 "The approval queue: propose, review, approve, reject and execute transactions")
         self.holdings_page.sig_accounts_shown.connect(self.history_page.set_accounts)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -106,7 +110,7 @@ class MainWindow(QMainWindow):
         """Holdings and history only, for the chosen accounts, with no key action anywhere on screen (investors,
         auditors). Exporting a holding statement stays: it signs nothing and needs no key."""
         self.investor_view = True
-        for page in (self.keys_page, self.vaults_page, self.policy_page, self.audit_page):
+        for page in (self.keys_page, self.vaults_page, self.policy_page, self.audit_page, self.approvals_page):
             self.pages.removeTab(self.pages.indexOf(page))
             page.hide()
         self.lock_all_action.setVisible(False)
@@ -165,6 +169,7 @@ class MainWindow(QMainWindow):
         self._cached_block = snapshot.block_number
         self.vaults_page.show_vaults(snapshot.vaults, stale=True)
         self.policy_page.set_vaults(snapshot.vaults)
+        self.approvals_page.set_vaults(snapshot.vaults)
         self.vaults_page.set_notice(
             f"Saved data as of block {snapshot.block_number:,} (read {_when(snapshot.fetched_at)}), refreshing…"
         )
@@ -179,6 +184,7 @@ class MainWindow(QMainWindow):
         self._cached_block = block_number
         self.vaults_page.show_vaults(vaults, stale=False)
         self.policy_page.set_vaults(vaults)
+        self.approvals_page.set_vaults(vaults)
         self.vaults_page.set_notice("")
         self.chain_status.show_source(live=True)
         if self._problem is not None:  # read just before the node went away: say it is not being refreshed

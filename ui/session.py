@@ -278,6 +278,10 @@ class WalletSession(QObject):
         if policy is not None and not self._window.investor_view:
             self._window.policy_page.attach(policy, getattr(services, "policy_checker", None), self._runner,
                                             load_keys=services.keys.load_keys)
+        if not self._window.investor_view and getattr(services, "queue", None) is not None:
+            from ui.notifications import attach_queue  # the Approvals page and queue notifications; they sign
+
+            attach_queue(self._window, services, self._runner)
         audit = getattr(services, "audit", None)  # the audit log: who did what; not in the investor view
         if audit is not None:
             self._window.holdings_page.record_export = lambda account, fmt, path, block: audit.record_export(
@@ -306,6 +310,7 @@ class WalletSession(QObject):
                 self._window.keys_page.reload()
                 self._window.policy_page.refresh()  # only if it is on screen
                 self._window.audit_page.refresh()  # likewise
+                self._window.approvals_page.refresh()  # likewise
             self._window.holdings_page.refresh()
 
     def _poll_status(self) -> None:
@@ -415,6 +420,7 @@ class WalletSession(QObject):
             self._window.policy_page.detach()
             self._window.vaults_page.detach()
             self._window.audit_page.detach()
+            self._window.approvals_page.detach()  # and its notifier stops polling
         if self._runner.is_shut_down:
             return
         built, opened, lock = self._built, self._opened, self._built_lock

@@ -41,6 +41,9 @@ def add_safe_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     from wallet_app.cli_safe_vaults import add_vault_commands  # safe add, safe deploy
 
     add_vault_commands(actions)
+    from wallet_app.cli_safe_queue import add_queue_commands  # safe propose, queue, approve, reject, execute, ...
+
+    add_queue_commands(actions)
 
 
 def _add_tx_hash(actions: argparse._SubParsersAction[ExitOneParser]) -> None:

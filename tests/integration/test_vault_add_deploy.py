@@ -195,7 +195,8 @@ def test_F4_a_safe_whose_singleton_was_swapped_by_delegatecall_is_added_blocked(
     assert text.returncode == 1 and "already" in text.stderr
     logged = json.loads(custos(demo_home, "audit", "list", "--action", "vault_add", "--json").stdout)
     entry = next(e for e in logged if e["subject"] == safe)
-    assert entry["actor"] == "operator" and entry["detail"]["blocked"] is True and entry["detail"]["label"] == "Cold wallet"
+    assert entry["actor"] == "operator" and entry["detail"]["blocked"] is True
+    assert entry["detail"]["label"] == "Cold wallet"
 
     def signing_check(client: ChainClient, chain_id: int) -> None:
         from wallet_app.profiles import open_profile

@@ -72,6 +72,17 @@ class Receipt:
     gas_used: int
     contract_address: str | None
     logs: tuple[LogEntry, ...]
+    block_hash: bytes = b""  # the block it is in (a reorganisation changes it or removes the receipt)
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionInfo:
+    """A transaction as the node knows it: pending (block_number None) or mined."""
+
+    hash: bytes
+    sender: str
+    nonce: int
+    block_number: int | None
 
 
 class ChainClient(Protocol):
@@ -106,4 +117,7 @@ class ChainClient(Protocol):
     def estimate_gas(self, sender: str, target: str | None, data: bytes, value: int = 0) -> int: ...
     def send_raw_transaction(self, raw: bytes) -> bytes: ...
     def fetch_receipt(self, tx_hash: bytes) -> Receipt | None: ...
+    def fetch_transaction(self, tx_hash: bytes) -> TransactionInfo | None:
+        """eth_getTransactionByHash: None when the node does not know it (never sent, dropped, reorganised out)."""
+        ...
     def wait_for_receipt(self, tx_hash: bytes, timeout: float = 30.0) -> Receipt: ...

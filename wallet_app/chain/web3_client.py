@@ -23,6 +23,7 @@ from wallet_app.chain.client import (
     LogEntry,
     Receipt,
     StorageProof,
+    TransactionInfo,
 )
 from wallet_app.chain.multicall import MULTICALL3_ADDRESS, build_aggregate3, decode_aggregate3
 from wallet_app.chain.web3_errors import translate
@@ -195,6 +196,19 @@ class Web3ChainClient:
             gas_used=rv.quantity(rv.field(raw, "gasUsed", "receipt"), "gas used"),
             contract_address=None if contract is None else to_checksum(str(contract)),
             logs=tuple(_log(item) for item in logs),
+            block_hash=rv.data(raw.get("blockHash"), "block hash", size=32) if raw.get("blockHash") else b"",
+        )
+
+    def fetch_transaction(self, tx_hash: bytes) -> TransactionInfo | None:
+        raw = self._request("eth_getTransactionByHash", [rv.hexdata(tx_hash)])
+        if raw is None:
+            return None
+        number = raw.get("blockNumber") if isinstance(raw, dict) else None
+        return TransactionInfo(
+            hash=rv.data(rv.field(raw, "hash", "transaction"), "transaction hash", size=32),
+            sender=to_checksum(str(rv.field(raw, "from", "transaction"))),
+            nonce=rv.quantity(rv.field(raw, "nonce", "transaction"), "nonce"),
+            block_number=None if number is None else rv.quantity(number, "block number"),
         )
 
     def wait_for_receipt(self, tx_hash: bytes, timeout: float = 30.0) -> Receipt:

@@ -40,7 +40,8 @@ def seed_demo_queue(queue: QueueService, demo: DemoInstitution, people: DemoPeop
         return result.entry.safe_tx_hash
 
     rejected = propose(lion_rock, 5_000)
-    rejection = queue.reject_with(rejected, alice).safe_tx_hash
+    rejection = queue.reject_with(rejected, dana).safe_tx_hash  # Dana queues it: the policy never counts a proposer
+    queue.approve_with(rejection, alice)
     queue.approve_with(rejection, ben)
     executor = getattr(queue, "execute_with", None)
     if executor is not None:

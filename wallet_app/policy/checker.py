@@ -212,12 +212,21 @@ class PolicyChecker:
 
     def describe_tx(self, tx: SafeTx) -> str:
         """The transaction in words, as a decision would put it (names from the policy and the profile)."""
+        return self.describer()(tx)
+
+    def describer(self) -> Callable[[SafeTx], str]:
+        """`describe_tx` for many transactions: the policy, tokens and names are read once, here."""
         policy, _not_in_force = self._load_policy(self._clock())
         document = policy.document if policy is not None else None
         tokens = {t.address: t for t in self._load_tokens()}
-        describe = build_describer(document, safe=tx.safe, labels=dict(self._load_names()), native=self._native,
-                                   token_facts={a: (t.symbol, t.decimals) for a, t in tokens.items()})
-        return describe(self._decode(document, tx, tokens))
+        labels = dict(self._load_names())
+        facts = {a: (t.symbol, t.decimals) for a, t in tokens.items()}
+
+        def describe(tx: SafeTx) -> str:
+            words = build_describer(document, safe=tx.safe, labels=labels, native=self._native, token_facts=facts)
+            return words(self._decode(document, tx, tokens))
+
+        return describe
 
     def recent_decisions(self, limit: int = 50) -> list[RecordedDecision]:
         """The newest recorded decisions of the profile's chain, newest first."""

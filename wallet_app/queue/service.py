@@ -33,11 +33,13 @@ from wallet_app.keys.signer import Signer
 from wallet_app.keys.views import KeyView
 from wallet_app.policy.check_request import CheckRequest
 from wallet_app.policy.checker import CheckResult, PolicyChecker
+from wallet_app.queue.exec_settings import ExecutionSettings
+from wallet_app.queue.follow import Actor, ExecDeps, Follower
 from wallet_app.queue.records import QueueItem, proposal_digest
 from wallet_app.queue.states import CLOSED, IN_FLIGHT, OPEN, PROPOSED, READY, is_legal, open_state_for
 from wallet_app.queue.store import QueueStore, hash_text
 from wallet_app.queue.verify import build_entries
-from wallet_app.queue.views import QueueEntry
+from wallet_app.queue.views import ExecutionResult, QueueEntry
 from wallet_app.safe.journal import SigningJournal
 from wallet_app.safe.signatures import CoSignature, count_valid_for_tx, parse_signatures
 from wallet_app.safe.signing import is_rejection, rejection_for, sign_safe_tx
@@ -95,8 +97,10 @@ def host_name() -> str:
 class QueueService:
     def __init__(self, *, store: QueueStore, chain: ChainClient, keys: QueueKeys | None, vaults: VaultAccess,
                  checker: PolicyChecker, journal: SigningJournal, audit: AuditLog,
-                 read_vault: Callable[[str], VaultInfo], describe: Callable[[SafeTx], str] | None = None,
-                 host: str | None = None, clock: Callable[[], datetime] = utc_now) -> None:
+                 read_vault: Callable[[str], VaultInfo],
+                 describe: Callable[[], Callable[[SafeTx], str]] | None = None,
+                 host: str | None = None, clock: Callable[[], datetime] = utc_now,
+                 execution: ExecutionSettings | None = None) -> None:
         self._store = store
         self._chain = chain
         self._keys = keys
@@ -108,6 +112,7 @@ class QueueService:
         self._describe = describe
         self._host = host or host_name()
         self._clock = clock
+        self._execution = execution or ExecutionSettings()  # confirmations, claim lease, fee replacement
 
     @property
     def chain_id(self) -> int:
@@ -136,18 +141,20 @@ class QueueService:
         item = self._store.load_item(key)
         if item is None:
             raise QueueError(f"No queued transaction has the safeTxHash {key}")
-        # Its neighbours at the same nonce are read too: a conflict is part of what an officer reviews (A10).
+        # The vault's other items are read too: conflicts at its nonce (A10) and gaps below it are part of what an
+        # officer reviews.
         items, _broken = self._store.load_items(safe=item.safe)
-        same_nonce = [i for i in items if i.nonce == item.nonce and i.safe_tx_hash != item.safe_tx_hash]
-        return next(e for e in self._entries([item, *same_nonce]) if e.safe_tx_hash == item.safe_tx_hash)
+        return self._entries([item], context=[i for i in items if i.safe_tx_hash != item.safe_tx_hash])[0]
 
-    def _entries(self, items: Sequence[QueueItem]) -> list[QueueEntry]:
+    def _entries(self, items: Sequence[QueueItem], context: Sequence[QueueItem] = ()) -> list[QueueEntry]:
+        """Entries for `items`, verified now; `context` items only inform conflicts and gaps."""
         signatures = self._store.load_signatures([i.safe_tx_hash for i in items])
         describe = None
         if self._describe is not None:
-            words = self._describe
+            words = self._describe()  # the policy, tokens and names read once for the whole list
             describe = lambda item: words(item.safe_tx)  # noqa: E731
-        return build_entries(items, signatures, chain=self._chain, read_vault=self._read_vault, describe=describe)
+        return build_entries(items, signatures, chain=self._chain, read_vault=self._read_vault, describe=describe,
+                             context=context)
 
     def next_nonce(self, safe: str) -> int:
         """The next nonce nothing live in the queue uses: the vault's nonce, or one past the highest queued."""
@@ -215,6 +222,10 @@ class QueueService:
         """Sign the item with `key` after the policy allows it with this approval (the hash signed is the one
         recomputed from the stored fields, and must equal `safe_tx_hash`, the one the officer reviewed)."""
         address = self._signing_key(key)
+        entry = self.entry(safe_tx_hash)  # refused before the key is unlocked when it cannot be approved anyway
+        self._require_approvable(entry)
+        if address not in entry.owners:
+            raise QueueError(f"{address} is not an owner of {entry.item.safe} now, so it cannot approve")
         with self._unlocked(address, password) as signer:
             return self.approve_with(safe_tx_hash, signer)
 
@@ -298,6 +309,10 @@ class QueueService:
         else) if it is not queued yet, and approve it with `key`. The item becomes `rejected` when the rejection
         executes. Returns the rejection's entry."""
         address = self._signing_key(key)
+        entry = self.entry(safe_tx_hash)  # refused before the key is unlocked when it cannot be rejected anyway
+        if entry.item.state not in OPEN:
+            raise QueueError(f"{entry.safe_tx_hash} is {entry.state}: only a transaction still gathering signatures "
+                             "can be rejected")
         with self._unlocked(address, password) as signer:
             return self.reject_with(safe_tx_hash, signer)
 
@@ -322,6 +337,53 @@ class QueueService:
         if owner not in vault.owners:
             return self.entry(key)  # a proposer who owns nothing queues the rejection for the owners to sign
         return self.approve_with(key, signer)
+
+    # -- executing ----------------------------------------------------------------------------------------------
+    def execute(self, safe_tx_hash: str, key: str, password: str, *, wait_seconds: float = 60.0,
+                progress: Callable[[str], None] | None = None) -> ExecutionResult:
+        """Send the item's execTransaction from `key`, an executor account of this profile (any key that can sign
+        and pays the gas; it need not be an owner), unlocked with `password` for this action, and follow it up to
+        `wait_seconds` (to the final state on a chain that mines at once). See `wallet_app.queue.executor`."""
+        address = self._signing_key(key)
+        self.entry(safe_tx_hash)  # an unknown hash is refused before the key is unlocked
+        with self._unlocked(address, password) as signer:
+            return self.execute_with(safe_tx_hash, signer, wait_seconds=wait_seconds, progress=progress)
+
+    def execute_with(self, safe_tx_hash: str, signer: Signer, *, wait_seconds: float = 60.0,
+                     progress: Callable[[str], None] | None = None) -> ExecutionResult:
+        from wallet_app.queue.executor import ExecutionChecks, Executor
+
+        checks = ExecutionChecks(load_entry=self.entry,
+                                 check_policy=lambda entry, approvers: self._check_policy(entry, approvers=approvers),
+                                 check_vault=self._vaults.check_for_signing)
+        return Executor(self._exec_deps(), self._follower(), checks).execute(
+            _hash_arg(safe_tx_hash), signer, wait_seconds=wait_seconds, progress=progress)
+
+    def follow(self, *, progress: Callable[[str], None] | None = None, safe: str | None = None,
+               signer: Signer | None = None) -> list[str]:
+        """Recovery and chain follow for every item in flight (of one vault), then the open items at used nonces
+        settled; plain-words lines of what changed. Idempotent (INV-10): safe at start-up, from `custos safe queue`
+        and periodically. A fee replacement is signed only with `signer`, the executor's key (see
+        `wallet_app.queue.follow`)."""
+        return self._follower().follow(safe=None if safe is None else to_checksum(safe), actor=Actor.of(signer),
+                                       progress=progress)
+
+    def _follower(self) -> Follower:
+        return Follower(self._exec_deps())
+
+    def _exec_deps(self) -> ExecDeps:
+        return ExecDeps(store=self._store, chain=self._chain, audit=self._audit, clock=self._clock, host=self._host,
+                        settings=self._execution, read_vault=self._read_vault,
+                        replacement_cap=self._replacement_cap)
+
+    def _replacement_cap(self, item: QueueItem) -> int | None:
+        """The policy decides again before a fee replacement is signed; its cap bounds the new fees."""
+        entry = self.entry(item.safe_tx_hash)
+        check = self._check_policy(entry, approvers=tuple(entry.signers))
+        if check.decision.decision == "deny":
+            raise PolicyDenied("The policy denies this transaction now, so no replacement with higher fees was "
+                               "signed: " + "; ".join(check.decision.reasons)[:600], check)
+        return check.decision.max_fee_per_gas
 
     # -- policy and helpers -------------------------------------------------------------------------------------
     def check_policy(self, safe_tx_hash: str, approvers: Sequence[str] = ()) -> CheckResult:

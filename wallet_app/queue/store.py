@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from wallet_app.domain.safe_tx import SafeTx, compute_hashes
 from wallet_app.queue.records import BroadcastRow, QueueItem, SignatureRow, safe_tx_from_row, safe_tx_to_row
@@ -131,16 +133,20 @@ class QueueStore:
     def add_signature(self, conn: Connection, safe_tx_hash: str, owner: str, signature: bytes, *, source: str,
                       at: datetime, added_by: str) -> bool:
         """Store an owner's signature; False when that owner already has one for this item (J1: one row per owner;
-        the same signature again is an idempotent success, another one is left out)."""
+        the same signature again is an idempotent success, another one is left out). Two desktops storing the same
+        owner's row at once: the second's insert waits for the first and then does nothing (ON CONFLICT DO NOTHING),
+        where a plain insert would fail with a unique violation that no retry could cure."""
         key = safe_tx_hash.lower()
         existing = conn.execute(select(_S.signature).where(
             _S.chain_id == self._chain_id, _S.safe_tx_hash == key, _S.owner == owner)).first()
         if existing is not None:
             return False
-        conn.execute(insert(queue_signatures).values(
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        inserted = conn.execute(dialect_insert(queue_signatures).values(
             chain_id=self._chain_id, safe_tx_hash=key, owner=owner, signature="0x" + signature.hex(), source=source,
-            added_at=at, added_by=added_by))
-        return True
+            added_at=at, added_by=added_by,
+        ).on_conflict_do_nothing(index_elements=[_S.chain_id, _S.safe_tx_hash, _S.owner]).returning(_S.owner)).first()
+        return inserted is not None  # (rowcount is -1 for an INSERT through psycopg here; RETURNING tells)
 
     def move(self, conn: Connection, safe_tx_hash: str, old: str, new: str, *, at: datetime, reason: str = "",
              **columns: Any) -> bool:

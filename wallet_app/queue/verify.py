@@ -29,14 +29,15 @@ TAMPERED = "tampered"
 
 def build_entries(items: Sequence[QueueItem], signatures: dict[str, list[SignatureRow]], *,
                   chain: ChainClient | None, read_vault: ReadVault, describe: Describe | None = None,
-                  block: int | None = None) -> list[QueueEntry]:
+                  block: int | None = None, context: Sequence[QueueItem] = ()) -> list[QueueEntry]:
+    """An entry per item; `context` (the vaults' other items) only informs conflicts and gaps."""
     vaults: dict[str, VaultInfo | WalletError] = {}
     for safe in sorted({i.safe for i in items}):
         try:
             vaults[safe] = read_vault(safe)
         except WalletError as exc:
             vaults[safe] = exc
-    live = [i for i in items if i.state not in CLOSED]
+    live = [i for i in (*items, *context) if i.state not in CLOSED]
     by_nonce: dict[tuple[str, int], list[str]] = defaultdict(list)
     for item in live:
         by_nonce[(item.safe, item.nonce)].append(item.safe_tx_hash)
@@ -98,17 +99,31 @@ def _tally(item: QueueItem, rows: list[SignatureRow], vault: VaultInfo, chain: C
            block: int | None) -> tuple[SignatureTally, list[str]]:
     flagged: list[str] = []
     submitted = [CoSignature(r.signature, claimed_signer=r.owner) for r in rows]
-    # Custos stores a signature only after verifying it against the owners of the time, so a genuine signature of
-    # an address that is no longer an owner is a stale approver's (A14).
+    # A genuine signature of an address that is not an owner now never counts; the row alone cannot prove it was an
+    # owner when it signed (rows are untrusted), so it reads "not an owner (removed? stale approver)" (A14).
     tally = count_valid_for_tx(item.safe_tx, submitted, vault.owners, vault.threshold, chain,
-                               block if block is not None else vault.block_number,
-                               former_owners=[r.owner for r in rows])
+                               block if block is not None else vault.block_number)
     checks: list[SignatureCheck] = []
+    counted: set[str] = set()
     for row, check in zip(rows, tally.checks, strict=True):
-        if check.valid and (check.signer is None or check.signer.lower() != row.owner.lower()):
-            check = SignatureCheck(check.signature, check.signer, check.kind, False,
-                                   f"{TAMPERED}: the row names {row.owner} but the signature is {check.signer}'s; "
-                                   "it does not count", Flag.TAMPERED)
+        # A valid owner's signature (or a duplicate of one) under a row naming someone else is tampered. It must not
+        # take the place of that owner's own row either: `count_valid` flags the later of two signatures of one
+        # owner as a duplicate, so a row renamed by an attacker would otherwise void the owner's genuine one (J2).
+        if check.valid or check.flag is Flag.DUPLICATE:
+            signer = check.signer
+            if signer is None or signer.lower() != row.owner.lower():
+                check = SignatureCheck(check.signature, signer, check.kind, False,
+                                       f"{TAMPERED}: the row names {row.owner} but the signature is {signer}'s; "
+                                       "it does not count", Flag.TAMPERED)
+            elif signer in counted:
+                if check.valid:
+                    check = SignatureCheck(check.signature, signer, check.kind, False,
+                                           f"duplicate: {signer} already signed; each owner counts once",
+                                           Flag.DUPLICATE, "GS026")
+            elif not check.valid:
+                check = SignatureCheck(check.signature, signer, check.kind, True)
+        if check.valid and check.signer is not None:
+            counted.add(check.signer)
         if not check.valid:
             flagged.append(f"{row.owner}: {check.reason}")
         checks.append(check)
