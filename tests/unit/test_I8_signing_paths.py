@@ -145,7 +145,8 @@ SIGNING_SITES.update({  # the approval queue (wallet_app/queue/)
         "queue propose: the EIP-191 proposal record naming chain, vault, nonce and the safeTxHash the policy "
         "checker decided on (prefix 'Custos proposal'); not a Safe signature"),
     ("wallet_app.queue.service", "QueueService._unlocked"): site(
-        "signer", None, "queue propose/approve/reject: the officer's key, unlocked with its password for one action"),
+        "signer", None, "queue propose/approve/reject/execute: the officer's or executor's key, unlocked with its "
+        "password for one action"),
 })
 
 SIGNING_SITES.update({  # the demo's queue (wallet_app/demo/demo_queue.py)

@@ -43,9 +43,7 @@ def seed_demo_queue(queue: QueueService, demo: DemoInstitution, people: DemoPeop
     rejection = queue.reject_with(rejected, dana).safe_tx_hash  # Dana queues it: the policy never counts a proposer
     queue.approve_with(rejection, alice)
     queue.approve_with(rejection, ben)
-    executor = getattr(queue, "execute_with", None)
-    if executor is not None:
-        executor(rejection, alice)
+    queue.execute_with(rejection, alice)  # Alice pays the gas; the payout at that nonce becomes `rejected`
     waiting = propose(kowloon, 10_000)
     queue.approve_with(waiting, alice)
     ready = propose(lion_rock, 25_000)
