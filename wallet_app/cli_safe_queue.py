@@ -29,7 +29,6 @@ import json
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -105,6 +104,17 @@ def add_queue_commands(actions: argparse._SubParsersAction[ExitOneParser]) -> No
                           help="the owner who signed (required for an EIP-1271 contract signature's check)")
     imported.add_argument("--json", action="store_true", help="print JSON")
     imported.set_defaults(handler=_safe_import_signature)
+
+    transaction = actions.add_parser(
+        "import", help="queue a Safe transaction made elsewhere (a JSON file) with the signatures it carries",
+        description="Queue a Safe transaction from a JSON file: Custos's own form (safe_tx, as `custos safe queue "
+                    "--json` prints an item) or the Safe Transaction Service's (camelCase fields, confirmations). "
+                    "The fields are checked strictly, a stated safeTxHash must be the one Custos computes, the "
+                    "policy decides as for any proposal, and each signature is stored only when it verifies.")
+    transaction.add_argument("file", type=Path, metavar="FILE", help="the transaction, JSON")
+    _key_arguments(transaction, "the officer importing it: signs the proposal record")
+    transaction.add_argument("--json", action="store_true", help="print JSON")
+    transaction.set_defaults(handler=_safe_import)
 
 
 def _key_arguments(parser: argparse.ArgumentParser, key_help: str) -> None:
@@ -182,7 +192,6 @@ def _safe_propose(args: argparse.Namespace) -> int:
             if result.entry is not None:
                 # The same fields again hash to the same safeTxHash: the item queued before is the answer.
                 already = _aware(result.entry.item.proposed_at) < started
-                result = replace(result, entry=_in_context(services, result.entry))
             return result, _vault_label(services, safe), already
 
         result, label, already = _with_services(args, work)
@@ -193,24 +202,6 @@ def _safe_propose(args: argparse.Namespace) -> int:
     else:
         print("\n".join(proposal_lines(result, label, already)))
     return 0 if result.queued else 1
-
-
-def _in_context(services: Services, entry: QueueEntry) -> QueueEntry:
-    """The entry with its gap judged against every live item of its vault, as `QueueService.load` judges it
-    (`QueueService.entry` reads only the items at the entry's own nonce, which are enough for its conflicts but not
-    for its gap). Read from the stored rows: no chain call, nothing verified again."""
-    from wallet_app.queue.states import CLOSED
-
-    if entry.vault_nonce is None or entry.item.state in CLOSED or entry.item.nonce <= entry.vault_nonce:
-        return replace(entry, gap="")
-    items, _broken = services.queue.store.load_items(safe=entry.item.safe)
-    used = {i.nonce for i in items if i.state not in CLOSED}
-    missing = [n for n in range(entry.vault_nonce, entry.item.nonce) if n not in used]
-    if not missing:
-        return replace(entry, gap="")
-    shown = ", ".join(str(n) for n in missing[:5]) + (" ..." if len(missing) > 5 else "")
-    return replace(entry, gap=f"nothing in the queue uses nonce {shown}: this transaction cannot execute before "
-                              "those nonces are used")
 
 
 def _names(services: Services) -> dict[str, str]:
@@ -361,7 +352,7 @@ def _entry_action(args: argparse.Namespace, action: Callable[[Services], QueueEn
                   ) -> tuple[QueueEntry, dict[str, str]]:
     """Run `action` and read its entry again as the vault's whole queue shows it, with the profile's names."""
     def work(services: Services) -> tuple[QueueEntry, dict[str, str]]:
-        return _in_context(services, action(services)), _names(services)
+        return action(services), _names(services)
 
     return _with_services(args, work)
 
@@ -415,6 +406,27 @@ def _safe_import_signature(args: argparse.Namespace) -> int:
     _print_entry(entry, names, args.json, f"Imported the signature: {entry.valid_signatures} valid signatures of "
                                           f"threshold {entry.threshold}, state {entry.state}")
     return 0
+
+
+def _safe_import(args: argparse.Namespace) -> int:
+    try:
+        try:
+            raw = args.file.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"Cannot read {args.file}: {exc.strerror or exc}") from None
+        key, password = _signing_inputs(args)
+        result, names = _with_services(args, lambda s: (s.queue.import_transaction(raw, key, password), _names(s)))
+    except WalletError as exc:
+        return _fail(exc)
+    if args.json:
+        print(json.dumps({**proposal_json(result.proposal), "accepted": list(result.accepted),
+                          "refused": list(result.refused)}, indent=2))
+    else:
+        lines = proposal_lines(result.proposal, _named(result.proposal.check.safe_tx.safe, names))
+        lines += [f"signature of {_named(a, names)} stored" for a in result.accepted]
+        lines += [f"signature left out: {_visible(r)}" for r in result.refused]
+        print("\n".join(lines))
+    return 0 if result.proposal.queued else 1
 
 
 # -- execute ----------------------------------------------------------------------------------------------------------

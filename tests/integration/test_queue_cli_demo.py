@@ -504,3 +504,21 @@ def test_bad_hashes_keys_and_states_are_one_line_errors(seeded: tuple[Desk, str]
         ran = desk.run(*args)
         assert_one_line_error(ran, phrase)
         assert desk.snapshot() == before, args
+
+
+def test_import_a_transaction_file_with_its_signatures(desk: Desk, tmp_path: Path) -> None:
+    """`custos safe import FILE`: an item exported from one desktop (`safe queue --json`) with a co-signer's
+    signature, queued on another; a malformed file is refused with one line and queues nothing."""
+    safe_tx_hash = ok(desk.propose()).json()["safe_tx_hash"]
+    item = desk.item(safe_tx_hash)
+    carmen = sign(bytes.fromhex(safe_tx_hash[2:]), desk.private_key(CARMEN))
+    exported = tmp_path / "tx.json"
+    exported.write_text(json.dumps({**item, "signatures": [{"owner": desk.names[CARMEN], "signature": carmen}]}))
+    imported = ok(desk.run("safe", "import", str(exported), *desk.signing(DANA), "--json")).json()
+    assert imported["safe_tx_hash"] == safe_tx_hash and imported["accepted"] == [desk.names[CARMEN]]
+    assert desk.item(safe_tx_hash)["valid_signatures"] == 1
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({**item["safe_tx"], "data": "0xzz"}))
+    before = ok(desk.run("safe", "queue", "--json")).json()
+    assert_one_line_error(desk.run("safe", "import", str(broken), *desk.signing(DANA)), "hex digits")
+    assert ok(desk.run("safe", "queue", "--json")).json() == before

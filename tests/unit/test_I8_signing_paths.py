@@ -443,6 +443,9 @@ SECRET_COMMANDS: dict[tuple[str, ...], str] = {
                         "safe approve does",
     ("safe", "execute"): "signs the EOA transaction calling execTransaction with the queued item's verified "
                          "signatures, after the policy decided on it at execution",
+    ("safe", "import"): "signs the Custos proposal record of the transaction read from FILE (its fields checked, a "
+                        "stated safeTxHash compared), after the policy checker decided on it, as safe propose does; "
+                        "the file's signatures are only verified",
 }
 RECORDED_DIGEST = {("policy", "approve"), ("policy", "reject")}  # their DIGEST names a recorded draft
 # Their SAFE_TX_HASH names a queued item; what is signed is recomputed from its stored fields, never taken as given.

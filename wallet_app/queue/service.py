@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection
 
@@ -44,6 +44,9 @@ from wallet_app.safe.journal import SigningJournal
 from wallet_app.safe.signatures import CoSignature, count_valid_for_tx, parse_signatures
 from wallet_app.safe.signing import is_rejection, rejection_for, sign_safe_tx
 from wallet_app.storage.retry import run_in_transaction
+
+if TYPE_CHECKING:
+    from wallet_app.queue.importing import ImportResult
 
 KIND_PROPOSAL = "queue_proposal"
 SOURCE_CUSTOS = "custos"
@@ -275,6 +278,15 @@ class QueueService:
                               detail={"source": SOURCE_IMPORTED, "kind": check.kind.value,
                                       "action_signature": "0x" + raw.hex()})
         return self.entry(entry.safe_tx_hash)
+
+    def import_transaction(self, raw: bytes, key: str, password: str) -> ImportResult:
+        """Queue a transaction made elsewhere (a JSON file, `wallet_app.queue.importing`), proposed by `key`."""
+        from wallet_app.queue.importing import import_transaction, parse_transaction_file
+
+        parse_transaction_file(raw)  # a malformed file is refused before the key is unlocked
+        address = self._signing_key(key)
+        with self._unlocked(address, password) as signer:
+            return import_transaction(self, raw, signer)
 
     def _store_signature(self, entry: QueueEntry, owner: str, signature: bytes, source: str, *,
                          sign: Callable[[str], bytes] | None, detail: dict[str, Any]) -> None:
