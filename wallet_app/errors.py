@@ -46,6 +46,12 @@ class StorageUnavailable(StorageError):
     code = "storage_unavailable"
 
 
+class StorageAccessDenied(StorageError):
+    """The database refused the change: this desktop's database role lacks the privilege (revoked, J7)."""
+
+    code = "storage_access_denied"
+
+
 class StorageOnNetworkFilesystem(StorageError):
     """A SQLite file on NFS, SMB/CIFS, Lustre or another share (J8): refused, it would be corrupted there."""
 

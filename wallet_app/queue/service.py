@@ -27,7 +27,7 @@ from wallet_app.chain.client import ChainClient
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.domain.safe_tx import SafeTx, compute_hashes
 from wallet_app.domain.vaults import VaultInfo
-from wallet_app.errors import ConfigError, KeyNotFound, WalletError, WatchOnly
+from wallet_app.errors import ConfigError, KeyNotFound, StorageUnavailable, WalletError, WatchOnly
 from wallet_app.faults import faultpoint
 from wallet_app.keys.signer import Signer
 from wallet_app.keys.views import KeyView
@@ -38,9 +38,9 @@ from wallet_app.queue.follow import Actor, ExecDeps, Follower
 from wallet_app.queue.records import QueueItem, proposal_digest
 from wallet_app.queue.states import CLOSED, IN_FLIGHT, OPEN, PROPOSED, READY, is_legal, open_state_for
 from wallet_app.queue.store import QueueStore, hash_text
-from wallet_app.queue.verify import build_entries
+from wallet_app.queue.verify import build_entries, tally_rows
 from wallet_app.queue.views import ExecutionResult, QueueEntry
-from wallet_app.safe.journal import SigningJournal
+from wallet_app.safe.journal import SigningBlocked, SigningJournal
 from wallet_app.safe.signatures import CoSignature, count_valid_for_tx, parse_signatures
 from wallet_app.safe.signing import is_rejection, rejection_for, sign_safe_tx
 from wallet_app.storage.retry import run_in_transaction
@@ -183,6 +183,10 @@ class QueueService:
         self._vaults.check_for_signing(safe)
         nonce = request.nonce
         if nonce is None:
+            # The same transaction already waiting (a retry after an unknown outcome, J5; a double click) is the
+            # answer, not a second payment at the next nonce; a repeat payment is queued with an explicit nonce.
+            nonce = self._same_transaction_nonce(safe, request)
+        if nonce is None:
             nonce = self.next_nonce(safe)
         elif nonce < vault.nonce:
             raise QueueError(f"Nonce {nonce} of {vault.label or safe} is already used (the vault's nonce is "
@@ -204,11 +208,9 @@ class QueueService:
         now = self._clock()
 
         def work(conn: Connection) -> None:
-            existing = self._store.load_item(key, conn)
-            if existing is not None:
-                return  # the same proposal again (same fields, same hash): already queued
-            self._store.insert_item(conn, tx, proposer=proposer, proposer_signature="0x" + signature.hex(), at=now,
-                                    state=PROPOSED)
+            if not self._store.insert_item(conn, tx, proposer=proposer, proposer_signature="0x" + signature.hex(),
+                                           at=now, state=PROPOSED):
+                return  # the same proposal again (same fields, same hash): already queued, logged once
             self._audit.append(conn, actor=proposer, action=actions.PROPOSE, subject=key, detail={
                 "safe": tx.safe, "nonce": str(tx.nonce), "intent": result.intent_text[:500],
                 "decision": result.decision.decision, "decision_id": result.decision_id,
@@ -216,9 +218,31 @@ class QueueService:
             }, sign=entry_signer(signer))
             faultpoint("propose.after_insert_before_commit")
 
-        run_in_transaction(self._store.engine, work)
+        try:
+            run_in_transaction(self._store.engine, work)
+        except StorageUnavailable as exc:
+            # The commit may have reached the server before the connection broke (J5). Proposing the same fields
+            # again at the same nonce is harmless (same hash, one row); at the next free nonce it would queue a
+            # second payment, so say which nonce to give.
+            raise StorageUnavailable(
+                f"{exc.user_message}. The proposal {key} (nonce {tx.nonce}) may have been queued all the same: check "
+                f"`custos safe queue` first, and if you propose again, give --nonce {tx.nonce}",
+                detail=exc.detail) from None
         faultpoint("propose.after_commit_before_ack")
         return ProposalResult(result, self.entry(key))
+
+    def _same_transaction_nonce(self, safe: str, request: CheckRequest) -> int | None:
+        items, _broken = self._store.load_items(safe=safe)
+        for item in items:
+            tx = item.safe_tx
+            if item.state in OPEN and item.fields_match and (
+                    tx.to, tx.value, tx.data, int(tx.operation), tx.safe_tx_gas, tx.base_gas, tx.gas_price,
+                    tx.gas_token, tx.refund_receiver) == (
+                    to_checksum(request.to), request.value, bytes(request.data), request.operation,
+                    request.safe_tx_gas, request.base_gas, request.gas_price, to_checksum(request.gas_token),
+                    to_checksum(request.refund_receiver)):
+                return tx.nonce
+        return None
 
     # -- approving ----------------------------------------------------------------------------------------------
     def approve(self, safe_tx_hash: str, key: str, password: str) -> QueueEntry:
@@ -248,8 +272,15 @@ class QueueService:
                                + "; ".join(check.decision.reasons)[:600], check)
         faultpoint("approve.after_hash_before_sign")
         vault = self._read_vault(entry.item.safe)
-        signature = sign_safe_tx(signer, self._journal, entry.item.safe_tx, vault.version, self.chain_id,
-                                 displayed_hash=bytes.fromhex(displayed[2:]))
+        try:
+            signature = sign_safe_tx(signer, self._journal, entry.item.safe_tx, vault.version, self.chain_id,
+                                     displayed_hash=bytes.fromhex(displayed[2:]))
+        except SigningBlocked as exc:
+            self._audit.record(actor=owner, action=actions.INCIDENT, subject=displayed, detail={
+                "incident": "second_digest_at_nonce", "safe": exc.safe, "nonce": str(exc.nonce),
+                "first_digest": "0x" + exc.first_digest.hex(), "journal_row": exc.incident_id,
+                "offer": "burn the nonce with a rejection"})
+            raise
         faultpoint("approve.after_sign_before_insert")
         self._store_signature(entry, owner, signature, SOURCE_CUSTOS, sign=entry_signer(signer),
                               detail={"decision": check.decision.decision, "decision_id": check.decision_id})
@@ -290,26 +321,44 @@ class QueueService:
 
     def _store_signature(self, entry: QueueEntry, owner: str, signature: bytes, source: str, *,
                          sign: Callable[[str], bytes] | None, detail: dict[str, Any]) -> None:
+        """Store a verified signature of `owner` with the item's new state and its audit entry, in one transaction.
+        The count is taken inside it, from the rows as stored then (another desktop may have added one)."""
         now = self._clock()
         item = entry.item
-        valid_after = len(set(entry.signers) | {owner})
+        key = item.safe_tx_hash
+        vault = self._read_vault(item.safe)
+        mine = "0x" + signature.hex()
 
         def work(conn: Connection) -> None:
-            current = self._store.load_item(item.safe_tx_hash, conn)
+            self._store.lock_item(conn, key)  # two owners approving at once: the second counts the first's row
+            current = self._store.load_item(key, conn)
             if current is None or current.state not in OPEN:
-                raise QueueError(f"{item.safe_tx_hash} is {current.state if current else 'gone'} now; the "
-                                 "signature was not stored")
-            added = self._store.add_signature(conn, item.safe_tx_hash, owner, signature, source=source, at=now,
+                raise QueueError(f"{key} is {current.state if current else 'gone'} now; the signature was not "
+                                 "stored")
+            rows = self._store.load_signatures([key], conn)[key]
+            stored = next((r for r in rows if r.owner == owner), None)
+            replaced = False
+            if stored is not None:
+                if stored.signature.lower() == mine or owner in tally_rows(current, rows, vault, self._chain,
+                                                                           vault.block_number)[0].signers:
+                    return  # J1: this owner's valid signature is already there (another desktop, a retry)
+                # The owner's row does not verify (edited in the database, J2): the new signature takes its place.
+                self._store.replace_signature(conn, key, owner, signature, source=source, at=now,
                                               added_by=self._host)
-            if not added:
-                return  # J1: this owner's signature is already there (another desktop, a retry)
-            new_state = open_state_for(valid_after, entry.threshold)
+                replaced = True
+            elif not self._store.add_signature(conn, key, owner, signature, source=source, at=now,
+                                               added_by=self._host):
+                return
+            rows = self._store.load_signatures([key], conn)[key]
+            valid = tally_rows(current, rows, vault, self._chain, vault.block_number)[0].valid_count
+            new_state = open_state_for(valid, vault.threshold)
             if new_state != current.state and is_legal(current.state, new_state):
                 extra: dict[str, Any] = {"ready_at": now} if new_state == READY and current.ready_at is None else {}
-                self._store.move(conn, item.safe_tx_hash, current.state, new_state, at=now, **extra)
-            self._audit.append(conn, actor=owner, action=actions.APPROVE, subject=item.safe_tx_hash, detail={
-                "safe": item.safe, "nonce": str(item.nonce), "valid_signatures": valid_after,
-                "threshold": entry.threshold, **detail,
+                self._store.move(conn, key, current.state, new_state, at=now, **extra)
+            self._audit.append(conn, actor=owner, action=actions.APPROVE, subject=key, detail={
+                "safe": item.safe, "nonce": str(item.nonce), "valid_signatures": valid,
+                "threshold": vault.threshold, **({"replaced_row_that_did_not_verify": True} if replaced else {}),
+                **detail,
             }, sign=sign)
             faultpoint("approve.after_insert_before_commit")
 

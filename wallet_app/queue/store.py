@@ -116,19 +116,15 @@ class QueueStore:
 
     # -- writing (in the caller's transaction) ------------------------------------------------------------------
     def insert_item(self, conn: Connection, tx: SafeTx, *, proposer: str, proposer_signature: str, at: datetime,
-                    state: str) -> str:
-        """Insert a proposal; returns its hash. An identical proposal already queued is left as it is (idempotent:
-        same fields, same hash) and its hash returned."""
-        key = hash_text(tx)
-        exists = conn.execute(select(_I.safe_tx_hash).where(_I.chain_id == self._chain_id,
-                                                           _I.safe_tx_hash == key)).first()
-        if exists is not None:
-            return key
-        conn.execute(insert(queue_items).values(
-            chain_id=self._chain_id, safe_tx_hash=key, **safe_tx_to_row(tx), proposer=proposer,
+                    state: str) -> bool:
+        """Insert a proposal; False when an identical one (same fields, same hash) is already queued, which is left
+        as it is. Two desktops inserting it at once: the second waits for the first and then does nothing."""
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        inserted = conn.execute(dialect_insert(queue_items).values(
+            chain_id=self._chain_id, safe_tx_hash=hash_text(tx), **safe_tx_to_row(tx), proposer=proposer,
             proposer_signature=proposer_signature, proposed_at=at, state=state, state_reason="", updated_at=at,
-        ))
-        return key
+        ).on_conflict_do_nothing(index_elements=[_I.chain_id, _I.safe_tx_hash]).returning(_I.safe_tx_hash)).first()
+        return inserted is not None
 
     def add_signature(self, conn: Connection, safe_tx_hash: str, owner: str, signature: bytes, *, source: str,
                       at: datetime, added_by: str) -> bool:
@@ -147,6 +143,20 @@ class QueueStore:
             added_at=at, added_by=added_by,
         ).on_conflict_do_nothing(index_elements=[_S.chain_id, _S.safe_tx_hash, _S.owner]).returning(_S.owner)).first()
         return inserted is not None  # (rowcount is -1 for an INSERT through psycopg here; RETURNING tells)
+
+    def lock_item(self, conn: Connection, safe_tx_hash: str) -> None:
+        """Serialise changes to one item across desktops for the rest of the transaction (PostgreSQL: the row is
+        locked; SQLite has one writer at a time and reads after its first write see every commit before it)."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(_I.state).where(_I.chain_id == self._chain_id,
+                                                _I.safe_tx_hash == safe_tx_hash.lower()).with_for_update())
+
+    def replace_signature(self, conn: Connection, safe_tx_hash: str, owner: str, signature: bytes, *, source: str,
+                          at: datetime, added_by: str) -> None:
+        """Put a verified signature in place of a stored row of that owner that does not verify (tampered, J2)."""
+        conn.execute(update(queue_signatures).where(
+            _S.chain_id == self._chain_id, _S.safe_tx_hash == safe_tx_hash.lower(), _S.owner == owner,
+        ).values(signature="0x" + signature.hex(), source=source, added_at=at, added_by=added_by))
 
     def move(self, conn: Connection, safe_tx_hash: str, old: str, new: str, *, at: datetime, reason: str = "",
              **columns: Any) -> bool:

@@ -76,7 +76,7 @@ def _entry(item: QueueItem, rows: list[SignatureRow], vault: VaultInfo | WalletE
     flagged: list[str] = []
     notes: list[str] = []
     if not quarantined:
-        tally, flagged = _tally(item, rows, vault, chain, block)
+        tally, flagged = tally_rows(item, rows, vault, chain, block)
     state = item.state
     if state in OPEN:
         state = open_state_for(0 if tally is None else tally.valid_count, vault.threshold)
@@ -95,8 +95,10 @@ def _entry(item: QueueItem, rows: list[SignatureRow], vault: VaultInfo | WalletE
                       quarantined, proposer_ok, conflicts, gap, intent_text, tuple(notes))
 
 
-def _tally(item: QueueItem, rows: list[SignatureRow], vault: VaultInfo, chain: ChainClient | None,
-           block: int | None) -> tuple[SignatureTally, list[str]]:
+def tally_rows(item: QueueItem, rows: list[SignatureRow], vault: VaultInfo, chain: ChainClient | None,
+              block: int | None) -> tuple[SignatureTally, list[str]]:
+    """The signatures stored for `item` counted against `vault`'s owners, with why each row that does not count
+    does not (tampered rows included)."""
     flagged: list[str] = []
     submitted = [CoSignature(r.signature, claimed_signer=r.owner) for r in rows]
     # A genuine signature of an address that is not an owner now never counts; the row alone cannot prove it was an

@@ -16,7 +16,7 @@ from sqlalchemy import URL, Engine, create_engine, event, inspect, make_url, tex
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
-from wallet_app.errors import ConfigError, SchemaTooNew, StorageError, StorageUnavailable
+from wallet_app.errors import ConfigError, SchemaTooNew, StorageAccessDenied, StorageError, StorageUnavailable
 from wallet_app.storage.filesystems import check_local_path
 from wallet_app.storage.schema import SCHEMA_HEAD
 
@@ -74,6 +74,12 @@ def create_database_engine(url: str) -> Engine:
     where = describe_url(parsed)
 
     def unavailable(context: ExceptionContext) -> None:
+        if _sqlstate(context.original_exception) == "42501":
+            raise StorageAccessDenied(
+                f"This desktop may no longer change the PostgreSQL database {where}: its database role lacks the "
+                "privilege (revoked?); nothing was saved. Ask the database administrator.",
+                detail=str(context.original_exception)[:500],
+            ) from None
         if not _is_connection_failure(context):
             return  # constraint violations, serialization failures, ... stay SQLAlchemy's errors
         context.is_disconnect = True  # the connection is dropped from the pool, never reused
@@ -90,6 +96,10 @@ def create_database_engine(url: str) -> Engine:
 
 # SQLSTATEs of a connection the server refused or closed: class 08, and the server shutting down (57P01-57P03).
 _CONNECTION_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def _sqlstate(error: BaseException | None) -> str:
+    return str(getattr(error, "sqlstate", "") or "")
 
 
 def _is_connection_failure(context: ExceptionContext) -> bool:
