@@ -51,7 +51,7 @@ def test_a_path_outside_every_mount_has_no_type() -> None:
 
 @pytest.mark.parametrize("path", ["/mnt/share/team/custos.db", "/srv/smb/custos.db", "/scratch/custos.db",
                                   "/data/custos.db", "/home/me/remote/custos.db", "/mnt/my share/custos.db"])
-def test_sqlite_on_a_network_filesystem_is_refused(path: str) -> None:
+def test_J8_sqlite_on_a_network_filesystem_is_refused(path: str) -> None:
     with pytest.raises(StorageOnNetworkFilesystem) as refused:
         check_local_path(Path(path), mounts_text=MOUNTS)
     assert "network filesystem" in refused.value.user_message and "PostgreSQL" in refused.value.user_message
@@ -70,7 +70,7 @@ def test_a_symlink_into_a_share_is_followed(tmp_path: Path) -> None:
         check_local_path(tmp_path / "profiles" / "custos.db", mounts_text=mounts)
 
 
-def test_open_database_refuses_sqlite_on_a_share_and_leaves_nothing(tmp_path: Path,
+def test_J8_open_database_refuses_sqlite_on_a_share_and_leaves_nothing(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     mounts = f"/dev/vda / ext4 rw 0 0\n127.0.0.1:/e {tmp_path} nfs rw 0 0\n"
     monkeypatch.setattr(filesystems, "read_mounts", lambda: mounts)
