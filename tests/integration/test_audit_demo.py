@@ -84,12 +84,16 @@ def session(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
 def test_demo_init_leaves_entries_for_what_it_did(session: dict[str, Any]) -> None:
     seeded = session["seeded"]
     done = [e["action"] for e in seeded]
-    assert done == ["key_create"] * 5 + ["policy_propose", "policy_approve", "policy_approve", "policy_active"] + [
-        "policy_decision"] * 3
+    assert done[:12] == ["key_create"] * 5 + ["policy_propose", "policy_approve", "policy_approve",
+                                              "policy_active"] + ["policy_decision"] * 3
+    queue = done[12:]  # the demo's queue: every proposal and approval decided by the policy first, one execution
+    assert set(queue) == {"policy_decision", "propose", "approve", "execute"}
+    assert (queue.count("propose"), queue.count("approve")) == (4, 5)
+    assert all(e["signature"] for e in seeded[12:] if e["action"] in ("propose", "approve"))
     keys = session["keys"]
     assert [e["actor"] for e in seeded[5:8]] == [keys["alice"], keys["ben"], keys["carmen"]]
     assert all(e["signature"] for e in seeded[5:8])
-    assert {e["detail"]["decision"] for e in seeded[-3:]} == {"allow", "escalate", "deny"}
+    assert {e["detail"]["decision"] for e in seeded[9:12]} == {"allow", "escalate", "deny"}
     assert "custos-demo" not in json.dumps(seeded)
 
 
@@ -136,7 +140,8 @@ def test_M5_every_action_is_logged(session: dict[str, Any]) -> None:
     assert [e["detail"]["file"] for e in new[-2:]] == ["audit.json", "audit.csv"]
     report = as_json(session["verify"])
     assert session["verify"].returncode == 0 and report["intact"], report
-    assert report["signed"] == 3 + 4  # the seeding's three votes, then a token approval and three policy votes
+    seeded_signed = sum(1 for e in session["seeded"] if e["signature"])
+    assert report["signed"] == seeded_signed + 4  # the seeding's, then a token approval and three policy votes
 
 
 def test_M4_no_secrets_in_the_log_or_its_exports(session: dict[str, Any]) -> None:

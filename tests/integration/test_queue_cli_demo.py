@@ -159,12 +159,10 @@ def read_names(home: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This module's own demo, made as `custos demo init` makes it (in this process)."""
-    from wallet_app.demo.setup import ensure_demo
+    """This module's own copy of the demo."""
+    from tests.support.demo_template import copy_demo
 
-    home = tmp_path_factory.mktemp("queue-cli-demo") / "home"
-    assert ensure_demo(home).created
-    return home
+    return copy_demo(tmp_path_factory.mktemp("queue-cli-demo") / "home")
 
 
 @pytest.fixture(scope="module")

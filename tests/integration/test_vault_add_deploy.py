@@ -16,6 +16,7 @@ from eth_hash.auto import keccak
 
 from tests.integration.conftest import ANVIL_CHAIN_ID, ANVIL_KEY, rpc
 from tests.integration.test_policy_simulation import compile_fixtures
+from tests.support.demo_template import copy_demo
 from wallet_app.chain.client import ChainClient
 from wallet_app.chain.sending import OutgoingTx, sign_and_send
 from wallet_app.domain.abi import build_call
@@ -43,9 +44,7 @@ def custos(home: Path, *args: str, profile: str = "demo") -> subprocess.Complete
 
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("home")
-    assert custos(home, "demo", "init").returncode == 0
-    return home
+    return copy_demo(tmp_path_factory.mktemp("home") / "home")
 
 
 @pytest.fixture(scope="module")

@@ -61,23 +61,14 @@ CENT = 10**4  # 0.01 HKDH: HKDH has 6 decimals
 # Harness side: homes and profiles
 # ---------------------------------------------------------------------------------------------------------------
 
-_DEMO: dict[str, Path] = {}
-_DEMO_LOCK = threading.Lock()
 
 
 def shared_demo_home(base: Path) -> Path:
-    """One `custos demo init` per test process (it takes seconds), shared read-only by every queue test module; each
-    test works on a copy (`copy_home`)."""
-    with _DEMO_LOCK:
-        if "home" not in _DEMO:
-            home = base / "queue-demo-home"
-            env = {**os.environ, "CUSTOS_HOME": "", "WALLET_FAULT": ""}
-            result = subprocess.run([sys.executable, "-m", "wallet_app.cli", "--home", str(home), "demo", "init"],
-                                    capture_output=True, text=True, env=env, timeout=300, cwd=REPO)
-            if result.returncode != 0:
-                raise RuntimeError(f"custos demo init failed: {result.stderr[-2000:]}")
-            _DEMO["home"] = home
-        return _DEMO["home"]
+    """The test process's one demo (tests/support/demo_template.py), shared read-only by every queue test module;
+    each test works on a copy (`copy_home`). `base` is kept for the callers' signature."""
+    from tests.support.demo_template import demo_template
+
+    return demo_template()
 
 
 def copy_home(source: Path, target: Path) -> Path:

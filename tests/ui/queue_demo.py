@@ -5,17 +5,14 @@ process, as a person would run it), and each test gets its own copy with the rea
 
 from __future__ import annotations
 
-import atexit
-import functools
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support.demo_template import demo_template  # one demo per test process
 from wallet_app.domain.abi import build_call
 
 DEMO_PASSWORD = "custos-demo"  # the documented demo password
@@ -29,22 +26,6 @@ HKDH = "Harbour HKD"
 KOWLOON = "Kowloon Pension Trust (investor)"
 LION_ROCK = "Lion Rock Family Office (investor)"
 SANCTIONED = "Sanctioned Shell Co."
-
-
-@functools.cache
-def demo_template() -> Path:
-    """A home made by `custos demo init` (its code, run in this process: the tests load the same modules anyway),
-    once per process; removed at exit. CUSTOS_TEST_DEMO_HOME names one made earlier instead (only ever copied)."""
-    given = os.environ.get("CUSTOS_TEST_DEMO_HOME")
-    if given:
-        return Path(given)
-    from wallet_app.demo.setup import ensure_demo
-
-    home = Path(tempfile.mkdtemp(prefix="custos-queue-demo-"))
-    atexit.register(shutil.rmtree, home, True)
-    if not ensure_demo(home).created:
-        raise RuntimeError(f"custos demo init made no demo profile in {home}")
-    return home
 
 
 @dataclass

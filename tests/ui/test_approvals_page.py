@@ -60,26 +60,28 @@ def test_the_queue_is_grouped_by_vault_and_nonce_with_conflicts_and_gaps(qtbot: 
                                                                           demo: Demo) -> None:
     client = demo[CLIENT_VAULT]
     queue = demo.services.queue
-    # The demo's queue holds open payouts at the client vault's next nonces; one of them has Alice's signature.
+    # The demo's queue holds payouts at the client vault's next nonces; one has Alice's signature. A third payout is
+    # proposed at the next free nonce.
     open_items = [e for e in queue.load(client) if e.state in ("proposed", "approving")]
-    first = max(open_items, key=lambda e: e.item.nonce)
     signed = next(e for e in open_items if e.valid_signatures == 1)
+    first = demo.propose(to="Victoria Harbour Endowment (investor)", units=300_000 * 10**6)  # the next free nonce
     nonce = first.item.nonce
     rival = demo.propose(nonce=nonce, units=2_000 * 10**6, to=LION_ROCK)  # A10: another transaction at that nonce
-    later = demo.propose(nonce=nonce + 2, units=3_000 * 10**6)  # nothing at nonce + 1: a gap
+    top = max(e.item.nonce for e in queue.load(client) if e.state in ("proposed", "approving", "ready"))
+    later = demo.propose(nonce=top + 2, units=3_000 * 10**6)  # nothing at top + 1: a gap
     page = open_page(qtbot, runner, demo)
     ModelTester(qtbot).check(page.model)
 
     group = next(g for g in page.model.groups if g.safe == client)
     assert group.text.startswith(f"{CLIENT_VAULT}  ") and "2 of 3 owners" in group.text
     nonces = [n.nonce for n in group.nonces]
-    assert nonces == sorted(nonces) and {nonce, nonce + 2} <= set(nonces)
+    assert nonces == sorted(nonces) and {nonce, top + 2} <= set(nonces)
     conflict = next(n for n in group.nonces if n.nonce == nonce)
     assert [i.safe_tx_hash for i in conflict.items] == [first.safe_tx_hash, rival.safe_tx_hash]  # both, in order
     assert conflict.tone == "warn" and "2 proposals at nonce" in conflict.warning
     assert "never picks" in conflict.warning
-    gap = next(n for n in group.nonces if n.nonce == nonce + 2)
-    assert gap.tone == "warn" and gap.warning.startswith("Gap:") and str(nonce + 1) in gap.warning
+    gap = next(n for n in group.nonces if n.nonce == top + 2)
+    assert gap.tone == "warn" and gap.warning.startswith("Gap:") and str(top + 1) in gap.warning
 
     # The tree reads vault -> nonce -> transactions, the headings across the whole row.
     vault_row = next(r for r in range(page.model.rowCount())

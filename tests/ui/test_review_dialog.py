@@ -91,6 +91,12 @@ def short(label_or_address: str) -> str:
     return short_hex(DEMO_NAMES.get(label_or_address, label_or_address), head=4, tail=4)
 
 
+def proposed_item(demo: Demo) -> Any:
+    """An item with no signature yet: a 300,000 HKDH payout to Victoria Harbour Endowment, which the policy
+    escalates to the compliance officer."""
+    return demo.propose(to="Victoria Harbour Endowment (investor)", units=300_000 * 10**6)
+
+
 def open_items(demo: Demo, state: str) -> list[Any]:
     return [e for e in demo.services.queue.load(demo[CLIENT_VAULT]) if e.state == state and not e.quarantined]
 
@@ -105,7 +111,7 @@ def sql(demo: Demo, statement: str, **params: Any) -> None:
 
 
 def test_every_field_and_the_hashes_equal_to_the_core_s(qtbot: QtBot, runner: TaskRunner, demo: Demo) -> None:
-    entry = open_items(demo, "proposed")[0]
+    entry = proposed_item(demo)
     tx = entry.item.safe_tx
     dialog = open_dialog(qtbot, runner, demo, entry.safe_tx_hash)
     hashes = compute_hashes(tx)  # the core's own pure code, from the raw fields
@@ -146,7 +152,7 @@ def test_every_field_and_the_hashes_equal_to_the_core_s(qtbot: QtBot, runner: Ta
 
 def test_approving_signs_the_displayed_hash_and_the_signature_counts(qtbot: QtBot, runner: TaskRunner,
                                                                      demo: Demo) -> None:
-    entry = open_items(demo, "proposed")[0]
+    entry = proposed_item(demo)
     spy = SpyQueue(demo.services.queue)
     dialog = open_dialog(qtbot, runner, demo, entry.safe_tx_hash, "approve", queue=spy)
     assert dialog.action_box.isVisible() and dialog.submit_button.text() == "Sign and approve"

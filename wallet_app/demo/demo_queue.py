@@ -1,11 +1,10 @@
-"""The demo's approval queue: what the Approvals page shows on a fresh demo, each item proposed by Dana Ho and approved
+"""The demo's approval queue (kept small: what it holds counts toward the client vault's daily limit, so routine
+payouts stay routine): what the Approvals page shows on a fresh demo, each item proposed by Dana Ho and approved
 by the officers through the same `QueueService` calls a desktop makes (policy checked, signatures journaled, audit
 entries signed).
 
 - a routine 10,000 HKDH payout to Kowloon Pension Trust, approved by Alice: 1 valid signature of 2, waiting;
 - a 25,000 HKDH payout to Lion Rock Family Office, approved by Alice and Ben: ready to execute;
-- a 300,000 HKDH payout to Victoria Harbour Endowment: escalated by the policy (it needs the compliance officer,
-  Carmen), no signature yet;
 - a 5,000 HKDH payout to Lion Rock Family Office that the officers rejected: a rejection at its nonce, approved by
   Alice and Ben and executed, so the payout is `rejected` and the rejection `final`.
 """
@@ -27,8 +26,7 @@ def seed_demo_queue(queue: QueueService, demo: DemoInstitution, people: DemoPeop
     """Queue the demo's items; returns {what: safeTxHash}."""
     hkdh = next(t.address for t in demo.tokens if t.symbol == "HKDH")
     vault = demo.vaults["Harbour client vault"]
-    kowloon, lion_rock, victoria = (people.investors[0].address, people.investors[1].address,
-                                    people.investors[2].address)
+    kowloon, lion_rock = people.investors[0].address, people.investors[1].address
     dana = _signer(people.operations)
     alice, ben = _signer(people.officers[0]), _signer(people.officers[1])
 
@@ -49,5 +47,4 @@ def seed_demo_queue(queue: QueueService, demo: DemoInstitution, people: DemoPeop
     ready = propose(lion_rock, 25_000)
     queue.approve_with(ready, alice)
     queue.approve_with(ready, ben)
-    escalated = propose(victoria, 300_000)
-    return {"rejected": rejected, "rejection": rejection, "waiting": waiting, "ready": ready, "escalated": escalated}
+    return {"rejected": rejected, "rejection": rejection, "waiting": waiting, "ready": ready}
