@@ -121,8 +121,8 @@ class Executor:
                          "transaction was followed and nothing was signed again")
             return self._finish(item, actor, wait_seconds, say, notes)
         self._refuse_closed(entry)
+        self._checks.check_vault(item.safe)  # F4 first: a vault taken over no longer reads as a Safe at all
         self._refuse_unexecutable(entry)
-        self._checks.check_vault(item.safe)
         check = self._decide(entry)
         entry = self._catch_up(entry)
         self._require_delay(entry, check)

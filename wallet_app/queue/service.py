@@ -250,6 +250,7 @@ class QueueService:
         recomputed from the stored fields, and must equal `safe_tx_hash`, the one the officer reviewed)."""
         address = self._signing_key(key)
         entry = self.entry(safe_tx_hash)  # refused before the key is unlocked when it cannot be approved anyway
+        self._vaults.check_for_signing(entry.item.safe)  # F4 first: a vault taken over no longer reads as a Safe
         self._require_approvable(entry)
         if address not in entry.owners:
             raise QueueError(f"{address} is not an owner of {entry.item.safe} now, so it cannot approve")
@@ -260,12 +261,12 @@ class QueueService:
         displayed = _hash_arg(safe_tx_hash)
         entry = self.entry(displayed)
         owner = to_checksum(signer.address)
+        self._vaults.check_for_signing(entry.item.safe)
         self._require_approvable(entry)
         if owner not in entry.owners:
             raise QueueError(f"{owner} is not an owner of {entry.item.safe} now, so it cannot approve")
         if owner in entry.signers:
             return entry  # already approved: an idempotent success
-        self._vaults.check_for_signing(entry.item.safe)
         check = self._check_policy(entry, approvers=(*entry.signers, owner))
         if check.decision.decision == "deny":
             raise PolicyDenied("The policy denies this transaction now, so it was not approved: "
