@@ -1,5 +1,5 @@
-"""The kill-point matrix of the approval queue (SECURITY 6.3, 6.4): every named fault point of propose and approve
-(and of execute, once `QueueService.execute` exists), on SQLite (WAL, synchronous=FULL) and on PostgreSQL.
+"""The kill-point matrix of the approval queue (SECURITY 6.3, 6.4): every named fault point of propose, approve and
+execute, on SQLite (WAL, synchronous=FULL) and on PostgreSQL.
 
 Each cell starts from a prepared profile (below). A desktop process runs its calls with WALLET_FAULT=<point>:<hit>
 and kills itself with SIGKILL there, exactly as a crash would. Then a new desktop process starts on the same profile
@@ -19,9 +19,9 @@ Workloads (Dana Ho proposes; the officers approve):
   holding it.
 - the crashed desktop makes two calls: the first returns and is acknowledged (INV-3 checks it survived), the second
   is killed at the point: Alice's signature of X is imported, then Dana proposes Y at n+1 (propose points) or Ben
-  approves X (approve points); Carmen's signature of E is imported, then Alice executes E (execute points, enabled
-  only where `QueueService.execute` exists; the node is tapped, every raw transaction it receives appended to a
-  file first, for INV-1 and INV-2, and on restart recovery (`follow`) runs twice before the calls are made again).
+  approves X (approve points); Carmen's signature of E is imported, then Alice executes E (execute points; the node
+  is tapped, every raw transaction it receives appended to a file first, for INV-1 and INV-2, and on restart
+  recovery (`follow`) runs twice before the calls are made again).
 """
 
 from __future__ import annotations
@@ -56,10 +56,6 @@ from tests.support.queue_worker import (
     set_profile,
     shared_demo_home,
 )
-from wallet_app.queue.service import QueueService
-
-EXECUTE_LANDED = hasattr(QueueService, "execute")
-NOT_YET = "QueueService.execute does not exist yet: the execute kill points wait for it"
 
 
 @dataclass(frozen=True)
@@ -67,10 +63,6 @@ class KillPoint:
     name: str
     workload: str  # "propose", "approve" or "execute": the call the crashed desktop is killed in
     hit: int = 1  # the how-many-th time the point is reached (the import before it passes some points too)
-
-    @property
-    def enabled(self) -> bool:
-        return self.workload != "execute" or EXECUTE_LANDED
 
 
 POINTS = (
@@ -81,7 +73,6 @@ POINTS = (
     KillPoint("approve.after_sign_before_insert", "approve"),
     KillPoint("approve.after_insert_before_commit", "approve", hit=2),
     KillPoint("approve.after_commit_before_ack", "approve"),
-    # Execution (written before it landed; enabled by EXECUTE_LANDED).
     KillPoint("exec.after_claim_before_sign", "execute"),
     KillPoint("exec.after_sign_before_persist", "execute"),
     KillPoint("exec.after_persist_before_send", "execute"),
@@ -198,7 +189,7 @@ def matrix(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFac
                              "log": str(prepared.parent / "prepare.log"), "steps": work["propose"].prepare})
         assert done == {"exit": 0}, (prepared.parent / "prepare.log").read_text()[-3000:]
         move_profile_to_postgres(copy_home(prepared, root / "template" / "home"), postgres_server.url(template))
-        cells = [(b, p) for b in BACKENDS for p in POINTS if p.enabled]
+        cells = [(b, p) for b in BACKENDS for p in POINTS]
         for backend, point in cells:
             if backend == "postgresql":
                 name = f"kill_{len(databases)}_{template[-8:]}"
@@ -223,9 +214,7 @@ def matrix(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFac
             postgres_server.drop_database(name)
 
 
-CELLS = [pytest.param(backend, point, id=f"{backend}-{point.name}",
-                      marks=[] if point.enabled else [pytest.mark.skip(reason=NOT_YET)])
-         for backend in BACKENDS for point in POINTS]
+CELLS = [pytest.param(backend, point, id=f"{backend}-{point.name}") for backend in BACKENDS for point in POINTS]
 
 
 @pytest.mark.parametrize(("backend", "point"), CELLS)

@@ -9,12 +9,11 @@ Open these dialogs with `open()`, never `exec()`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.dialogs.secrets_dialog import SecretsDialog
 from ui.errors import one_line
 from ui.fonts import fixed_font
 from ui.plain_text import reveal_invisible
@@ -52,7 +52,7 @@ def key_name_label(text: str) -> PlainLabel:
     return bold(PlainLabel(reveal_invisible(text, max_length=80), selectable=True))
 
 
-class CommandDialog(QDialog):
+class CommandDialog(SecretsDialog):
     sig_succeeded = Signal(object)
     """The command succeeded; carries its result. The dialog closes right after."""
 
@@ -172,22 +172,5 @@ class CommandDialog(QDialog):
         self.update_ready()
 
     # -- closing --------------------------------------------------------------------------------------------
-    def wipe_secrets(self) -> None:
-        for field in self._secrets:
-            field.wipe()
-
-    def reject(self) -> None:
-        if self._busy:  # the command is running and will finish; its result must reach this dialog
-            return
-        super().reject()
-
-    def done(self, result: int) -> None:
-        self.wipe_secrets()
-        super().done(result)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._busy:
-            event.ignore()
-            return
-        self.wipe_secrets()
-        super().closeEvent(event)
+    def secret_fields(self) -> Sequence[SecretField | NewPasswordFields]:
+        return self._secrets

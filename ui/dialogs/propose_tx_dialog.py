@@ -22,10 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QFrame,
@@ -40,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from ui.dialogs.propose_tx_forms import AddressInput, BatchList, OwnerChangeForm, TransferForm, show_verdict
 from ui.dialogs.review_tx_panels import DecisionPanel
+from ui.dialogs.secrets_dialog import SecretsDialog
 from ui.errors import one_line
 from ui.key_service import can_unlock
 from ui.models.queue_propose import (
@@ -157,7 +156,7 @@ def run_propose(queue: QueueServiceLike, request: Any, key: str, password: str) 
     return Outcome(view, True, entry.safe_tx_hash, text)
 
 
-class ProposeTxDialog(QDialog):
+class ProposeTxDialog(SecretsDialog):
     sig_loaded = Signal()
     """The vaults, keys and (for the chosen vault) balances and nonces are on screen."""
     sig_checked = Signal(str)
@@ -728,18 +727,5 @@ class ProposeTxDialog(QDialog):
         return self.transfer.recipient
 
     # -- closing --------------------------------------------------------------------------------------------
-    def reject(self) -> None:
-        if self._busy:
-            return
-        super().reject()
-
-    def done(self, result: int) -> None:
-        self.password.wipe()
-        super().done(result)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._busy:
-            event.ignore()
-            return
-        self.password.wipe()
-        super().closeEvent(event)
+    def secret_fields(self) -> Sequence[SecretField]:
+        return (self.password,)

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFrame,
     QGridLayout,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.dialogs.review_tx_panels import DecisionPanel, FieldsPanel, HashesPanel, SignaturesPanel
+from ui.dialogs.secrets_dialog import SecretsDialog
 from ui.errors import one_line
 from ui.models.queue_review import ReviewView, prepare_review
 from ui.models.queue_rows import name_of, names_from, plain, signatures_text
@@ -118,7 +118,7 @@ def execution_text(result: Any) -> str:
     return "; ".join(parts) + "." + ("\n" + "\n".join(notes) if notes else "")
 
 
-class ReviewTxDialog(QDialog):
+class ReviewTxDialog(SecretsDialog):
     sig_review_shown = Signal(object)
     """The transaction was painted; carries the `ReviewView`."""
     sig_decision_shown = Signal(str)
@@ -539,19 +539,6 @@ class ReviewTxDialog(QDialog):
         self.close_button.setEnabled(not busy)
 
     # -- closing --------------------------------------------------------------------------------------------
-    def reject(self) -> None:  # QDialog.reject: Escape and Close (not the queue's "reject")
-        if self._busy:  # the action is running and will finish; its result must reach this dialog
-            return
-        super().reject()
-
-    def done(self, result: int) -> None:
-        self.password.wipe()
-        super().done(result)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._busy:
-            event.ignore()
-            return
-        self.password.wipe()
-        super().closeEvent(event)
+    def secret_fields(self) -> Sequence[SecretField]:
+        return (self.password,)
 

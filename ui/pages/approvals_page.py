@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QModelIndex, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.errors import one_line
+from ui.pages.lazy_page import LazyPage
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from ui.widgets.error_line import ErrorLine
@@ -153,7 +153,7 @@ def read_queue(queue: QueueServiceLike, sources: QueueSources, vaults: Sequence[
     return QueueState(groups, names, keys, summary_line(groups))
 
 
-class ApprovalsPage(QWidget):
+class ApprovalsPage(LazyPage):
     sig_queue_shown = Signal(int)
     """The queue was painted; carries how many transactions it holds (all vaults, before filtering)."""
     sig_followed = Signal(object)
@@ -189,7 +189,6 @@ class ApprovalsPage(QWidget):
         self._sources: QueueSources | None = None
         self._state: QueueState | None = None
         self._vaults: list[tuple[str, str]] = []  # (address, label) as the window last read them
-        self._built = False
         self._loading = False
         self._load_again = False
         self._following = False
@@ -197,16 +196,9 @@ class ApprovalsPage(QWidget):
         self._dialog: ReviewTxDialog | ProposeTxDialog | None = None
         self._relay: ProgressRelay | None = None
         self.notifier: QueueNotifier | None = None  # set by ui.notifications.attach_queue
-        QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
 
     # -- building (on first show) ---------------------------------------------------------------------------
-    @property
-    def built(self) -> bool:
-        return self._built
-
-    def ensure_built(self) -> None:
-        if self._built:
-            return
+    def _build(self) -> None:
         from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView
 
         from ui.models.queue_model import QueueColumn, QueueTreeModel
@@ -214,7 +206,6 @@ class ApprovalsPage(QWidget):
         from ui.widgets.queue_details import QueueDetails
         from ui.widgets.table_layout import build_message_stack, build_vertical_split
 
-        self._built = True
         self._relay = ProgressRelay(self)
         self._relay.sig_progress.connect(self._progress_arrived)
         self.status = PlainLabel(WAITING_TEXT, selectable=True)
@@ -320,11 +311,6 @@ class ApprovalsPage(QWidget):
         if self._state is not None:
             self._paint()
         self._update_buttons()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        self.ensure_built()
-        super().showEvent(event)
-        self.refresh()
 
     # -- what the session tells it --------------------------------------------------------------------------
     def attach(self, queue: QueueServiceLike, runner: TaskRunner, sources: QueueSources) -> None:

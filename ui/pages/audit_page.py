@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.errors import one_line
+from ui.pages.lazy_page import LazyPage
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from ui.widgets.error_line import ErrorLine
@@ -98,7 +98,7 @@ def read_rows(audit: AuditLogLike) -> list[AuditRow]:
     return prepare_audit_rows(audit.load_entries(limit=LIST_LIMIT))
 
 
-class AuditPage(QWidget):
+class AuditPage(LazyPage):
     sig_entries_shown = Signal(int)
     """The entries were painted; carries how many were read."""
     sig_verified = Signal(object)
@@ -127,27 +127,18 @@ class AuditPage(QWidget):
         self.setObjectName("auditPage")
         self._audit: AuditLogLike | None = None
         self._runner: TaskRunner | None = None
-        self._built = False
         self._reading = self._verifying = self._exporting = False
         self._generation = 0
         self._note = ""  # said after the next count of entries (the last export)
         self.ask_path: AskExportPath = ask_export_path  # tests replace it: a file chooser must never block them
-        QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
 
     # -- building (on first show) ---------------------------------------------------------------------------
-    @property
-    def built(self) -> bool:
-        return self._built
-
-    def ensure_built(self) -> None:
-        if self._built:
-            return
+    def _build(self) -> None:
         from ui.models.audit_model import AuditColumn, AuditFilterProxy, AuditTableModel
         from ui.widgets.policy_active import read_only_text
         from ui.widgets.table_layout import build_read_only_table, build_vertical_split
         from ui.widgets.tones import ToneLabel
 
-        self._built = True
         self.status = PlainLabel(WAITING_TEXT)
         self.status.setObjectName("auditStatus")
         self.busy_bar = QProgressBar()
@@ -231,11 +222,6 @@ class AuditPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._show_selected())
         self._fill_filters([])
         self._update_buttons()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        self.ensure_built()
-        super().showEvent(event)
-        self.refresh()
 
     # -- what the session tells it --------------------------------------------------------------------------
     def attach(self, audit: AuditLogLike, runner: TaskRunner) -> None:

@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from ui.errors import one_line
 from ui.key_service import can_unlock
+from ui.pages.lazy_page import LazyPage
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from ui.widgets.error_line import ErrorLine
@@ -127,7 +128,7 @@ def run_check(checker: PolicyCheckerLike, make_request: MakeRequest, fields: Che
     return prepare_check(checker.check(make_request(fields), record=True))
 
 
-class PolicyPage(QWidget):
+class PolicyPage(LazyPage):
     sig_policy_shown = Signal(object)
     """The policy state was painted; carries the `PolicyState`."""
     sig_check_shown = Signal(str)
@@ -168,25 +169,16 @@ class PolicyPage(QWidget):
         self._checking = False
         self._failing = False
         self._dialog: CommandDialog | None = None
-        self._built = False
         self.ask_file: AskPolicyFile = ask_policy_file  # tests replace it: a file chooser must never block them
         self.make_request: MakeRequest = build_check_request
-        QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
 
     # -- building (on first show) ---------------------------------------------------------------------------
-    @property
-    def built(self) -> bool:
-        return self._built
-
-    def ensure_built(self) -> None:
-        if self._built:
-            return
+    def _build(self) -> None:
         from ui.widgets.policy_active import ActivePolicyPanel
         from ui.widgets.policy_check import CheckPanel
         from ui.widgets.policy_decisions import DecisionsPanel
         from ui.widgets.policy_drafts import DraftsPanel
 
-        self._built = True
         self.problem = ErrorLine()
         self.problem.setObjectName("policyNotInForce")
         font = QFont(self.problem.font())
@@ -241,11 +233,6 @@ class PolicyPage(QWidget):
         if self._state is not None:
             self._paint_state(self._state)
         self._update_buttons()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        self.ensure_built()
-        super().showEvent(event)
-        self.refresh()
 
     # -- what the session tells it --------------------------------------------------------------------------
     def attach(self, policy: PolicyServiceLike, checker: PolicyCheckerLike | None, runner: TaskRunner, *,
