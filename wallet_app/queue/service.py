@@ -250,7 +250,6 @@ class QueueService:
         recomputed from the stored fields, and must equal `safe_tx_hash`, the one the officer reviewed)."""
         address = self._signing_key(key)
         entry = self.entry(safe_tx_hash)  # refused before the key is unlocked when it cannot be approved anyway
-        self._vaults.check_for_signing(entry.item.safe)  # F4 first: a vault taken over no longer reads as a Safe
         self._require_approvable(entry)
         if address not in entry.owners:
             raise QueueError(f"{address} is not an owner of {entry.item.safe} now, so it cannot approve")
@@ -261,8 +260,8 @@ class QueueService:
         displayed = _hash_arg(safe_tx_hash)
         entry = self.entry(displayed)
         owner = to_checksum(signer.address)
-        self._vaults.check_for_signing(entry.item.safe)
         self._require_approvable(entry)
+        self._vaults.check_for_signing(entry.item.safe)  # SC-9: a fresh check of the vault before signing
         if owner not in entry.owners:
             raise QueueError(f"{owner} is not an owner of {entry.item.safe} now, so it cannot approve")
         if owner in entry.signers:
@@ -464,13 +463,13 @@ class QueueService:
                              "was signed")
         return result
 
-    @staticmethod
-    def _require_approvable(entry: QueueEntry) -> None:
+    def _require_approvable(self, entry: QueueEntry) -> None:
         if entry.quarantined:
             raise QueueError(f"{entry.safe_tx_hash} is quarantined: {entry.quarantined}")
         if entry.item.state in IN_FLIGHT or entry.item.state in CLOSED:
             raise QueueError(f"{entry.safe_tx_hash} is {entry.state}; it takes no more signatures")
         if entry.vault_nonce is None:
+            self._vaults.check_for_signing(entry.item.safe)  # F4: a vault taken over no longer reads as a Safe
             raise QueueError(f"{entry.item.safe} could not be read; try again when the node answers")
         if entry.item.nonce < entry.vault_nonce:
             raise QueueError(f"The vault's nonce is already {entry.vault_nonce}: {entry.safe_tx_hash} (nonce "
