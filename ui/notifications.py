@@ -61,7 +61,7 @@ def read_waiting(load: Callable[[], Sequence[Any]], load_keys: Callable[[], Sequ
                  load_names: Callable[[], Any] = dict) -> QueuePoll:
     """One read of the queue: what waits for this profile's keys (run on a worker lane)."""
     from ui.models.queue_rows import attention_of, label_of, names_from, plain
-    from ui.widgets.hash_view import short_hex
+    from wallet_app.domain.hex_text import short_hex
 
     entries = list(load())
     keys = list(load_keys())

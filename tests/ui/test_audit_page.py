@@ -26,7 +26,7 @@ from ui.models.audit_model import AuditColumn, AuditFilterProxy, AuditTableModel
 from ui.pages.audit_page import ALL_ACTIONS_TEXT, AuditPage
 from ui.session import WalletSession
 from ui.tasks import TaskRunner
-from ui.widgets.tones import tone_color
+from ui.tones import tone_color
 from wallet_app.audit.log import AuditLog
 from wallet_app.storage.schema import audit_log
 

@@ -347,8 +347,8 @@ def test_the_demo_signing_paths_are_reachable_from_demo_init_only() -> None:
         assert not outside, f"{demo_module} signs with raw keys for the demo seeding only, but {outside} import it"
     into_demo = {m for imported, who in importers.items() if imported.startswith("wallet_app.demo")
                  for m in who if not m.startswith("wallet_app.demo")}
-    assert into_demo == {"wallet_app.cli"}
-    cli = parsed(REPO / "wallet_app" / "cli.py")
+    assert into_demo == {"wallet_app.cli.demo"}
+    cli = parsed(REPO / "wallet_app" / "cli" / "demo.py")
     users = {f.name for f in ast.walk(cli) if isinstance(f, ast.FunctionDef)
              and any(isinstance(i, ast.ImportFrom) and (i.module or "").startswith("wallet_app.demo")
                      for i in ast.walk(f))}
@@ -434,7 +434,7 @@ SECRET_COMMANDS: dict[tuple[str, ...], str] = {
     ("policy", "reject"): "signs the Custos Policy rejection of a recorded draft (DIGEST names it)",
     ("safe", "deploy"): "signs one EOA transaction to the pinned SafeProxyFactory (value 0), built from --owner and "
                         "--threshold; takes no hash or message",
-    # The approval queue (wallet_app/cli_safe_queue.py), each through QueueService: the policy decides first.
+    # The approval queue (wallet_app/cli/safe_queue.py), each through QueueService: the policy decides first.
     ("safe", "propose"): "signs the Custos proposal record of the transfer it builds from --asset/--amount/--to, "
                          "after the policy checker decided on it",
     ("safe", "approve"): "signs the safeTxHash recomputed from the queued item's stored fields, after the policy "
@@ -548,7 +548,7 @@ def test_key_export_is_an_encrypted_backup_behind_the_password(tmp_path: Path) -
     password_file = next(a for a in tree[("keys", "export")]._actions if a.dest == "password_file")
     assert password_file.required
     callers = {(f.module, f.function) for f in calls_of(frozenset({"export_backup"}))}
-    assert callers == {("wallet_app.cli", "_keys_export"), ("ui.dialogs.key_action_dialogs",
+    assert callers == {("wallet_app.cli.keys", "_keys_export"), ("ui.dialogs.key_action_dialogs",
                                                             "ExportBackupDialog.make_command")}
     assert {(f.module, f.function) for f in calls_of(frozenset({"decrypt_keystore"}))} == {("wallet_app.keys.service",
                                                                                 "KeyService._decrypt")}

@@ -16,6 +16,8 @@ from sqlalchemy import Engine, insert, select
 
 from tests.unit.token_fakes import HEAD, Answer, FakeTokenChain, const, erc20, text, word
 from wallet_app import cli
+from wallet_app.cli import feeds as cli_feeds
+from wallet_app.cli import tokens as cli_tokens
 from wallet_app.chain.multicall import MULTICALL3_ADDRESS
 from wallet_app.domain.abi import selector
 from wallet_app.domain.addresses import to_checksum
@@ -458,10 +460,11 @@ def test_the_registry_writes_a_role_only_while_it_is_what_was_read(engine: Engin
 # -- the command line, over the same service -----------------------------------------------------------------------
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], admin: FeedAdmin,
             *argv: str) -> tuple[int, str, str]:
-    def with_services(_args: argparse.Namespace, work: Callable[[Any], Any]) -> tuple[None, Any]:
-        return None, work(SimpleNamespace(feeds=admin))
+    def with_services(_args: argparse.Namespace, work: Callable[[Any], Any]) -> Any:
+        return work(SimpleNamespace(feeds=admin))
 
-    monkeypatch.setattr(cli, "_with_services", with_services)
+    for command_module in (cli_feeds, cli_tokens):  # `feeds ...` and `tokens set-feed`
+        monkeypatch.setattr(command_module, "with_services", with_services)
     code = cli.main(list(argv))
     out = capsys.readouterr()
     return code, out.out, out.err

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from safe_eth.safe.safe_tx import SafeTx as ReferenceSafeTx
 
 from wallet_app.cli import build_parser, main
-from wallet_app.cli_safe import KNOWN_SAFE_VERSIONS
+from wallet_app.cli.safe import KNOWN_SAFE_VERSIONS
 from wallet_app.domain.addresses import from_bytes
 from wallet_app.domain.safe_tx import (
     PRE_1_0_SAFE_TX_TYPEHASH,

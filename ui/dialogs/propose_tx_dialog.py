@@ -57,10 +57,10 @@ from ui.models.tokens_model import plain_tooltip
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from ui.widgets.error_line import ErrorLine
-from ui.widgets.hash_view import short_hex
+from wallet_app.domain.hex_text import short_hex
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.secret_field import SecretField
-from ui.widgets.tones import ToneLabel
+from ui.widgets.tone_label import ToneLabel
 from wallet_app.errors import UserCancelled, WalletError
 
 if TYPE_CHECKING:

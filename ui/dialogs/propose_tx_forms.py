@@ -25,7 +25,7 @@ from ui.fonts import fixed_font
 from ui.models.queue_propose import AssetOption, BookEntry, Verdict
 from ui.signals import emit
 from ui.widgets.plain_label import PlainLabel
-from ui.widgets.tones import ToneLabel
+from ui.widgets.tone_label import ToneLabel
 
 PICK_TEXT = "Pick from the address book…"
 

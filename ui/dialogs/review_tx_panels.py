@@ -19,7 +19,8 @@ from ui.widgets.plain_label import PlainLabel
 from ui.widgets.policy_active import read_only_text
 from ui.widgets.policy_check import build_verdicts_table
 from ui.widgets.table_layout import build_read_only_table
-from ui.widgets.tones import DECISION_TONES, ToneLabel
+from ui.tones import DECISION_TONES
+from ui.widgets.tone_label import ToneLabel
 
 FIELD_TIPS = {
     "to": "The address the vault calls (for a token transfer: the token contract; the recipient is in data)",

@@ -33,7 +33,7 @@ from ui.signals import emit
 from ui.tasks import TaskRunner
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.secret_field import SecretField
-from ui.widgets.tones import ToneLabel
+from ui.widgets.tone_label import ToneLabel
 
 if TYPE_CHECKING:
     from wallet_app.keys.views import KeyView

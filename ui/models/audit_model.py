@@ -22,7 +22,7 @@ from ui.models.column_table import AnyIndex, ColumnTableModel
 from ui.models.tokens_model import plain_tooltip
 from ui.plain_text import reveal_invisible
 from ui.signals import emit
-from ui.widgets.tones import tone_color
+from ui.tones import tone_color
 
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 """Data role returning the `AuditRow`."""

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from ui.models.policy_rows import LINE_LIMIT, local_time, reveal_lines
 from ui.plain_text import reveal_invisible
-from ui.widgets.hash_view import hex_text, short_hex
+from wallet_app.domain.hex_text import hex_text, short_hex
 
 DECISION_WORD = {"allow": "Allow", "escalate": "Escalate", "deny": "Deny"}
 VERDICT_WORD = {"pass": "pass", "match": "match", "skip": "skip", "escalate": "escalate", "deny": "deny"}

@@ -1,6 +1,6 @@
 """Table models of the Policy page: drafts, the changes of a draft, rule verdicts and recent decisions. They hold
 rows prepared off the GUI thread (ui/models/policy_rows.py, policy_checks.py) and never call a service. Meaningful
-rows are coloured in tones that read on light and dark palettes (ui/widgets/tones.py); the words say it too.
+rows are coloured in tones that read on light and dark palettes (ui/tones.py); the words say it too.
 Tooltips carry outside text, so they are escaped (`plain_tooltip`)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ui.models.column_table import AnyIndex, ColumnTableModel
 from ui.models.policy_checks import DECISION_WORD, DecisionRow, VerdictRow
 from ui.models.policy_rows import ChangeLine, DraftView
 from ui.models.tokens_model import plain_tooltip
-from ui.widgets.tones import DECISION_TONES, DIRECTION_TONES, VERDICT_TONES, tone_color
+from ui.tones import DECISION_TONES, DIRECTION_TONES, VERDICT_TONES, tone_color
 
 R = TypeVar("R")
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ui.plain_text import reveal_invisible
-from ui.widgets.hash_view import short_hex
+from wallet_app.domain.hex_text import short_hex
 
 if TYPE_CHECKING:
     from wallet_app.policy.compare import PolicyChange

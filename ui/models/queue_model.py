@@ -16,7 +16,7 @@ from ui.models.column_table import AnyIndex, ColumnTableModel
 from ui.models.queue_review import SignatureLine
 from ui.models.queue_rows import ItemRow, NonceGroup, VaultGroup
 from ui.models.tokens_model import plain_tooltip
-from ui.widgets.tones import tone_color
+from ui.tones import tone_color
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the ItemRow of a transaction (None for vault and nonce rows)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ui.models.queue_rows import plain
-from ui.widgets.hash_view import short_hex
+from wallet_app.domain.hex_text import short_hex
 from wallet_app.domain.units import format_units
 from wallet_app.errors import WalletError
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ui.key_service import can_unlock
 from ui.plain_text import reveal_invisible
-from ui.widgets.hash_view import short_hex
+from wallet_app.domain.hex_text import short_hex
 
 if TYPE_CHECKING:
     from wallet_app.keys.views import KeyView

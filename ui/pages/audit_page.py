@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # built on first show (ensure_built), not at start-up
     from PySide6.QtWidgets import QPlainTextEdit, QTableView
 
     from ui.models.audit_model import AuditEntryLike, AuditFilterProxy, AuditRow, AuditTableModel
-    from ui.widgets.tones import ToneLabel
+    from ui.widgets.tone_label import ToneLabel
 
 WAITING_TEXT = "The audit log is read once the profile is connected."
 LIST_LIMIT = 10_000  # the newest entries the page holds; `custos audit export` has them all
@@ -137,7 +137,7 @@ class AuditPage(LazyPage):
         from ui.models.audit_model import AuditColumn, AuditFilterProxy, AuditTableModel
         from ui.widgets.policy_active import read_only_text
         from ui.widgets.table_layout import build_read_only_table, build_vertical_split
-        from ui.widgets.tones import ToneLabel
+        from ui.widgets.tone_label import ToneLabel
 
         self.status = PlainLabel(WAITING_TEXT)
         self.status.setObjectName("auditStatus")

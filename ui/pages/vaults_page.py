@@ -32,7 +32,7 @@ from ui.tasks import TaskRunner
 from ui.widgets.address_view import AddressView
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.table_layout import build_message_stack, build_read_only_table, build_vertical_split
-from ui.widgets.tones import ToneLabel
+from ui.widgets.tone_label import ToneLabel
 from wallet_app.domain.vaults import VaultInfo
 
 if TYPE_CHECKING:

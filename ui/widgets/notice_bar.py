@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
 
 from ui.plain_text import reveal_invisible
 from ui.signals import emit
-from ui.widgets.tones import ToneLabel
+from ui.widgets.tone_label import ToneLabel
 
 
 class NoticeBar(QFrame):

@@ -34,7 +34,8 @@ from ui.widgets.hash_view import HashView
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.policy_active import read_only_text
 from ui.widgets.table_layout import build_read_only_table
-from ui.widgets.tones import DECISION_TONES, ToneLabel
+from ui.tones import DECISION_TONES
+from ui.widgets.tone_label import ToneLabel
 
 NO_RESULT_TEXT = "Fill in the transaction and press Check: the policy's decision and every rule's verdict show here."
 

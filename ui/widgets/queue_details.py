@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from ui.fonts import fixed_font
 from ui.widgets.plain_label import PlainLabel
-from ui.widgets.tones import ToneLabel
+from ui.widgets.tone_label import ToneLabel
 
 if TYPE_CHECKING:
     from ui.models.queue_rows import ItemRow

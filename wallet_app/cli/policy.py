@@ -10,23 +10,37 @@ stdout, so a script tells a deny (its decision on stdout) from an error. Argumen
 from __future__ import annotations
 
 import argparse
-import json
 import re
-import sys
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wallet_app.cli_tx_options import ExitOneParser as _ExitOneParser
-from wallet_app.cli_tx_options import add_transaction_options, read_transaction
-from wallet_app.cli_tx_options import parse_uint as _uint_argument
+from wallet_app.cli.common import (
+    Commands,
+    fail,
+    print_json,
+    read_secret_file,
+    visible_lines,
+    with_profile,
+    with_services,
+)
+from wallet_app.cli.policy_text import (
+    active_json,
+    check_lines,
+    draft_json,
+    draft_lines,
+    format_time,
+    policy_state,
+    show_lines,
+)
+from wallet_app.cli.tx_options import ExitOneParser, add_transaction_options, parse_uint, read_transaction
 from wallet_app.errors import ConfigError, WalletError
 
 if TYPE_CHECKING:
     from wallet_app.policy.checker import CheckResult
     from wallet_app.policy.decision_store import RecordedDecision
-    from wallet_app.policy.governance import ApprovalCheck, PolicyNotInForce
+    from wallet_app.policy.governance import PolicyNotInForce
     from wallet_app.policy.service import ActivePolicy, PolicyDraft
+    from wallet_app.policy.user_abi_book import UserAbiBook
     from wallet_app.services import Services
 
 EXIT_CODES = {"allow": 0, "deny": 1, "escalate": 2}
@@ -35,10 +49,10 @@ CHECK_EPILOG = ("exit codes: 0 allow, 1 deny, 2 escalate (needs more approvals);
                 "node) also exits 1, with one line on stderr starting 'custos: error:' and nothing on stdout")
 
 
-def add_policy_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands[argparse.ArgumentParser]) -> None:
     policy = commands.add_parser("policy", help="the transfer policy: show, check a transaction, propose, approve, "
                                                 "reject, diff, decisions")
-    actions = policy.add_subparsers(dest="action", required=True, parser_class=_ExitOneParser)
+    actions = policy.add_subparsers(dest="action", required=True, parser_class=ExitOneParser)
     show = actions.add_parser("show", help="the policy in force: version, digest, approvals, rules in plain words, "
                                            "drafts waiting")
     show.add_argument("--json", action="store_true", help="print JSON")
@@ -80,7 +94,7 @@ def add_policy_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
 
     abi = actions.add_parser("abi", help="ABIs you supply for contracts the decoder does not know (display only: "
                                          "a call decoded with one is never treated as a transfer)")
-    abi_actions = abi.add_subparsers(dest="abi_action", required=True, parser_class=_ExitOneParser)
+    abi_actions = abi.add_subparsers(dest="abi_action", required=True, parser_class=ExitOneParser)
     abi_add = abi_actions.add_parser("add", help="keep an ABI (JSON) for the contract at ADDRESS")
     abi_add.add_argument("address", metavar="ADDRESS")
     abi_add.add_argument("file", type=Path, metavar="FILE", help="a JSON ABI: a list of fragments, or {\"abi\": [...]}")
@@ -98,23 +112,12 @@ def _key_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--password-file", type=Path, required=True, help="the key's password (or PIN)")
 
 
-def _services(args: argparse.Namespace, work: Any) -> Any:
-    from wallet_app.cli import _with_services
-
-    return _with_services(args, work)[1]
-
-
-def _abi_book(args: argparse.Namespace) -> Any:
+def _abi_book(args: argparse.Namespace) -> UserAbiBook:
     """The profile's user ABI book; needs no chain."""
     from wallet_app.policy.checker_setup import policy_directory
     from wallet_app.policy.user_abi_book import UserAbiBook
-    from wallet_app.profiles import open_profile
 
-    profile = open_profile(args.home, args.profile)
-    try:
-        return UserAbiBook(directory=policy_directory(profile.paths))
-    finally:
-        profile.close()
+    return with_profile(args, lambda profile: UserAbiBook(directory=policy_directory(profile.paths)))
 
 
 def _policy_abi_add(args: argparse.Namespace) -> int:
@@ -138,15 +141,15 @@ def _policy_abi_add(args: argparse.Namespace) -> int:
 def _policy_abi_list(args: argparse.Namespace) -> int:
     abis = _abi_book(args).load_all()
     if args.json:
-        print(json.dumps([{"address": a.address, "functions": [f.signature for f in a.functions]}
-                          for a in abis.values()], indent=2))
+        print_json([{"address": a.address, "functions": [f.signature for f in a.functions]}
+                          for a in abis.values()])
         return 0
     if not abis:
         print("No ABIs kept.")
     for abi in abis.values():
         print(f"{abi.address}  {len(abi.functions)} functions")
         for function in abi.functions:
-            print(f"    {_visible(function.signature)}")
+            print(f"    {visible_lines(function.signature)}")
     return 0
 
 
@@ -157,22 +160,6 @@ def _policy_abi_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def _visible(text: str) -> str:
-    from wallet_app.holdings.views import make_visible
-
-    return "\n".join(make_visible(line) for line in text.split("\n"))
-
-
-def _time(moment: datetime | None) -> str:
-    return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M:%S %Z}"
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
-# -- check ------------------------------------------------------------------------------------------------------------
-
 def _build_request(args: argparse.Namespace) -> Any:
     request, _checked = read_transaction(args, proposer=args.proposer)  # refused before the profile and the chain
     return request
@@ -181,59 +168,15 @@ def _build_request(args: argparse.Namespace) -> Any:
 def _policy_check(args: argparse.Namespace) -> int:
     try:
         request = _build_request(args)
-        result: CheckResult = _services(args, lambda services: services.policy_checker.check(request))
+        result: CheckResult = with_services(args, lambda services: services.policy_checker.check(request))
     except WalletError as exc:
-        print(f"custos: error: {' '.join(exc.user_message.split())}", file=sys.stderr)
-        return 1
+        return fail(exc)
     if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        print_json(result.to_json())
     else:
         print("\n".join(check_lines(result)))
     return EXIT_CODES[result.decision.decision]
 
-
-def check_lines(result: CheckResult) -> list[str]:
-    """The decision in words, for a terminal."""
-    d, tx, vault = result.decision, result.safe_tx, result.vault
-    lines = []
-    if vault is not None:
-        label = f"{vault.label} " if vault.label else ""
-        lines.append(f"Vault      {_visible(label)}{vault.address} (Safe {vault.version}, {vault.threshold} of "
-                     f"{len(vault.owners)}, next nonce {vault.nonce})")
-    lines += [f"SafeTx     nonce {tx.nonce} on chain {tx.chain_id}",
-              f"           safeTxHash   0x{result.safe_tx_hash.hex()}",
-              f"           domain hash  0x{result.domain_hash.hex()}",
-              f"           message hash 0x{result.message_hash.hex()}",
-              "Intent"]
-    lines += ["  " + line for line in _visible(result.intent_text).split("\n")]
-    lines.append(f"Decision   {_decision_words(result)}")
-    lines.append("Rules")
-    width = max((len(v.verdict) for v in d.rules), default=4)
-    lines += [f"  {v.verdict:<{width}}  {_visible(v.id)}: {_visible(v.reason)}" for v in d.rules]
-    lines.append(f"Simulation {_visible(result.simulation_text)}")
-    lines += [f"Warning    {warning}" for warning in result.warnings]
-    if result.policy_version is not None:
-        lines.append(f"Policy     version {result.policy_version} ({result.policy_digest})")
-    else:
-        lines.append("Policy     none in force")
-    if result.decision_id is not None:
-        lines.append(f"Recorded   as decision #{result.decision_id}")
-    return lines
-
-
-def _decision_words(result: CheckResult) -> str:
-    d = result.decision
-    if d.decision == "deny":
-        return "DENY: " + "; ".join(_visible(v.id) for v in d.rules if v.verdict == "deny")
-    roles = f", including {' and '.join(d.required_roles)}" if d.required_roles else ""
-    needs = f"{d.required_approvals} approvals from owners other than the proposer{roles}"
-    if d.decision == "allow":
-        return f"ALLOW with {needs}"
-    delay = f"; then it waits {d.delay_seconds // 3600} hours" if d.delay_seconds else ""
-    return f"ESCALATE: needs {needs}{delay}"
-
-
-# -- show -------------------------------------------------------------------------------------------------------------
 
 def _policy_show(args: argparse.Namespace) -> int:
     from wallet_app.policy.governance import PolicyNotInForce
@@ -248,107 +191,15 @@ def _policy_show(args: argparse.Namespace) -> int:
         names.update({v.address: v.label for v in services.profile.vault_registry.load_entries()})
         return active, problem, services.policy.drafts(), names
 
-    active, problem, drafts, names = _services(args, work)
+    active, problem, drafts, names = with_services(args, work)
     if args.json:
-        print(json.dumps({"state": _state(problem), "reason": problem.user_message if problem else None,
-                          "active": _active_json(active) if active else None,
-                          "drafts": [draft_json(d) for d in drafts]}, indent=2))
+        print_json({"state": policy_state(problem), "reason": problem.user_message if problem else None,
+                          "active": active_json(active) if active else None,
+                          "drafts": [draft_json(d) for d in drafts]})
     else:
-        print("\n".join(_show_lines(active, problem, drafts, names)))
+        print("\n".join(show_lines(active, problem, drafts, names)))
     return 0 if active is not None else 1
 
-
-def _state(problem: PolicyNotInForce | None) -> str:
-    from wallet_app.policy.governance import NoActivePolicy, PolicyTampered, PolicyUnverifiable
-
-    if problem is None:
-        return "active"
-    for kind, name in ((NoActivePolicy, "no_policy"), (PolicyTampered, "tampered"),
-                       (PolicyUnverifiable, "unverifiable")):
-        if isinstance(problem, kind):
-            return name
-    return "not_in_force"
-
-
-def _approval_json(a: ApprovalCheck) -> dict[str, Any]:
-    return {"signer": a.signer, "signed_at": _iso(a.signed_at), "counted": a.counted, "problem": a.problem}
-
-
-def _active_json(active: ActivePolicy) -> dict[str, Any]:
-    doc = active.document
-    return {
-        "version": active.version, "digest": active.digest, "name": doc.name, "chain_id": doc.chain_id,
-        "governance_vault": active.governance_vault, "required": active.required,
-        "proposed_by": active.proposed_by, "proposed_at": _iso(active.proposed_at),
-        "quorum_reached_at": _iso(active.quorum_reached_at), "effective_since": _iso(active.effective_since),
-        "approved_by": list(active.approved_by), "approvals": [_approval_json(a) for a in active.approvals],
-        "supersedes": active.supersedes, "loosened": active.loosened,
-        "changes": [{"direction": c.direction, "text": c.text} for c in active.changes], "notes": list(active.notes),
-        "rules": [{"id": r.id, "action": r.action, "text": text}
-                  for r, text in zip(doc.rules, active.describe_rules(), strict=True)],
-    }
-
-
-def draft_json(d: PolicyDraft) -> dict[str, Any]:
-    return {
-        "version": d.version, "digest": d.digest, "state": d.state, "proposed_by": d.proposed_by,
-        "proposed_at": _iso(d.proposed_at), "supersedes": d.supersedes, "governance_vault": d.governance_vault,
-        "approvals": len(d.approved_by), "required": d.required, "approved_by": list(d.approved_by),
-        "approval_checks": [_approval_json(a) for a in d.approvals], "loosens": d.loosens,
-        "effective_at": _iso(d.effective_at), "stale": d.stale, "problems": list(d.problems),
-    }
-
-
-def _named(address: str, names: dict[str, str]) -> str:
-    name = names.get(address)
-    return f"{_visible(name)} {address}" if name else address
-
-
-def _show_lines(active: ActivePolicy | None, problem: PolicyNotInForce | None, drafts: list[PolicyDraft],
-                names: dict[str, str]) -> list[str]:
-    lines: list[str] = []
-    if active is None:
-        assert problem is not None
-        lines.append(f"NO POLICY IN FORCE ({_state(problem).replace('_', ' ')}): {_visible(problem.user_message)}")
-    else:
-        doc = active.document
-        lines += [f"Policy in force: version {active.version}, \"{_visible(doc.name)}\" (chain {doc.chain_id})",
-                  f"  digest          {active.digest}",
-                  f"  in force since  {_time(active.effective_since)} "
-                  f"(quorum reached {_time(active.quorum_reached_at)})",
-                  f"  proposed by     {_named(active.proposed_by, names)} at {_time(active.proposed_at)}",
-                  f"  approved by     {len(active.approved_by)} of the {active.required} owners the quorum of "
-                  f"{_named(active.governance_vault, names)} needs:"]
-        for a in active.approvals:
-            counted = "" if a.counted else f"  (not counted: {_visible(a.problem)})"
-            lines.append(f"    {_named(a.signer, names)} signed {_time(a.signed_at)}{counted}")
-        lines += [f"  note: {_visible(n)}" for n in active.notes]
-        lines.append("Rules, tried from the top; the first that matches decides; anything no rule allows is denied:")
-        for number, (rule, text) in enumerate(zip(doc.rules, active.describe_rules(), strict=True), start=1):
-            lines.append(f"  {number}. {_visible(rule.id)}: {_visible(text)}")
-    if drafts:
-        lines.append("Drafts waiting:")
-        for d in drafts:
-            lines += ["  " + line for line in draft_lines(d, names)]
-    else:
-        lines.append("No drafts waiting.")
-    return lines
-
-
-def draft_lines(d: PolicyDraft, names: dict[str, str]) -> list[str]:
-    required = "?" if d.required is None else str(d.required)
-    effect = f"; takes effect {_time(d.effective_at)}" if d.effective_at else ""
-    loosens = {True: "; loosens the policy (waits the cooling-off after the quorum)",
-               False: "; only tightens (takes effect at the quorum)", None: ""}[d.loosens]
-    lines = [f"version {d.version} {d.digest}: {d.state}, {len(d.approved_by)} of {required} approvals{effect}"
-             f"{loosens}",
-             f"  proposed by {_named(d.proposed_by, names)} at {_time(d.proposed_at)}"]
-    lines += [f"  approved by {_named(a, names)}" for a in d.approved_by]
-    lines += [f"  problem: {_visible(p)}" for p in d.problems]
-    return lines
-
-
-# -- changes ----------------------------------------------------------------------------------------------------------
 
 def _digest_argument(text: str) -> str:
     digest = text.strip().lower()
@@ -359,7 +210,6 @@ def _digest_argument(text: str) -> str:
 
 
 def _signing_inputs(args: argparse.Namespace) -> tuple[str, str]:
-    from wallet_app.cli import read_secret_file
     from wallet_app.domain.addresses import to_checksum
 
     return to_checksum(args.key), read_secret_file(args.password_file, "password")
@@ -367,7 +217,7 @@ def _signing_inputs(args: argparse.Namespace) -> tuple[str, str]:
 
 def _print_draft(draft: PolicyDraft, as_json: bool, what: str) -> None:
     if as_json:
-        print(json.dumps(draft_json(draft), indent=2))
+        print_json(draft_json(draft))
         return
     print(f"{what} version {draft.version} ({draft.digest}); it is now {draft.state}")
     print("\n".join("  " + line for line in draft_lines(draft, {})))
@@ -379,7 +229,7 @@ def _policy_propose(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"The policy file {args.file} cannot be read ({exc.__class__.__name__})") from None
     key, password = _signing_inputs(args)
-    draft = _services(args, lambda services: services.policy.propose(text, key, password))
+    draft = with_services(args, lambda services: services.policy.propose(text, key, password))
     _print_draft(draft, args.json, "Proposed")
     return 0
 
@@ -387,7 +237,7 @@ def _policy_propose(args: argparse.Namespace) -> int:
 def _policy_approve(args: argparse.Namespace) -> int:
     digest = _digest_argument(args.digest)
     key, password = _signing_inputs(args)
-    draft = _services(args, lambda services: services.policy.approve(digest, key, password))
+    draft = with_services(args, lambda services: services.policy.approve(digest, key, password))
     _print_draft(draft, args.json, "Approved")
     return 0
 
@@ -395,7 +245,7 @@ def _policy_approve(args: argparse.Namespace) -> int:
 def _policy_reject(args: argparse.Namespace) -> int:
     digest = _digest_argument(args.digest)
     key, password = _signing_inputs(args)
-    draft = _services(args, lambda services: services.policy.reject(digest, key, password, reason=args.reason))
+    draft = with_services(args, lambda services: services.policy.reject(digest, key, password, reason=args.reason))
     _print_draft(draft, False, "Rejected")
     return 0
 
@@ -407,13 +257,13 @@ def _policy_diff(args: argparse.Namespace) -> int:
         record = next((e.record for e in services.policy.history() if e.record.digest == digest), None)
         return record, services.policy.compare(digest)
 
-    record, changes = _services(args, work)
+    record, changes = with_services(args, work)
     loosens = any(c.direction == "loosens" for c in changes)
     if args.json:
-        print(json.dumps({"digest": digest, "version": record.version if record else None,
+        print_json({"digest": digest, "version": record.version if record else None,
                           "state": record.state if record else None,
                           "supersedes": record.supersedes if record else None, "loosens": loosens,
-                          "changes": [{"direction": c.direction, "text": c.text} for c in changes]}, indent=2))
+                          "changes": [{"direction": c.direction, "text": c.text} for c in changes]})
         return 0
     if record is not None and record.supersedes is None:
         print(f"Version {record.version} ({digest}) is a first policy: it replaces nothing.")
@@ -421,32 +271,30 @@ def _policy_diff(args: argparse.Namespace) -> int:
     head = f"version {record.version} against the policy it would replace ({record.supersedes})" if record else digest
     print(f"Changes of {head}:")
     for change in changes:
-        print(f"  {change.direction:<8}  {_visible(change.text)}")
+        print(f"  {change.direction:<8}  {visible_lines(change.text)}")
     verdict = "it LOOSENS the policy: it waits the cooling-off after its quorum" if loosens else \
         "it only tightens the policy: it takes effect at its quorum"
     print(f"Overall: {verdict}")
     return 0
 
 
-# -- decisions --------------------------------------------------------------------------------------------------------
-
 def _policy_decisions(args: argparse.Namespace) -> int:
-    limit = _uint_argument(args.limit, "--limit")
+    limit = parse_uint(args.limit, "--limit")
     if not 1 <= limit <= 10_000:
         raise ConfigError("--limit must be from 1 to 10000")
-    recorded: list[RecordedDecision] = _services(
+    recorded: list[RecordedDecision] = with_services(
         args, lambda services: services.policy_checker.recent_decisions(limit))
     if args.json:
-        print(json.dumps([r.to_json() for r in recorded], indent=2))
+        print_json([r.to_json() for r in recorded])
         return 0
     if not recorded:
         print("No decisions recorded.")
     for r in recorded:
         policy = f"policy v{r.policy_version}" if r.policy_version is not None else "no policy in force"
-        print(f"#{r.id}  {_time(r.checked_at)}  {r.decision.upper():<8}  {r.safe} nonce {r.nonce}  {policy}")
+        print(f"#{r.id}  {format_time(r.checked_at)}  {r.decision.upper():<8}  {r.safe} nonce {r.nonce}  {policy}")
         print(f"    safeTxHash {r.safe_tx_hash}")
-        print("\n".join("    " + line for line in _visible(r.intent_text).split("\n")))
+        print("\n".join("    " + line for line in visible_lines(r.intent_text).split("\n")))
         for v in r.rules:
             if v.verdict in ("deny", "escalate"):
-                print(f"    {v.verdict}: {_visible(v.id)}: {_visible(v.reason)}")
+                print(f"    {v.verdict}: {visible_lines(v.id)}: {visible_lines(v.reason)}")
     return 0

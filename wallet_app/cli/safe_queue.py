@@ -25,7 +25,6 @@ stdout, and nothing changed.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Callable
@@ -33,7 +32,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from wallet_app.cli_tx_options import ExitOneParser, parse_uint
+from wallet_app.cli.common import Commands, fail, print_json, read_secret_file, visible_lines, with_services
+from wallet_app.cli.policy_text import check_lines
+from wallet_app.cli.tx_options import ExitOneParser, parse_uint
+from wallet_app.domain.hex_text import chunk_hex
 from wallet_app.errors import ConfigError, WalletError
 
 if TYPE_CHECKING:
@@ -52,7 +54,7 @@ EXECUTE_EPILOG = ("exit codes: 0 sent (final, or mined or broadcast while confir
                   "starting 'custos: error:' and nothing on stdout")
 
 
-def add_queue_commands(actions: argparse._SubParsersAction[ExitOneParser]) -> None:
+def register(actions: Commands[ExitOneParser]) -> None:
     propose = actions.add_parser(
         "propose", help="propose a transfer from a vault: checked under the policy and queued for approval",
         description="Build a transfer of the native coin or a token from a vault, check it under the policy in force "
@@ -124,17 +126,6 @@ def _key_arguments(parser: argparse.ArgumentParser, key_help: str) -> None:
 
 # -- plumbing ---------------------------------------------------------------------------------------------------------
 
-def _fail(exc: WalletError) -> int:
-    print(f"custos: error: {' '.join(exc.user_message.split())}", file=sys.stderr)
-    return 1
-
-
-def _with_services(args: argparse.Namespace, work: Callable[[Services], T]) -> T:
-    from wallet_app.cli import _with_services
-
-    return _with_services(args, work)[1]
-
-
 def _address(text: str, flag: str) -> str:
     from wallet_app.policy.check_request import check_address
 
@@ -150,20 +141,10 @@ def _hash(text: str) -> str:
 
 
 def _signing_inputs(args: argparse.Namespace) -> tuple[str, str]:
-    from wallet_app.cli import read_secret_file
-
     return _address(args.key, "--key"), read_secret_file(args.password_file, "password")
 
 
-def _visible(text: str) -> str:
-    from wallet_app.holdings.views import make_visible
-
-    return "\n".join(make_visible(line) for line in text.split("\n"))
-
-
 def _chunked(name: str, hex_text: str | None) -> list[str]:
-    from wallet_app.cli_safe import chunk_hex
-
     if not hex_text:
         return []
     return [f"{name:<13} {hex_text}", f"{'':<13} {chunk_hex(bytes.fromhex(hex_text[2:]))}"]
@@ -194,11 +175,11 @@ def _safe_propose(args: argparse.Namespace) -> int:
                 already = _aware(result.entry.item.proposed_at) < started
             return result, _vault_label(services, safe), already
 
-        result, label, already = _with_services(args, work)
+        result, label, already = with_services(args, work)
     except WalletError as exc:
-        return _fail(exc)
+        return fail(exc)
     if args.json:
-        print(json.dumps({**proposal_json(result), "already_queued": already}, indent=2))
+        print_json({**proposal_json(result), "already_queued": already})
     else:
         print("\n".join(proposal_lines(result, label, already)))
     return 0 if result.queued else 1
@@ -236,11 +217,9 @@ def proposal_json(result: ProposalResult) -> dict[str, Any]:
 
 
 def proposal_lines(result: ProposalResult, label: str, already: bool = False) -> list[str]:
-    from wallet_app.cli_policy import check_lines
-
     check, entry = result.check, result.entry
     tx = check.safe_tx
-    vault = f"{_visible(label)} ({tx.safe})" if label else tx.safe
+    vault = f"{visible_lines(label)} ({tx.safe})" if label else tx.safe
     if entry is None:
         lines = [f"NOT QUEUED: the policy denies this transaction from {vault}; nothing was queued"]
     else:
@@ -249,7 +228,7 @@ def proposal_lines(result: ProposalResult, label: str, already: bool = False) ->
         if already:
             lines.append(f"Already    queued before, with the same fields, by {entry.item.proposer} at "
                          f"{_utc(entry.item.proposed_at)}: nothing new was queued")
-    lines += [f"Reason     {_visible(reason)}" for reason in check.decision.reasons]
+    lines += [f"Reason     {visible_lines(reason)}" for reason in check.decision.reasons]
     lines += check_lines(check)
     lines += ["Compare out of band:"]
     for name, digest in (("safe_tx_hash", check.safe_tx_hash), ("domain_hash", check.domain_hash),
@@ -273,18 +252,18 @@ def _safe_queue(args: argparse.Namespace) -> int:
             followed = services.queue.follow()  # items sent to the chain: receipts and confirmations read now
             return services.queue.load(safe), followed, _names(services)
 
-        entries, followed, labels = _with_services(args, work)
+        entries, followed, labels = with_services(args, work)
     except WalletError as exc:
-        return _fail(exc)
+        return fail(exc)
     if args.json:
-        print(json.dumps([e.to_json() for e in entries], indent=2))
+        print_json([e.to_json() for e in entries])
     else:
         print("\n".join(queue_lines(entries, followed, labels)))
     return 0
 
 
 def queue_lines(entries: list[QueueEntry], followed: list[str], names: dict[str, str]) -> list[str]:
-    lines = [f"Followed   {_visible(note)}" for note in followed]
+    lines = [f"Followed   {visible_lines(note)}" for note in followed]
     if not entries:
         return [*lines, "The queue is empty."]
     by_vault: dict[str, list[QueueEntry]] = {}
@@ -294,7 +273,7 @@ def queue_lines(entries: list[QueueEntry], followed: list[str], names: dict[str,
         label = names.get(safe, "")
         first = items[0]
         vault_nonce = "?" if first.vault_nonce is None else str(first.vault_nonce)
-        lines += ["", f"{_visible(label) + ' ' if label else ''}{safe}  (vault nonce {vault_nonce}, threshold "
+        lines += ["", f"{visible_lines(label) + ' ' if label else ''}{safe}  (vault nonce {vault_nonce}, threshold "
                       f"{first.threshold or '?'})"]
         for entry in sorted(items, key=lambda e: (e.item.nonce, e.item.proposed_at)):
             lines += ["  " + line for line in entry_lines(entry, names)]
@@ -305,16 +284,16 @@ def _named(address: str | None, names: dict[str, str]) -> str:
     if not address:
         return "-"
     name = names.get(address)
-    return f"{_visible(name)} {address}" if name else address
+    return f"{visible_lines(name)} {address}" if name else address
 
 
 def entry_lines(entry: QueueEntry, names: dict[str, str]) -> list[str]:
     item = entry.item
     lines = [f"nonce {item.nonce}  {entry.state.upper()}  {entry.safe_tx_hash}"]
     if entry.intent_text:
-        lines += [f"    {line}" for line in _visible(entry.intent_text).split("\n")]
+        lines += [f"    {line}" for line in visible_lines(entry.intent_text).split("\n")]
     if item.state_reason:
-        lines.append(f"    why          {_visible(item.state_reason)}")
+        lines.append(f"    why          {visible_lines(item.state_reason)}")
     flagged = len(entry.flagged)
     rows = f" ({entry.valid_signatures} valid of {entry.signature_rows} rows" + (
         f"; {flagged} flagged)" if flagged else ")")
@@ -327,13 +306,13 @@ def entry_lines(entry: QueueEntry, names: dict[str, str]) -> list[str]:
         block = f" in block {item.mined_block}" if item.mined_block is not None else ""
         lines.append(f"    executed by  {_named(item.executor, names)}: {item.exec_tx_hash}{block}{outcome}")
     if entry.quarantined:
-        lines.append(f"    QUARANTINED  {_visible(entry.quarantined)}")
+        lines.append(f"    QUARANTINED  {visible_lines(entry.quarantined)}")
     lines += [f"    CONFLICT     nonce {item.nonce} is also proposed as {h}: choose one explicitly; Custos never "
               "picks" for h in entry.conflicts]
     if entry.gap:
-        lines.append(f"    GAP          {_visible(entry.gap)}")
-    lines += [f"    FLAGGED      {_visible(flag)}" for flag in entry.flagged]
-    lines += [f"    note         {_visible(note)}" for note in entry.notes]
+        lines.append(f"    GAP          {visible_lines(entry.gap)}")
+    lines += [f"    FLAGGED      {visible_lines(flag)}" for flag in entry.flagged]
+    lines += [f"    note         {visible_lines(note)}" for note in entry.notes]
     return lines
 
 
@@ -354,13 +333,13 @@ def _entry_action(args: argparse.Namespace, action: Callable[[Services], QueueEn
     def work(services: Services) -> tuple[QueueEntry, dict[str, str]]:
         return action(services), _names(services)
 
-    return _with_services(args, work)
+    return with_services(args, work)
 
 
 def _print_entry(entry: QueueEntry, names: dict[str, str], as_json: bool, what: str,
                  extra: dict[str, Any] | None = None) -> None:
     if as_json:
-        print(json.dumps({**entry.to_json(), **(extra or {})}, indent=2))
+        print_json({**entry.to_json(), **(extra or {})})
         return
     print(what)
     print("\n".join("  " + line for line in entry_lines(entry, names)))
@@ -373,7 +352,7 @@ def _safe_approve(args: argparse.Namespace) -> int:
         key, password = _signing_inputs(args)
         entry, names = _entry_action(args, lambda s: s.queue.approve(safe_tx_hash, key, password))
     except WalletError as exc:
-        return _fail(exc)
+        return fail(exc)
     _print_entry(entry, names, args.json, f"Approved by {_named(key, names)}: {entry.valid_signatures} valid "
                                           f"signatures of threshold {entry.threshold}, state {entry.state}")
     return 0
@@ -385,7 +364,7 @@ def _safe_reject(args: argparse.Namespace) -> int:
         key, password = _signing_inputs(args)
         entry, names = _entry_action(args, lambda s: s.queue.reject(safe_tx_hash, key, password))
     except WalletError as exc:
-        return _fail(exc)
+        return fail(exc)
     signed = "signed by this key" if key in entry.signers else "queued for the owners to sign"
     _print_entry(entry, names, args.json,
                  f"Rejection of {safe_tx_hash} at nonce {entry.item.nonce}: {entry.safe_tx_hash} ({signed}); "
@@ -402,7 +381,7 @@ def _safe_import_signature(args: argparse.Namespace) -> int:
         signature = args.signature.strip(" \t")
         entry, names = _entry_action(args, lambda s: s.queue.import_signature(safe_tx_hash, signature, owner))
     except WalletError as exc:
-        return _fail(exc)
+        return fail(exc)
     _print_entry(entry, names, args.json, f"Imported the signature: {entry.valid_signatures} valid signatures of "
                                           f"threshold {entry.threshold}, state {entry.state}")
     return 0
@@ -415,16 +394,16 @@ def _safe_import(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise ConfigError(f"Cannot read {args.file}: {exc.strerror or exc}") from None
         key, password = _signing_inputs(args)
-        result, names = _with_services(args, lambda s: (s.queue.import_transaction(raw, key, password), _names(s)))
+        result, names = with_services(args, lambda s: (s.queue.import_transaction(raw, key, password), _names(s)))
     except WalletError as exc:
-        return _fail(exc)
+        return fail(exc)
     if args.json:
-        print(json.dumps({**proposal_json(result.proposal), "accepted": list(result.accepted),
-                          "refused": list(result.refused)}, indent=2))
+        print_json({**proposal_json(result.proposal), "accepted": list(result.accepted),
+                    "refused": list(result.refused)})
     else:
         lines = proposal_lines(result.proposal, _named(result.proposal.check.safe_tx.safe, names))
         lines += [f"signature of {_named(a, names)} stored" for a in result.accepted]
-        lines += [f"signature left out: {_visible(r)}" for r in result.refused]
+        lines += [f"signature left out: {visible_lines(r)}" for r in result.refused]
         print("\n".join(lines))
     return 0 if result.proposal.queued else 1
 
@@ -436,12 +415,12 @@ def _safe_execute(args: argparse.Namespace) -> int:
         safe_tx_hash = _hash(args.safe_tx_hash)
         key, password = _signing_inputs(args)
         progress = _progress if sys.stderr.isatty() else None  # a script's stderr holds nothing but an error
-        result: ExecutionResult = _with_services(
+        result: ExecutionResult = with_services(
             args, lambda s: s.queue.execute(safe_tx_hash, key, password, progress=progress))
     except WalletError as exc:
-        return _fail(exc)
+        return fail(exc)
     if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        print_json(result.to_json())
     else:
         print("\n".join(execution_lines(result)))
     return 1 if result.outcome == "failure" or result.state == "failed" else 0
@@ -463,5 +442,5 @@ def execution_lines(result: ExecutionResult) -> list[str]:
              f"  outcome            {outcome}",
              f"  fees               max {result.max_fee_per_gas:,} wei/gas, priority "
              f"{result.max_priority_fee_per_gas:,} wei/gas"]
-    lines += [f"  note               {_visible(note)}" for note in result.notes]
+    lines += [f"  note               {visible_lines(note)}" for note in result.notes]
     return lines

@@ -6,21 +6,22 @@ Safe app, the other signers and the chain know it by). It opens no profile and n
 has neither, for out-of-band comparison (SC-6). Safe 1.0.0 to 1.5.0 are known; before 1.3.0 the domain has no chain
 id, so a signature is valid on every chain where the same address holds that Safe, which it says (SC-10).
 
-Every `safe` subcommand is registered in `add_safe_commands`, by a `_add_<name>(actions)` function here or by one of
-a sibling module (`cli_safe_vaults.add_vault_commands`: `safe add`, `safe deploy`), with a handler returning the exit
-code. Argument errors and bad input exit 1 with one line on stderr starting "custos: error:" and
+Every `safe` subcommand is registered in `register`, by a `_add_<name>(actions)` function here or by the `register` of
+a sibling module (`safe_vaults`: `safe add`, `safe deploy`; `safe_queue`: the approval queue), with a handler
+returning the exit code. Argument errors and bad input exit 1 with one line on stderr starting "custos: error:" and
 nothing on stdout.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
-import sys
 from typing import TYPE_CHECKING, Any
 
-from wallet_app.cli_tx_options import ExitOneParser, add_transaction_options, parse_uint, read_transaction
+from wallet_app.cli import safe_queue, safe_vaults
+from wallet_app.cli.common import Commands, fail, print_json, print_lines
+from wallet_app.cli.tx_options import ExitOneParser, add_transaction_options, parse_uint, read_transaction
+from wallet_app.domain.hex_text import chunk_hex
 from wallet_app.errors import ConfigError, WalletError
 
 if TYPE_CHECKING:
@@ -33,20 +34,16 @@ TX_HASH_EPILOG = ("Works offline: it reads no profile and asks no node. Compare 
                   "input exits 1 with one line on stderr starting 'custos: error:' and nothing on stdout")
 
 
-def add_safe_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands[argparse.ArgumentParser]) -> None:
     safe = commands.add_parser("safe", help="Safe vaults and their transactions: add, deploy, the hashes of a SafeTx "
                                             "(offline)")
     actions = safe.add_subparsers(dest="action", required=True, parser_class=ExitOneParser, metavar="ACTION")
     _add_tx_hash(actions)
-    from wallet_app.cli_safe_vaults import add_vault_commands  # safe add, safe deploy
-
-    add_vault_commands(actions)
-    from wallet_app.cli_safe_queue import add_queue_commands  # safe propose, queue, approve, reject, execute, ...
-
-    add_queue_commands(actions)
+    safe_vaults.register(actions)  # safe add, safe deploy
+    safe_queue.register(actions)  # safe propose, queue, approve, reject, execute, import-signature, import
 
 
-def _add_tx_hash(actions: argparse._SubParsersAction[ExitOneParser]) -> None:
+def _add_tx_hash(actions: Commands[ExitOneParser]) -> None:
     tx_hash = actions.add_parser(
         "tx-hash", help="the domain hash, message hash and safeTxHash of a Safe transaction, computed offline",
         description="Compute the EIP-712 hashes of one Safe transaction from its raw fields, offline.",
@@ -62,11 +59,6 @@ def _add_tx_hash(actions: argparse._SubParsersAction[ExitOneParser]) -> None:
                                        "to ask for its next nonce)")
     tx_hash.add_argument("--json", action="store_true", help="print JSON")
     tx_hash.set_defaults(handler=_safe_tx_hash)
-
-
-def _fail(exc: WalletError) -> int:
-    print(f"custos: error: {' '.join(exc.user_message.split())}", file=sys.stderr)
-    return 1
 
 
 # -- tx-hash ----------------------------------------------------------------------------------------------------------
@@ -112,12 +104,6 @@ def tx_hash_warnings(tx: SafeTx) -> list[str]:
             "to Safe 1.3.0 or later"]
 
 
-def chunk_hex(digest: bytes) -> str:
-    """'0x 1a2b 3c4d ...': the hex digits in groups of four, for reading aloud and comparing out of band."""
-    digits = digest.hex()
-    return "0x " + " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))
-
-
 def tx_hash_json(tx: SafeTx, hashes: SafeTxHashes) -> dict[str, Any]:
     from wallet_app.domain.safe_tx import uses_legacy_domain
 
@@ -157,9 +143,9 @@ def _safe_tx_hash(args: argparse.Namespace) -> int:
         tx = read_safe_tx(args)
         hashes = compute_hashes(tx)
     except WalletError as exc:
-        return _fail(exc)
+        return fail(exc)
     if args.json:
-        print(json.dumps(tx_hash_json(tx, hashes), indent=2))
+        print_json(tx_hash_json(tx, hashes))
     else:
-        print("\n".join(tx_hash_lines(tx, hashes)))
+        print_lines(tx_hash_lines(tx, hashes))
     return 0

@@ -12,12 +12,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from wallet_app.audit.actions import ALL_ACTIONS
+from wallet_app.cli.common import Commands, print_json, with_profile
 
 if TYPE_CHECKING:
     from wallet_app.audit.entry import AuditEntry
@@ -27,7 +27,7 @@ T = TypeVar("T")
 DEFAULT_LIMIT = 100
 
 
-def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands[argparse.ArgumentParser]) -> None:
     audit = commands.add_parser("audit", help="the audit log: list, verify the hash chain, anchor its head, export")
     actions = audit.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="entries, newest first")
@@ -58,13 +58,8 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 def _with_audit(args: argparse.Namespace, work: Callable[[AuditLog], T]) -> T:
     from wallet_app.audit.profile_log import build_audit_log
-    from wallet_app.profiles import open_profile
 
-    profile = open_profile(args.home, args.profile)
-    try:
-        return work(build_audit_log(profile))
-    finally:
-        profile.close()
+    return with_profile(args, lambda profile: work(build_audit_log(profile)))
 
 
 def format_entry(entry: AuditEntry) -> str:
@@ -96,7 +91,7 @@ def _audit_list(args: argparse.Namespace) -> int:
     entries = _with_audit(args, lambda audit: audit.load_entries(action=args.only_action, actor=actor,
                                                                  search=args.search, limit=args.limit))
     if args.json:
-        print(json.dumps([e.to_json() for e in entries], indent=2, ensure_ascii=False))
+        print_json([e.to_json() for e in entries], ensure_ascii=False)
     else:
         print("\n".join(format_entry(e) for e in entries) or "No audit entries.")
     return 0
@@ -108,7 +103,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
     expect = AuditHead.parse(args.expect_head) if args.expect_head is not None else None
     report = _with_audit(args, lambda audit: audit.verify(expect_head=expect))
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print_json(report.to_json())
     else:
         print(report.describe())
     return 0 if report.intact else 1
@@ -117,8 +112,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
 def _audit_head(args: argparse.Namespace) -> int:
     head = _with_audit(args, lambda audit: audit.load_head())
     if args.json:
-        print(json.dumps(None if head is None else {"seq": head.seq, "entry_hash": head.entry_hash,
-                                                    "head": head.text()}, indent=2))
+        print_json(None if head is None else {"seq": head.seq, "entry_hash": head.entry_hash, "head": head.text()})
     elif head is None:
         print("The audit log is empty.")
     else:

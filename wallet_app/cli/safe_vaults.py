@@ -16,12 +16,12 @@ Errors: one line on stderr starting "custos: error:", exit 1.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wallet_app.cli_tx_options import ExitOneParser, parse_uint
+from wallet_app.cli.common import Commands, fail, print_json, read_secret_file, with_services
+from wallet_app.cli.tx_options import ExitOneParser, parse_uint
 from wallet_app.errors import WalletError
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 BLOCKED_BANNER = "!!! SIGNING BLOCKED FOR THIS VAULT !!!"
 
 
-def add_vault_commands(actions: argparse._SubParsersAction[ExitOneParser]) -> None:
+def register(actions: Commands[ExitOneParser]) -> None:
     add = actions.add_parser(
         "add", help="add an existing Safe by address: reads and checks it against the known Safe deployments",
         description="Add an existing Safe to the profile. A Safe whose singleton or proxy is not a known Safe "
@@ -54,17 +54,6 @@ def add_vault_commands(actions: argparse._SubParsersAction[ExitOneParser]) -> No
     deploy.add_argument("--salt-nonce", default=None, metavar="N", help="CREATE2 salt nonce (default: random)")
     deploy.add_argument("--json", action="store_true", help="print JSON")
     deploy.set_defaults(handler=_safe_deploy)
-
-
-def _fail(exc: WalletError) -> int:
-    print(f"custos: error: {' '.join(exc.user_message.split())}", file=sys.stderr)
-    return 1
-
-
-def _services(args: argparse.Namespace, work: Any) -> Any:
-    from wallet_app.cli import _with_services
-
-    return _with_services(args, work)[1]
 
 
 def check_json(check: VaultCheck) -> dict[str, Any]:
@@ -122,11 +111,11 @@ def _safe_add(args: argparse.Namespace) -> int:
 
     try:
         address = to_checksum(args.address)
-        added: AddedVault = _services(args, lambda s: s.vaults.add_vault(address, args.label))
+        added: AddedVault = with_services(args, lambda s: s.vaults.add_vault(address, args.label))
     except WalletError as exc:
-        return _fail(exc)
+        return fail(exc)
     if args.json:
-        print(json.dumps(added_json(added), indent=2))
+        print_json(added_json(added))
     else:
         print(f"Added {added.info.address} to the profile.")
         print("\n".join(added_lines(added)))
@@ -147,7 +136,6 @@ def deployed_json(deployed: DeployedVault) -> dict[str, Any]:
 
 
 def _safe_deploy(args: argparse.Namespace) -> int:
-    from wallet_app.cli import read_secret_file
     from wallet_app.domain.addresses import to_checksum
 
     try:
@@ -156,12 +144,12 @@ def _safe_deploy(args: argparse.Namespace) -> int:
         salt = None if args.salt_nonce is None else parse_uint(args.salt_nonce, "--salt-nonce")
         key = to_checksum(args.key)
         password = read_secret_file(args.password_file, "password")
-        deployed: DeployedVault = _services(args, lambda s: s.vaults.deploy_safe(
+        deployed: DeployedVault = with_services(args, lambda s: s.vaults.deploy_safe(
             owners, threshold, key, password, label=args.label, salt_nonce=salt))
     except WalletError as exc:
-        return _fail(exc)
+        return fail(exc)
     if args.json:
-        print(json.dumps(deployed_json(deployed), indent=2))
+        print_json(deployed_json(deployed))
         return 0
     print(f"Deployed the vault {deployed.address} (Safe {deployed.version} L2) in block {deployed.block_number}")
     print(f"  transaction  0x{deployed.tx_hash.hex()} from {deployed.sender}, {deployed.gas_used:,} gas")
