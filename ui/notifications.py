@@ -10,8 +10,7 @@ Either opens the Approvals tab. The tab's title counts what waits for this profi
 The first read sets the baseline and, if anything already waits, says so once. A failed read is retried at the next
 tick without a dialog (the Approvals page reports errors when it is on screen).
 
-`attach_queue` wires the Approvals page and the notifier to the services (called by the session once they are built;
-never in the investor view).
+`ui.queue_wiring.attach_queue` wires the Approvals page and this notifier to the services.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from ui.signals import emit
 from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from ui.pages.approvals_page import ApprovalsPage, QueueSources
     from ui.widgets.notice_bar import NoticeBar
     from wallet_app.keys.views import KeyView
 
@@ -222,44 +220,3 @@ class DesktopNotice:
 
 def approvals_tab_text(count: int) -> str:
     return f"{APPROVALS_TAB} ({count})" if count > 0 else APPROVALS_TAB
-
-
-def attach_queue(window: Any, services: Any, runner: TaskRunner, *,
-                 interval_ms: int = DEFAULT_INTERVAL_MS) -> QueueNotifier | None:
-    """Give the Approvals page its services and start the notifier (the session calls it; never in the investor
-    view). Returns None when the services have no queue."""
-    queue = getattr(services, "queue", None)
-    if queue is None or getattr(window, "investor_view", False):
-        return None
-    from ui.pages.approvals_page import sources_from_services
-
-    page: ApprovalsPage = window.approvals_page
-    sources: QueueSources = sources_from_services(services)
-    page.attach(queue, runner, sources)
-
-    def open_approvals() -> None:
-        if shiboken6.isValid(window):
-            window.showNormal()
-            window.raise_()
-            window.activateWindow()
-            window.pages.setCurrentWidget(page)
-
-    def show_count(count: int) -> None:
-        if shiboken6.isValid(window) and shiboken6.isValid(page):
-            index = window.pages.indexOf(page)
-            if index >= 0:
-                window.pages.setTabText(index, approvals_tab_text(count))
-
-    existing = getattr(window, "queue_notifier", None)
-    if isinstance(existing, QueueNotifier):
-        existing.stop()
-        existing.deleteLater()
-    notifier = QueueNotifier(runner=runner, load=queue.load, load_keys=sources.load_keys,
-                             load_names=sources.load_names, notify=DesktopNotice(window, open_approvals),
-                             interval_ms=interval_ms, parent=window)
-    notifier.sig_attention_changed.connect(show_count)
-    notifier.sig_queue_changed.connect(page.reload_if_shown)
-    window.queue_notifier = page.notifier = notifier
-    notifier.start()
-    return notifier
-

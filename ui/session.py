@@ -279,7 +279,7 @@ class WalletSession(QObject):
             self._window.policy_page.attach(policy, getattr(services, "policy_checker", None), self._runner,
                                             load_keys=services.keys.load_keys)
         if not self._window.investor_view and getattr(services, "queue", None) is not None:
-            from ui.notifications import attach_queue  # the Approvals page and queue notifications; they sign
+            from ui.queue_wiring import attach_queue  # the Approvals page and queue notifications; they sign
 
             attach_queue(self._window, services, self._runner)
         audit = getattr(services, "audit", None)  # the audit log: who did what; not in the investor view

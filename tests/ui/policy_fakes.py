@@ -28,7 +28,7 @@ from wallet_app.policy.compare import PolicyChange, compare_policies, is_looseni
 from wallet_app.policy.decision_store import RecordedDecision
 from wallet_app.policy.document import PolicyDocument, fill_policy_template, parse_policy
 from wallet_app.policy.engine import Decision, RuleVerdict, evaluate
-from wallet_app.policy.facts import SimulationOutcome, decode_for_policy, facts_from_safe_tx
+from wallet_app.policy.facts import SimulationOutcome, facts_from_safe_tx
 from wallet_app.policy.governance import (
     ACTIVE,
     APPROVED,
@@ -42,6 +42,7 @@ from wallet_app.policy.governance import (
     compute_text_digest,
     digest_hex,
 )
+from wallet_app.policy.policy_decoding import decode_for_policy
 from wallet_app.policy.service import ActivePolicy, PolicyDraft, PolicyHistoryEntry
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "resources" / "policy" / "demo-policy.toml"

@@ -21,7 +21,8 @@ from tests.ui.fakes import FakeProfile, FakeServices, builder, opener
 from tests.ui.queue_demo import CLIENT_VAULT, LION_ROCK, TREASURY, Demo, open_demo
 from ui.main_window import MainWindow
 from ui.models.queue_model import QueueColumn
-from ui.pages.approvals_page import ApprovalsPage, QueueSources, sources_from_services
+from ui.pages.approvals_page import ApprovalsPage
+from ui.queue_sources import QueueSources, sources_from_services
 from ui.session import WalletSession
 from ui.tasks import TaskRunner
 

@@ -65,8 +65,8 @@ from ui.models.policy_rows import ChangeLine
 from ui.pages.policy_page import NOT_IN_FORCE, PolicyPage
 from ui.session import WalletSession
 from ui.tasks import TaskRunner
-from wallet_app.domain.hex_text import chunk_hex
 from ui.tones import tone_color
+from wallet_app.domain.hex_text import chunk_hex
 from wallet_app.errors import WalletError
 from wallet_app.policy.governance import NoActivePolicy, PolicyTampered, PolicyUnverifiable
 

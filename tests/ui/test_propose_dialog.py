@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 from tests.ui.queue_demo import CLIENT_VAULT, DANA, DEMO_PASSWORD, HKDH, KOWLOON, LION_ROCK, Demo, open_demo
 from ui.dialogs.propose_tx_dialog import BATCH, OWNERS, ProposeTxDialog
 from ui.models.queue_rows import plain
-from ui.pages.approvals_page import QueueSources, sources_from_services
+from ui.queue_sources import QueueSources, sources_from_services
 from ui.tasks import TaskRunner
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.holdings.model import Standard

@@ -15,8 +15,9 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.queue_demo import CARMEN, CLIENT_VAULT, Demo, open_demo, second_desktop
 from ui.main_window import MainWindow
-from ui.notifications import DesktopNotice, QueueNotifier, attach_queue
-from ui.pages.approvals_page import sources_from_services
+from ui.notifications import DesktopNotice, QueueNotifier
+from ui.queue_sources import sources_from_services
+from ui.queue_wiring import attach_queue
 from ui.tasks import TaskRunner
 
 WAIT = 20_000

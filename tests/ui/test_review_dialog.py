@@ -32,10 +32,10 @@ from tests.ui.queue_demo import (
 )
 from ui.dialogs.review_tx_dialog import ReviewTxDialog
 from ui.models.queue_model import SignatureColumn
-from ui.pages.approvals_page import sources_from_services
+from ui.queue_sources import sources_from_services
 from ui.tasks import TaskRunner
-from wallet_app.domain.hex_text import short_hex
 from wallet_app.domain.hex_text import chunk_hex as core_chunk_hex
+from wallet_app.domain.hex_text import short_hex
 from wallet_app.domain.safe_tx import compute_hashes
 from wallet_app.keys.keystore_signer import KeystoreSigner
 

@@ -16,9 +16,9 @@ from sqlalchemy import Engine, insert, select
 
 from tests.unit.token_fakes import HEAD, Answer, FakeTokenChain, const, erc20, text, word
 from wallet_app import cli
+from wallet_app.chain.multicall import MULTICALL3_ADDRESS
 from wallet_app.cli import feeds as cli_feeds
 from wallet_app.cli import tokens as cli_tokens
-from wallet_app.chain.multicall import MULTICALL3_ADDRESS
 from wallet_app.domain.abi import selector
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.errors import ConfigError, InvalidAddress

@@ -57,15 +57,15 @@ from ui.models.tokens_model import plain_tooltip
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from ui.widgets.error_line import ErrorLine
-from wallet_app.domain.hex_text import short_hex
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.secret_field import SecretField
 from ui.widgets.tone_label import ToneLabel
+from wallet_app.domain.hex_text import short_hex
 from wallet_app.errors import UserCancelled, WalletError
 
 if TYPE_CHECKING:
     from ui.models.policy_checks import CheckView
-    from ui.pages.approvals_page import QueueServiceLike, QueueSources
+    from ui.queue_sources import QueueServiceLike, QueueSources
     from wallet_app.keys.views import KeyView
 
 TRANSFER, BATCH, OWNERS = "transfer", "batch", "owners"

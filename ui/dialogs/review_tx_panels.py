@@ -14,12 +14,12 @@ from ui.models.policy_checks import CheckView
 from ui.models.policy_models import VerdictsTableModel
 from ui.models.queue_model import SignatureColumn, SignaturesTableModel
 from ui.models.queue_review import DELEGATECALL_WARNING, ReviewView
+from ui.tones import DECISION_TONES
 from ui.widgets.hash_view import HashView
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.policy_active import read_only_text
 from ui.widgets.policy_check import build_verdicts_table
 from ui.widgets.table_layout import build_read_only_table
-from ui.tones import DECISION_TONES
 from ui.widgets.tone_label import ToneLabel
 
 FIELD_TIPS = {

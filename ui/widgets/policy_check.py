@@ -29,12 +29,12 @@ from ui.models.policy_checks import CheckView
 from ui.models.policy_form import ZERO_ADDRESS
 from ui.models.policy_models import VerdictColumn, VerdictsTableModel
 from ui.plain_text import reveal_invisible
+from ui.tones import DECISION_TONES
 from ui.widgets.error_line import ErrorLine
 from ui.widgets.hash_view import HashView
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.policy_active import read_only_text
 from ui.widgets.table_layout import build_read_only_table
-from ui.tones import DECISION_TONES
 from ui.widgets.tone_label import ToneLabel
 
 NO_RESULT_TEXT = "Fill in the transaction and press Check: the policy's decision and every rule's verdict show here."

@@ -7,11 +7,11 @@ from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QProgressBar, QPushButto
 
 from ui.models.policy_checks import DecisionRow
 from ui.models.policy_models import DecisionColumn, DecisionsTableModel, VerdictsTableModel
+from ui.tones import DECISION_TONES
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.policy_active import read_only_text
 from ui.widgets.policy_check import build_verdicts_table
 from ui.widgets.table_layout import build_message_stack, build_read_only_table, build_vertical_split
-from ui.tones import DECISION_TONES
 from ui.widgets.tone_label import ToneLabel
 
 NO_DECISIONS_TEXT = "No transaction has been checked yet."

@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
 
 from ui.models.policy_models import ChangesTableModel, DraftsTableModel
 from ui.models.policy_rows import DraftView
+from ui.tones import tone_color
 from ui.widgets.error_line import ErrorLine
 from ui.widgets.hash_view import HashView
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.policy_active import read_only_text
 from ui.widgets.table_layout import build_message_stack, build_read_only_table
-from ui.tones import tone_color
 
 NO_DRAFTS_TEXT = "No change to the policy is waiting. Propose one from a policy file (.toml)."
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wallet_app.audit.entry import AuditEntry, format_at
-from wallet_app.audit.log import AuditHead, AuditLog
+from wallet_app.audit.log import AuditLog
+from wallet_app.audit.stored import AuditHead
 from wallet_app.errors import ConfigError
 from wallet_app.holdings.statement import inert_cell
 

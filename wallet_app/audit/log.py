@@ -22,7 +22,6 @@ import getpass
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +37,7 @@ from wallet_app.audit.entry import (
     compute_entry_hash,
     recover_entry_signer,
 )
+from wallet_app.audit.stored import AuditHead, entry_from_row, load_all, load_head
 from wallet_app.errors import ConfigError, SignerMismatch
 from wallet_app.storage.schema import audit_log
 
@@ -55,30 +55,6 @@ DescribeActor = Callable[[Connection, str], tuple[str, str]]
 """(connection, actor address) -> (label, role), read in the appending transaction."""
 
 
-@dataclass(frozen=True, slots=True)
-class AuditHead:
-    """The last entry: what an operator anchors outside the database (M3)."""
-
-    seq: int
-    entry_hash: str
-
-    def text(self) -> str:
-        return f"{self.seq}:{self.entry_hash}"
-
-    @classmethod
-    def parse(cls, value: str) -> AuditHead:
-        seq_text, _, digest = value.strip().partition(":")
-        digest = digest.strip().lower()
-        if not seq_text.strip().isdigit() or len(digest) != 66 or not digest.startswith("0x"):
-            raise ConfigError("An audit head is SEQ:HASH, like 17:0x3f…(64 hex digits), as `custos audit head` "
-                              "prints it")
-        try:
-            int(digest, 16)
-        except ValueError:
-            raise ConfigError("The hash of an audit head is 0x and 64 hex digits") from None
-        return cls(int(seq_text), digest)
-
-
 def _take_write_lock(conn: Connection) -> None:
     dialect = conn.dialect.name
     if dialect == "postgresql":
@@ -87,12 +63,6 @@ def _take_write_lock(conn: Connection) -> None:
         raw: Any = conn.connection.driver_connection
         if raw is not None and not raw.in_transaction:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def load_head(conn: Connection) -> AuditHead | None:
-    row = conn.execute(select(audit_log.c.seq, audit_log.c.entry_hash)
-                       .order_by(audit_log.c.seq.desc()).limit(1)).first()
-    return None if row is None else AuditHead(int(row.seq), str(row.entry_hash))
 
 
 def append(conn: Connection, *, host: str, actor: str, action: str, subject: str = "",
@@ -223,20 +193,3 @@ class AuditLog:
             known = {address.lower() for address in self._known_keys()}
             key_lookup = lambda address: address.lower() in known  # noqa: E731
         return verify_log(self._engine, key_lookup=key_lookup, expect_head=expect_head)
-
-
-def load_all(engine: Engine) -> list[AuditEntry]:
-    with engine.connect() as conn:
-        return [entry_from_row(row) for row in conn.execute(select(audit_log).order_by(audit_log.c.seq))]
-
-
-def entry_from_row(row: Any) -> AuditEntry:
-    """An entry as stored; nothing is checked here (verification does that)."""
-    return AuditEntry(
-        seq=int(row.seq), at=as_utc(row.at), monotonic_ns=int(row.monotonic_ns), host=str(row.host),
-        actor=str(row.actor), actor_label=str(row.actor_label or ""), role=str(row.role or ""),
-        action=str(row.action), chain_id=None if row.chain_id is None else int(row.chain_id),
-        subject=str(row.subject or ""), detail=str(row.detail if row.detail is not None else "{}"),
-        prev_hash=str(row.prev_hash), entry_hash=str(row.entry_hash),
-        signature=None if row.signature is None else str(row.signature),
-    )

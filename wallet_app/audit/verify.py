@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 
 from wallet_app.audit.actions import SIGNING_ACTIONS
 from wallet_app.audit.entry import ZERO_HASH, AuditEntry, recover_entry_signer
-from wallet_app.audit.log import AuditHead, load_all
+from wallet_app.audit.stored import AuditHead, load_all
 
 KeyLookup = Callable[[str], bool]
 """Was this address ever a key of the profile?"""

@@ -98,7 +98,7 @@ def _audit_list(args: argparse.Namespace) -> int:
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
-    from wallet_app.audit.log import AuditHead
+    from wallet_app.audit.stored import AuditHead
 
     expect = AuditHead.parse(args.expect_head) if args.expect_head is not None else None
     report = _with_audit(args, lambda audit: audit.verify(expect_head=expect))

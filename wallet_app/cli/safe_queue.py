@@ -39,8 +39,7 @@ from wallet_app.domain.hex_text import chunk_hex
 from wallet_app.errors import ConfigError, WalletError
 
 if TYPE_CHECKING:
-    from wallet_app.queue.service import ProposalResult
-    from wallet_app.queue.views import ExecutionResult, QueueEntry
+    from wallet_app.queue.views import ExecutionResult, ProposalResult, QueueEntry
     from wallet_app.services import Services
 
 T = TypeVar("T")

@@ -39,3 +39,11 @@ def from_bytes(raw: bytes) -> str:
     if len(raw) != 20:
         raise InvalidAddress("an address is 20 bytes")
     return _eip55(raw.hex())
+
+
+def lookalike_key(address: str) -> str:
+    """First 4 and last 4 hex digits after 0x, lower case. SECURITY B1 names 6 + 6; 4 + 4 catches every 6 + 6
+    lookalike and the cheaper ones too (an attacker grinds fewer digits). Two different addresses with one key are
+    lookalikes of each other."""
+    body = address[2:].lower()
+    return body[:4] + body[-4:]

@@ -41,11 +41,12 @@ from wallet_app.policy.document import PolicyDocument, PolicyFileError, parse_de
 from wallet_app.policy.engine import Decision, RuleVerdict, evaluate
 from wallet_app.policy.errors import InvalidUserAbi
 from wallet_app.policy.fact_gathering import assets_involved, fetch_chain_facts, fetch_vault
-from wallet_app.policy.facts import AddressBook, SimulationOutcome, decode_for_policy, facts_from_safe_tx
+from wallet_app.policy.facts import AddressBook, SimulationOutcome, facts_from_safe_tx
 from wallet_app.policy.governance import PolicyNotInForce
 from wallet_app.policy.intent import Intent
 from wallet_app.policy.intent_json import Describe, build_describer, intent_to_json
 from wallet_app.policy.outflows import OutflowSource, build_spent_functions, longest_window, pending_outflows
+from wallet_app.policy.policy_decoding import decode_for_policy
 from wallet_app.policy.simulation import SimulationUnavailable, simulate_safe_tx
 from wallet_app.policy.user_abis import UserAbi
 

@@ -5,7 +5,7 @@ The caller reads the chain and the queue: prices (from the holdings feeds), ERC-
 DELEGATECALL targets, the denylist file, what the vault already sent (executed, queued and pending on any desktop,
 excluding this transaction), the simulation of the exact SafeTx, and the executor's fee quote. Anything it could not
 read is left None and the rule that needs it fails closed. The intent must be decoded from these very fields
-(`decode_for_policy`): the engine checks that it is, and never reads a queue row's summary (SC-8, A12).
+(`policy_decoding.decode_for_policy`): the engine checks that it is, and never reads a queue row's summary (SC-8, A12).
 """
 
 from __future__ import annotations
@@ -13,18 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from wallet_app.domain.addresses import lookalike_key
 from wallet_app.domain.safe_tx import ZERO_ADDRESS, SafeTx
 from wallet_app.holdings.model import Price
-from wallet_app.policy.decoder import decode_tx
 from wallet_app.policy.intent import Intent
-from wallet_app.policy.rules.base import lookalike_key
-from wallet_app.policy.site import StandardOf
-from wallet_app.policy.user_abis import UserAbi
-
-if TYPE_CHECKING:
-    from wallet_app.policy.document import PolicyDocument
 
 SpentHkd = Callable[[str, datetime], int | None]  # (vault, since) -> 10^-6 HKD sent since then, or None
 SpentAmount = Callable[[str, str, datetime], int | None]  # (vault, asset key, since) -> base units, or None
@@ -120,14 +113,6 @@ class DecisionFacts:
     def __post_init__(self) -> None:
         if self.now.tzinfo is None or self.now.utcoffset() is None:
             raise ValueError("DecisionFacts.now must be an aware datetime")
-
-
-def decode_for_policy(policy: PolicyDocument, tx: SafeTx, *, user_abis: Mapping[str, UserAbi] | None = None,
-                      standard_of: StandardOf | None = None) -> Intent:
-    """The intent of `tx` as the policy reads it: batches are opened only for the policy's pinned DELEGATECALL
-    targets (the engine then checks their code hash)."""
-    return decode_tx(tx, known_multisend=frozenset(p.address for p in policy.pinned_delegatecall),
-                     user_abis=user_abis, standard_of=standard_of)
 
 
 def facts_from_safe_tx(tx: SafeTx, intent: Intent, *, now: datetime, owners: tuple[str, ...], threshold: int,

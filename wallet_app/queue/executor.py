@@ -38,6 +38,7 @@ from wallet_app.errors import CallReverted, WalletError
 from wallet_app.faults import faultpoint
 from wallet_app.keys.signer import Signer
 from wallet_app.policy.checker import CheckResult
+from wallet_app.queue.errors import PolicyDenied, QueueError
 from wallet_app.queue.exec_store import (
     CLEARED_CLAIM,
     highest_eoa_nonce,
@@ -49,7 +50,6 @@ from wallet_app.queue.exec_tx import ExecTx, SignedExec, revert_reason, sign_exe
 from wallet_app.queue.fees import describe_wei_per_gas, plan_fees
 from wallet_app.queue.follow import Actor, ExecDeps, Follower, Progress, claim_abandoned, label, lease_end
 from wallet_app.queue.records import BroadcastRow, QueueItem
-from wallet_app.queue.service import PolicyDenied, QueueError
 from wallet_app.queue.states import (
     APPROVING,
     BROADCAST,

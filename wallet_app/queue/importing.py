@@ -15,16 +15,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from wallet_app.errors import WalletError
 from wallet_app.keys.signer import Signer
 from wallet_app.policy.check_request import CheckInputError, CheckRequest, check_address
-from wallet_app.queue.service import ProposalResult, QueueError, QueueService
-from wallet_app.queue.views import QueueEntry
+from wallet_app.queue.errors import QueueError
+from wallet_app.queue.views import ProposalResult, QueueEntry
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_SIGNATURES = 100
+
+
+class ProposingQueue(Protocol):
+    """What importing needs of the queue (`QueueService`): propose as a signer, then add verified signatures."""
+
+    def propose_with(self, request: CheckRequest, signer: Signer, *,
+                     expect_hash: str | None = None) -> ProposalResult: ...
+    def import_signature(self, safe_tx_hash: str, signature: str, owner: str | None = None) -> QueueEntry: ...
 
 
 class ImportFormatError(QueueError):
@@ -83,7 +91,7 @@ def parse_transaction_file(raw: bytes) -> ImportedTransaction:
     return ImportedTransaction(request, None if stated is None else stated.lower(), _signatures(document))
 
 
-def import_transaction(queue: QueueService, raw: bytes, signer: Signer) -> ImportResult:
+def import_transaction(queue: ProposingQueue, raw: bytes, signer: Signer) -> ImportResult:
     """Propose the file's transaction as `signer` (the importing officer) and add the signatures that verify."""
     imported = parse_transaction_file(raw)
     proposal = queue.propose_with(imported.request, signer, expect_hash=imported.stated_hash)

@@ -14,7 +14,7 @@ import os
 import socket
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -27,19 +27,20 @@ from wallet_app.chain.client import ChainClient
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.domain.safe_tx import SafeTx, compute_hashes
 from wallet_app.domain.vaults import VaultInfo
-from wallet_app.errors import ConfigError, KeyNotFound, StorageUnavailable, WalletError, WatchOnly
+from wallet_app.errors import ConfigError, KeyNotFound, StorageUnavailable, WatchOnly
 from wallet_app.faults import faultpoint
 from wallet_app.keys.signer import Signer
 from wallet_app.keys.views import KeyView
 from wallet_app.policy.check_request import CheckRequest
 from wallet_app.policy.checker import CheckResult, PolicyChecker
+from wallet_app.queue.errors import PolicyDenied, QueueError
 from wallet_app.queue.exec_settings import ExecutionSettings
 from wallet_app.queue.follow import Actor, ExecDeps, Follower
 from wallet_app.queue.records import QueueItem, proposal_digest
 from wallet_app.queue.states import CLOSED, IN_FLIGHT, OPEN, PROPOSED, READY, is_legal, open_state_for
 from wallet_app.queue.store import QueueStore, hash_text
 from wallet_app.queue.verify import build_entries, tally_rows
-from wallet_app.queue.views import ExecutionResult, QueueEntry
+from wallet_app.queue.views import ExecutionResult, ProposalResult, QueueEntry
 from wallet_app.safe.journal import SigningBlocked, SigningJournal
 from wallet_app.safe.signatures import CoSignature, count_valid_for_tx, parse_signatures
 from wallet_app.safe.signing import is_rejection, rejection_for, sign_safe_tx
@@ -53,20 +54,6 @@ SOURCE_CUSTOS = "custos"
 SOURCE_IMPORTED = "imported"
 
 
-class QueueError(WalletError):
-    """The queue refused the action; nothing changed."""
-
-    code = "queue"
-
-
-class PolicyDenied(QueueError):
-    code = "policy_denied"
-
-    def __init__(self, user_message: str, result: CheckResult) -> None:
-        super().__init__(user_message)
-        self.result = result
-
-
 class QueueKeys(Protocol):
     def load_keys(self) -> list[KeyView]: ...
     def unlock(self, address: str, secret: str, *, remember: bool = False) -> None: ...
@@ -77,16 +64,6 @@ class QueueKeys(Protocol):
 class VaultAccess(Protocol):
     def fetch_vaults(self) -> list[VaultInfo]: ...
     def check_for_signing(self, address: str) -> Any: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ProposalResult:
-    check: CheckResult  # the policy's decision at proposal
-    entry: QueueEntry | None  # None when the policy denied it: nothing was queued
-
-    @property
-    def queued(self) -> bool:
-        return self.entry is not None
 
 
 def utc_now() -> datetime:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wallet_app.domain.safe_tx import compute_hashes
 from wallet_app.queue.records import QueueItem
 from wallet_app.safe.signatures import SignatureTally
+
+if TYPE_CHECKING:
+    from wallet_app.policy.checker import CheckResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +114,13 @@ class ExecutionResult:
             "max_priority_fee_per_gas": str(self.max_priority_fee_per_gas),
             "notes": list(self.notes),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalResult:
+    check: CheckResult  # the policy's decision at proposal
+    entry: QueueEntry | None  # None when the policy denied it: nothing was queued
+
+    @property
+    def queued(self) -> bool:
+        return self.entry is not None

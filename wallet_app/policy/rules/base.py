@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from wallet_app.domain.addresses import lookalike_key
 from wallet_app.policy.intent import Intent
 
 if TYPE_CHECKING:
@@ -54,14 +55,6 @@ class PinnedTarget:
     label: str
     address: str  # EIP-55, on the policy's chain
     code_hash: bytes  # keccak-256 of the runtime code
-
-
-def lookalike_key(address: str) -> str:
-    """First 4 and last 4 hex digits after 0x, lower case. SECURITY B1 names 6 + 6; 4 + 4 catches every 6 + 6
-    lookalike and the cheaper ones too (an attacker grinds fewer digits). Two different addresses with one key are
-    lookalikes of each other."""
-    body = address[2:].lower()
-    return body[:4] + body[-4:]
 
 
 class Book:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from wallet_app.domain.addresses import lookalike_key
 from wallet_app.policy.intent import Intent
-from wallet_app.policy.rules.base import Check, lookalike_key, named
+from wallet_app.policy.rules.base import Check, named
 
 if TYPE_CHECKING:
     from wallet_app.policy.document import PolicyDocument
