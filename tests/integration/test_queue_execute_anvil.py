@@ -42,7 +42,7 @@ from wallet_app.profiles import Profile, create_profile, open_profile
 from wallet_app.queue.exec_settings import ExecutionSettings
 from wallet_app.queue.exec_tx import decode_exec
 from wallet_app.queue.executor import FeesAboveCap
-from wallet_app.queue.follow import SendRefused
+from wallet_app.queue.follow_base import SendRefused
 from wallet_app.queue.records import BroadcastRow
 from wallet_app.queue.service import QueueError, QueueService
 from wallet_app.queue.setup import build_queue_service

@@ -133,3 +133,117 @@ def test_ui_emits_signals_only_through_ui_signals_emit(path: Path) -> None:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "emit"
     ]
     assert direct == [], f"{path.relative_to(REPO)} calls .emit() directly on lines {direct}; use ui.signals.emit"
+
+
+# -- one direction: no import cycles, and the Qt layers pointing one way -------------------------------------------
+
+MAX_MODULE_LINES = 600
+# (importing layer, layers it must never import): pages -> dialogs -> widgets, and models below all three.
+UI_LAYERS = {
+    "ui.models": ("ui.widgets", "ui.dialogs", "ui.pages"),
+    "ui.widgets": ("ui.dialogs", "ui.pages"),
+    "ui.dialogs": ("ui.pages",),
+}
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+
+
+def import_graph(packages: tuple[str, ...] = ("wallet_app", "ui")) -> dict[str, set[str]]:
+    """module -> the modules of `packages` it imports anywhere (at the top, in a function, under TYPE_CHECKING).
+    A package's `__init__` importing its own submodules is left out: importing a submodule runs its package's
+    `__init__` anyway, so that edge adds no dependency a reader must follow."""
+    paths = {module_name(p): p for package in packages for p in python_files(package)}
+
+    def resolve(name: str) -> str | None:
+        while name and name not in paths:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        is_init = path.name == "__init__.py"
+        targets = {resolve(imported) for imported, _, _ in imports(path)}
+        graph[module] = {t for t in targets if t is not None and t != module
+                         and not (is_init and t.startswith(module + "."))}
+    return graph
+
+
+def cycles_of(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted, in a stable order."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(found)
+
+
+def describe_cycle(group: list[str], graph: dict[str, set[str]]) -> str:
+    members = set(group)
+    arrows = [f"{a} -> {b}" for a in group for b in sorted(graph[a] & members)]
+    return f"{len(group)} modules import each other in a loop: " + "; ".join(arrows)
+
+
+def test_no_import_cycles_in_the_core_or_the_front_end() -> None:
+    graph = import_graph()
+    loops = [describe_cycle(group, graph) for group in cycles_of(graph)]
+    assert loops == [], "\n".join(loops) + "\nMove what both sides need down to a module both import."
+
+
+def test_the_cycle_check_finds_type_only_and_function_level_loops() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert cycles_of(graph) == [["a", "b", "c"]]
+    assert describe_cycle(["a", "b", "c"], graph) == "3 modules import each other in a loop: a -> b; b -> c; c -> a"
+    source = ("from typing import TYPE_CHECKING\n"
+              "if TYPE_CHECKING:\n"
+              "    from ui.pages.approvals_page import QueueSources\n"
+              "def later():\n"
+              "    from ui.notifications import QueueNotifier\n")
+    found = {module for module, _, _ in imports_in(source, "ui.dialogs")}
+    assert {"ui.pages.approvals_page", "ui.notifications"} <= found
+
+
+@pytest.mark.parametrize("path", python_files("ui"), ids=lambda p: str(p.relative_to(REPO)))
+def test_ui_layers_point_one_way(path: Path) -> None:
+    """Pages may use dialogs, dialogs widgets, all three models; never the other way."""
+    module = module_name(path)
+    for layer, forbidden in UI_LAYERS.items():
+        if within(module, {layer}):
+            bad = [f"line {line}: {imported}" for imported, line, _ in imports(path)
+                   if within(imported, set(forbidden))]
+            assert bad == [], f"{module} ({layer}) imports {', '.join(forbidden)}: {bad}"
+
+
+@pytest.mark.parametrize("path", python_files("wallet_app") + python_files("ui"),
+                         ids=lambda p: str(p.relative_to(REPO)))
+def test_modules_stay_short(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_MODULE_LINES, (f"{path.relative_to(REPO)} has {lines} lines; split it by the idea each part "
+                                       f"serves (at most {MAX_MODULE_LINES})")

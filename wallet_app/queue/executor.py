@@ -48,7 +48,8 @@ from wallet_app.queue.exec_store import (
 )
 from wallet_app.queue.exec_tx import ExecTx, SignedExec, revert_reason, sign_exec_transaction
 from wallet_app.queue.fees import describe_wei_per_gas, plan_fees
-from wallet_app.queue.follow import Actor, ExecDeps, Follower, Progress, claim_abandoned, label, lease_end
+from wallet_app.queue.follow import Follower
+from wallet_app.queue.follow_base import Actor, ExecDeps, Progress, claim_abandoned, label, lease_end, noop
 from wallet_app.queue.records import BroadcastRow, QueueItem
 from wallet_app.queue.states import (
     APPROVING,
@@ -88,10 +89,6 @@ class ExecutionChecks:
     check_vault: Callable[[str], Any]  # F4: raises when the vault may not be signed for
 
 
-def _noop(_message: str) -> None:
-    return None
-
-
 class Executor:
     def __init__(self, deps: ExecDeps, follower: Follower, checks: ExecutionChecks) -> None:
         self._d = deps
@@ -104,7 +101,7 @@ class Executor:
 
     def execute(self, safe_tx_hash: str, signer: Signer, *, wait_seconds: float = 60.0,
                 progress: Progress | None = None) -> ExecutionResult:
-        say = progress or _noop
+        say = progress or noop
         actor = Actor.of(signer)
         first = self._store.load_item(safe_tx_hash)
         if first is None:

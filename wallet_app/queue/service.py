@@ -35,7 +35,8 @@ from wallet_app.policy.check_request import CheckRequest
 from wallet_app.policy.checker import CheckResult, PolicyChecker
 from wallet_app.queue.errors import PolicyDenied, QueueError
 from wallet_app.queue.exec_settings import ExecutionSettings
-from wallet_app.queue.follow import Actor, ExecDeps, Follower
+from wallet_app.queue.follow import Follower
+from wallet_app.queue.follow_base import Actor, ExecDeps
 from wallet_app.queue.records import QueueItem, proposal_digest
 from wallet_app.queue.states import CLOSED, IN_FLIGHT, OPEN, PROPOSED, READY, is_legal, open_state_for
 from wallet_app.queue.store import QueueStore, hash_text
