@@ -26,6 +26,12 @@ class QueueServiceLike(Protocol):
     def check_policy(self, safe_tx_hash: str, approvers: Sequence[str] = ()) -> Any: ...
 
 
+class QueueNotifierLike(Protocol):
+    """The queue notifier (`ui.notifications.QueueNotifier`) as the page sees it: stopped when the services close."""
+
+    def stop(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class QueueSources:
     """What the page and its dialogs read besides the queue. Each call may block: they run on worker lanes."""

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from ui.errors import one_line
 from ui.pages.lazy_page import LazyPage
-from ui.queue_sources import QueueServiceLike, QueueSources
+from ui.queue_sources import QueueNotifierLike, QueueServiceLike, QueueSources
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from ui.widgets.error_line import ErrorLine
@@ -46,7 +46,6 @@ if TYPE_CHECKING:  # built on first show (ensure_built), not at start-up
     from ui.dialogs.review_tx_dialog import ReviewTxDialog
     from ui.models.queue_model import QueueTreeModel
     from ui.models.queue_rows import ItemRow, VaultGroup
-    from ui.notifications import QueueNotifier
     from ui.widgets.progress_relay import ProgressRelay
     from ui.widgets.queue_details import QueueDetails
     from wallet_app.keys.views import KeyView
@@ -119,7 +118,7 @@ class ApprovalsPage(LazyPage):
         self._generation = 0
         self._dialog: ReviewTxDialog | ProposeTxDialog | None = None
         self._relay: ProgressRelay | None = None
-        self.notifier: QueueNotifier | None = None  # set by ui.queue_wiring.attach_queue
+        self.notifier: QueueNotifierLike | None = None  # set by ui.queue_wiring.attach_queue
 
     # -- building (on first show) ---------------------------------------------------------------------------
     def _build(self) -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 from wallet_app.audit.entry import AuditEntry, format_at
 from wallet_app.audit.log import AuditLog
 from wallet_app.audit.stored import AuditHead
+from wallet_app.domain.csv_cells import inert_cell
 from wallet_app.errors import ConfigError
-from wallet_app.holdings.statement import inert_cell
 
 FORMATS = ("csv", "json")
 COLUMNS = ("seq", "at", "monotonic_ns", "host", "actor", "actor_label", "role", "action", "chain_id", "subject",

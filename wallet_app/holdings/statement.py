@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass
 
 from wallet_app.domain.addresses import to_checksum
+from wallet_app.domain.csv_cells import inert_cell
 from wallet_app.domain.units import format_units
 from wallet_app.holdings.model import Account, Holding, HoldingsSnapshot
 from wallet_app.holdings.totals import compute_account_totals
@@ -112,9 +113,3 @@ def render_csv(statement: Statement) -> str:
     for row in statement.rows:
         writer.writerow([inert_cell(cell) for cell in row])
     return out.getvalue()
-
-
-def inert_cell(text: str) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (M6): text starting =, +, -, @, tab or CR gets an apostrophe;
-    also used by the audit export."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
