@@ -29,7 +29,8 @@ from wallet_app.keys.registry import KeyRegistry
 from wallet_app.keys.service import KeyService
 from wallet_app.policy.checker import PolicyChecker
 from wallet_app.policy.checker_setup import build_policy_checker
-from wallet_app.policy.service import PolicyService, build_policy_service
+from wallet_app.policy.service import PolicyService
+from wallet_app.policy.service_setup import build_policy_service
 from wallet_app.profiles import Profile
 from wallet_app.queue.service import QueueService
 from wallet_app.queue.setup import build_queue_service

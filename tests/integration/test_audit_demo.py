@@ -20,7 +20,7 @@ from wallet_app.audit.entry import recover_entry_signer
 from wallet_app.config import profile_paths
 from wallet_app.demo.setup import DEMO_PASSWORD
 from wallet_app.domain.abi import build_call
-from wallet_app.policy.service import policy_file_path
+from wallet_app.policy.service_setup import policy_file_path
 
 NEW_PASSWORD = "audit officer horse staple"
 HKD = 10**6

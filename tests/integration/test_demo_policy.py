@@ -25,8 +25,9 @@ from wallet_app.policy.checker_setup import SIMULATION_PROBE
 from wallet_app.policy.document import parse_denylist
 from wallet_app.policy.rules.base import ACTIONS
 from wallet_app.policy.rules.conditions import CONDITION_KEYS
-from wallet_app.policy.service import ActivePolicy, build_policy_service, policy_file_path
+from wallet_app.policy.service_setup import build_policy_service, policy_file_path
 from wallet_app.policy.simulation_probe import probe_runtime_code
+from wallet_app.policy.views import ActivePolicy
 from wallet_app.profiles import Profile, open_profile
 from wallet_app.services import Services, build_services
 

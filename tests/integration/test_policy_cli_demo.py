@@ -34,7 +34,7 @@ from wallet_app.holdings.registry import TokenRegistry
 from wallet_app.keys.keystore import decrypt_keystore, load_keystore_file, new_private_key
 from wallet_app.policy.checker_setup import SIMULATION_PROBE, policy_directory
 from wallet_app.policy.document import fill_policy_template
-from wallet_app.policy.service import install_signed_policy, policy_file_path, vault_owner_reader
+from wallet_app.policy.service_setup import install_signed_policy, policy_file_path, vault_owner_reader
 from wallet_app.policy.simulation_probe import deploy_probe
 from wallet_app.profiles import Profile, open_profile
 from wallet_app.services import Services, build_services

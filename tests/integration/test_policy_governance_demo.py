@@ -20,8 +20,8 @@ from wallet_app.holdings.registry import TokenRegistry
 from wallet_app.keys.signer import Signer
 from wallet_app.policy.document import fill_policy_template
 from wallet_app.policy.governance import NoActivePolicy, PolicyGovernanceError, PolicyTampered
-from wallet_app.policy.service import (
-    PolicyService,
+from wallet_app.policy.service import PolicyService
+from wallet_app.policy.service_setup import (
     build_policy_service,
     install_signed_policy,
     policy_file_path,

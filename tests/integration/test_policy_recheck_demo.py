@@ -27,7 +27,7 @@ from wallet_app.keys.keystore import decrypt_keystore, load_keystore_file
 from wallet_app.policy.check_request import CheckRequest
 from wallet_app.policy.checker import CheckResult
 from wallet_app.policy.governance import PolicyTampered
-from wallet_app.policy.service import policy_file_path
+from wallet_app.policy.service_setup import policy_file_path
 from wallet_app.profiles import Profile, open_profile
 from wallet_app.services import Services, build_services
 

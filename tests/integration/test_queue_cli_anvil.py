@@ -59,7 +59,7 @@ def anvil_desk(anvil_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     from wallet_app.keys.keystore import new_private_key
     from wallet_app.keys.keystore_signer import KeystoreSigner
     from wallet_app.policy.checker_setup import SIMULATION_PROBE, policy_directory
-    from wallet_app.policy.service import install_signed_policy, vault_owner_reader
+    from wallet_app.policy.service_setup import install_signed_policy, vault_owner_reader
     from wallet_app.profiles import create_profile
     from wallet_app.services import build_services
     from wallet_app.vaults.known_deployments import SAFE_SINGLETON_FACTORY, SINGLETON_FACTORY_RUNTIME

@@ -37,7 +37,7 @@ from wallet_app.keys.keystore import new_private_key
 from wallet_app.keys.keystore_signer import KeystoreSigner
 from wallet_app.policy.check_request import CheckRequest
 from wallet_app.policy.checker_setup import SIMULATION_PROBE, policy_directory
-from wallet_app.policy.service import install_signed_policy, vault_owner_reader
+from wallet_app.policy.service_setup import install_signed_policy, vault_owner_reader
 from wallet_app.profiles import Profile, create_profile, open_profile
 from wallet_app.queue.exec_settings import ExecutionSettings
 from wallet_app.queue.exec_tx import decode_exec

@@ -43,7 +43,7 @@ from wallet_app.policy.governance import (
     digest_hex,
 )
 from wallet_app.policy.policy_decoding import decode_for_policy
-from wallet_app.policy.service import ActivePolicy, PolicyDraft, PolicyHistoryEntry
+from wallet_app.policy.views import ActivePolicy, PolicyDraft, PolicyHistoryEntry
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "resources" / "policy" / "demo-policy.toml"
 HK = ZoneInfo("Asia/Hong_Kong")

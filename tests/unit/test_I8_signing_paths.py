@@ -494,7 +494,8 @@ def test_policy_approve_signs_nothing_for_a_digest_that_is_not_a_recorded_policy
     from wallet_app.keys.signer import KeyKind, Signer
     from wallet_app.keys.views import KeyView
     from wallet_app.policy.policy_store import ActivePolicyFile, PolicyStore
-    from wallet_app.policy.service import PolicyService, policy_file_path
+    from wallet_app.policy.service import PolicyService
+    from wallet_app.policy.service_setup import policy_file_path
 
     touched: list[str] = []
 

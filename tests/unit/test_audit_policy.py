@@ -27,7 +27,8 @@ from wallet_app.audit import actions
 from wallet_app.audit.entry import recover_entry_signer
 from wallet_app.audit.log import AuditLog
 from wallet_app.policy.policy_store import ActivePolicyFile, PolicyStore
-from wallet_app.policy.service import PolicyService, policy_file_path
+from wallet_app.policy.service import PolicyService
+from wallet_app.policy.service_setup import policy_file_path
 
 HOUR = timedelta(hours=1)
 

@@ -41,7 +41,8 @@ from wallet_app.policy.governance import (
     recover_vote_signer,
 )
 from wallet_app.policy.policy_store import ActivePolicyFile, PolicyStore
-from wallet_app.policy.service import PolicyService, policy_file_path
+from wallet_app.policy.service import PolicyService
+from wallet_app.policy.service_setup import policy_file_path
 from wallet_app.profiles import Profile, create_profile
 from wallet_app.storage.schema import SCHEMA_HEAD
 

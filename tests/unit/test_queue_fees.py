@@ -195,4 +195,4 @@ def test_the_executor_transaction_is_signed_only_after_a_policy_decision() -> No
                 if cls.name == "Executor" and function.name == "execute":
                     assert names.index("_decide") < names.index("_claim") < names.index("_sign_and_store")
     assert callers == {"wallet_app/queue/executor.py:Executor._sign_and_store",
-                       "wallet_app/queue/follow.py:Follower.replace"}
+                       "wallet_app/queue/follow_send.py:SendingSteps.replace"}

@@ -20,7 +20,7 @@ from wallet_app.domain.hex_text import short_hex
 if TYPE_CHECKING:
     from wallet_app.policy.compare import PolicyChange
     from wallet_app.policy.governance import ApprovalCheck
-    from wallet_app.policy.service import ActivePolicy, PolicyDraft, PolicyHistoryEntry
+    from wallet_app.policy.views import ActivePolicy, PolicyDraft, PolicyHistoryEntry
 
 # The engine's hard blocks (wallet_app.policy.engine.HARD_BLOCKS), in words. The ids shown come from the engine
 # itself; an id this table does not know is shown by its id alone.

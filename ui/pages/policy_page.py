@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # the page's modules are imported when it is first shown (ens
     from wallet_app.domain.vaults import VaultInfo
     from wallet_app.keys.views import KeyView
     from wallet_app.policy.compare import PolicyChange
-    from wallet_app.policy.service import ActivePolicy, PolicyDraft, PolicyHistoryEntry
+    from wallet_app.policy.views import ActivePolicy, PolicyDraft, PolicyHistoryEntry
 
 WAITING_TEXT = "The policy is read once the profile is connected."
 NOT_AVAILABLE_TEXT = "This profile's policy is not available here."

@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from wallet_app.policy.checker import CheckResult
     from wallet_app.policy.decision_store import RecordedDecision
     from wallet_app.policy.governance import PolicyNotInForce
-    from wallet_app.policy.service import ActivePolicy, PolicyDraft
     from wallet_app.policy.user_abi_book import UserAbiBook
+    from wallet_app.policy.views import ActivePolicy, PolicyDraft
     from wallet_app.services import Services
 
 EXIT_CODES = {"allow": 0, "deny": 1, "escalate": 2}

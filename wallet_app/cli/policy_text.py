@@ -11,7 +11,7 @@ from wallet_app.cli.common import visible_lines
 if TYPE_CHECKING:
     from wallet_app.policy.checker import CheckResult
     from wallet_app.policy.governance import ApprovalCheck, PolicyNotInForce
-    from wallet_app.policy.service import ActivePolicy, PolicyDraft
+    from wallet_app.policy.views import ActivePolicy, PolicyDraft
 
 
 def format_time(moment: datetime | None) -> str:

@@ -65,7 +65,7 @@ def install_demo_policy(profile: Profile, demo: DemoInstitution, people: DemoPeo
     """Write the sanctions list the policy names, then put the policy in force: Alice proposes, Ben and Carmen
     approve."""
     from wallet_app.policy.checker_setup import policy_directory
-    from wallet_app.policy.service import install_signed_policy
+    from wallet_app.policy.service_setup import install_signed_policy
     from wallet_app.storage.atomic import write_atomic
 
     text = demo_policy_text(demo, people)

@@ -121,7 +121,7 @@ def _put_policy_in_force(profile: Profile, client: ChainClient, demo: DemoInstit
     transactions (wallet_app.demo.demo_queue)."""
     from wallet_app.demo.demo_policy import install_demo_policy, record_sample_decisions
     from wallet_app.demo.demo_queue import seed_demo_queue
-    from wallet_app.policy.service import vault_owner_reader
+    from wallet_app.policy.service_setup import vault_owner_reader
     from wallet_app.services import build_services
 
     services = build_services(profile, chain=client)

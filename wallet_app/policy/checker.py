@@ -51,7 +51,7 @@ from wallet_app.policy.simulation import SimulationUnavailable, simulate_safe_tx
 from wallet_app.policy.user_abis import UserAbi
 
 if TYPE_CHECKING:
-    from wallet_app.policy.service import ActivePolicy
+    from wallet_app.policy.views import ActivePolicy
 
 __all__ = ["CheckInputError", "CheckRequest", "CheckResult", "PolicyChecker", "RecordedDecision"]
 

@@ -16,64 +16,53 @@ Calls that sign take the key's password and ask it every time (as token approval
 afterwards unless it was unlocked before. While it is unlocked it also signs the audit entry of the vote (EIP-191
 over the entry's hash, in the store's transaction); an approval signed elsewhere (`submit_approval`) is logged with
 its own signature only. Methods take `now` (tests pass a fixed clock); it defaults to the clock.
+
+The rows are read and verified through a `PolicyReader` (`reading`); what the service returns is in `views`; a
+profile's service is built in `service_setup`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from wallet_app.audit.entry import entry_signer
-from wallet_app.config import ProfilePaths
 from wallet_app.domain.addresses import to_checksum
-from wallet_app.errors import KeyNotFound, WalletError, WatchOnly
+from wallet_app.errors import KeyNotFound, WatchOnly
 from wallet_app.policy.approval_typed_data import PolicyAction, PolicyVote, build_typed_data, compute_vote_digest
-from wallet_app.policy.compare import PolicyChange, compare_policies, is_loosening
-from wallet_app.policy.document import PolicyDocument, PolicyFileError, parse_policy
+from wallet_app.policy.compare import PolicyChange
+from wallet_app.policy.document import PolicyDocument, parse_policy
 from wallet_app.policy.governance import (
-    ACTIVE,
     APPROVED,
     OPEN_STATES,
     PROPOSED,
-    SUPERSEDED,
-    ApprovalCheck,
     ApprovalRecord,
     ChangeAssessment,
     InvalidPolicySignature,
     LoadOwners,
-    NoActivePolicy,
     PolicyConflict,
     PolicyGovernanceError,
     PolicyNotInForce,
     PolicyRecord,
     PolicyTampered,
-    PolicyUnverifiable,
     build_vote,
-    check_proposer_signature,
-    check_quorum,
     compute_text_digest,
     digest_hex,
-    find_tampering_of_active,
     recover_vote_signer,
     required_quorum,
     signing_time,
 )
-from wallet_app.policy.policy_store import ACTIVE_FILE, ActivePolicyFile, PolicyStore
+from wallet_app.policy.policy_store import ActivePolicyFile, PolicyStore
+from wallet_app.policy.reading import Owners, PolicyReader, single_active
+from wallet_app.policy.views import ActivePolicy, PolicyDraft, PolicyHistoryEntry
 
 if TYPE_CHECKING:
-    from wallet_app.audit.log import AuditLog
     from wallet_app.keys.signer import Signer
     from wallet_app.keys.views import KeyView
-    from wallet_app.profiles import Profile
-    from wallet_app.vaults.service import VaultService
 
 Sign = Callable[[PolicyVote], bytes]
 EntrySign = Callable[[str], bytes]  # signs an audit entry (given its hash) with the voter's key
-_MEMO_SIZE = 64
-Owners = Callable[[str], tuple[tuple[str, ...], int]]
 
 
 class PolicyKeys(Protocol):
@@ -83,57 +72,6 @@ class PolicyKeys(Protocol):
     def unlock(self, address: str, secret: str, *, remember: bool = False) -> None: ...
     def signer(self, address: str) -> Signer: ...
     def lock(self, address: str) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ActivePolicy:
-    """The policy in force, verified: its text matches its digest and a quorum of current owners signed it."""
-
-    document: PolicyDocument
-    digest: str
-    version: int
-    effective_since: datetime
-    quorum_reached_at: datetime
-    proposed_by: str
-    proposed_at: datetime
-    governance_vault: str  # whose owners approved it
-    required: int  # approvals that vault's quorum needs now
-    approved_by: tuple[str, ...]  # current owners whose approvals count
-    approvals: tuple[ApprovalCheck, ...]  # every stored approval, counted or not (and why)
-    supersedes: str | None
-    loosened: bool  # it loosened its predecessor (so it waited for the cooling-off)
-    changes: tuple[PolicyChange, ...]  # what it changed from its predecessor
-    notes: tuple[str, ...]  # e.g. the on-disk copy was out of date and was rewritten
-
-    def describe_rules(self) -> list[str]:
-        rules: list[str] = self.document.describe_rules()
-        return rules
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyDraft:
-    """A proposed change and where it stands: approvals that count now, the quorum, and when it would take effect."""
-
-    digest: str
-    version: int
-    state: str  # proposed, approved (waiting for its cooling-off), or after an action: active, rejected
-    proposed_by: str
-    proposed_at: datetime
-    supersedes: str | None
-    governance_vault: str | None
-    required: int | None
-    approved_by: tuple[str, ...]
-    approvals: tuple[ApprovalCheck, ...]
-    loosens: bool | None
-    effective_at: datetime | None  # when it takes (or took) effect, from the signatures; None before the quorum
-    stale: bool  # the policy it would replace is no longer in force: it can only be rejected
-    problems: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyHistoryEntry:
-    record: PolicyRecord  # as stored
-    text_intact: bool  # the stored text still hashes to its digest
 
 
 def utc_now() -> datetime:
@@ -152,30 +90,26 @@ class PolicyService:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._store = store
-        self._load_owners = load_owners
         self._chain_id = chain_id
         self._file = active_file
         self._keys = keys
         self._clock = clock
-        # Parsed texts and comparisons, keyed by the digest computed from the text itself (never by a stored one),
-        # so the engine's check before every decision does not parse the file again.
-        self._parsed: dict[bytes, PolicyDocument] = {}
-        self._compared: dict[tuple[bytes, bytes], tuple[PolicyChange, ...]] = {}
+        self._reader = PolicyReader(store=store, load_owners=load_owners, chain_id=chain_id, active_file=active_file)
 
     # -- the policy in force ------------------------------------------------------------------------------------
     def active(self, now: datetime | None = None) -> ActivePolicy:
         """The policy in force at `now`, after promoting a waiting change whose cooling-off has passed. Raises
         `PolicyNotInForce` (deny every transaction) when there is none or it fails any check."""
         moment = self._now(now)
-        owners = self._owners_reader()
+        owners = self._reader.owners_reader()
         records = self._promote_due(moment, owners)
-        return self._verify_active(records, moment, owners, check_file=True)
+        return self._reader.verify_active(records, moment, owners, check_file=True)
 
     def restore_active_file(self, now: datetime | None = None) -> ActivePolicy:
         """Write `policy/active.toml` again from the verified policy in force (after an edit was investigated)."""
         moment = self._now(now)
-        owners = self._owners_reader()
-        active = self._verify_active(self._promote_due(moment, owners), moment, owners, check_file=False)
+        owners = self._reader.owners_reader()
+        active = self._reader.verify_active(self._promote_due(moment, owners), moment, owners, check_file=False)
         self._file.save_text(active.document.text)
         return active
 
@@ -183,48 +117,27 @@ class PolicyService:
     def drafts(self, now: datetime | None = None) -> list[PolicyDraft]:
         """Open proposals (proposed, or approved and waiting), each verified against the owners read now."""
         moment = self._now(now)
-        owners = self._owners_reader()
+        owners = self._reader.owners_reader()
         try:
             records = self._promote_due(moment, owners)
         except PolicyNotInForce:
             records = self._store.load_records()
-        by_digest = {r.digest: r for r in records}
-        active = next((r.digest for r in records if r.state == ACTIVE), None)
-        return [self._draft_view(r, by_digest, owners, active) for r in records if r.state in OPEN_STATES]
+        return self._reader.drafts(records, owners)
 
     def history(self) -> list[PolicyHistoryEntry]:
         """Every recorded policy, newest proposal first, as stored (no network)."""
-        return [PolicyHistoryEntry(r, digest_hex(compute_text_digest(r.text)) == r.digest)
-                for r in reversed(self._store.load_records())]
+        return self._reader.history()
 
     def compare(self, draft_digest: str) -> list[PolicyChange]:
         """What the draft changes in the policy it would replace (the one in force when it was proposed); empty for
         a profile's first policy."""
-        record = self._record(draft_digest)
-        if record.supersedes is None:
-            return []
-        by_digest = {r.digest: r for r in self._store.load_records()}
-        base = by_digest.get(record.supersedes)
-        if base is None:
-            raise PolicyTampered(f"The policy that version {record.version} replaces ({record.supersedes}) is "
-                                 "missing from the database")
-        return list(self._compare(self._document(base), self._document(record)))
-
-    def _compare(self, base: PolicyDocument, draft: PolicyDocument) -> tuple[PolicyChange, ...]:
-        key = (base.digest, draft.digest)
-        changes = self._compared.get(key)
-        if changes is None:
-            changes = tuple(compare_policies(base, draft))
-            if len(self._compared) >= _MEMO_SIZE:
-                self._compared.clear()
-            self._compared[key] = changes
-        return changes
+        return self._reader.compare(draft_digest)
 
     def build_approval_typed_data(self, digest: str, signed_at: datetime) -> dict[str, Any]:
         """The EIP-712 message approving `digest`, for a signer outside this profile (submit with
         `submit_approval`)."""
-        record = self._record(digest)
-        vault = self._governing_vault(record)
+        record = self._reader.record(digest)
+        vault = self._reader.governing_vault(record)
         return build_typed_data(build_vote(PolicyAction.APPROVE, self._chain_id, vault, record.digest,
                                            record.version, record.supersedes, signing_time(signed_at)))
 
@@ -267,12 +180,12 @@ class PolicyService:
         proposer, may reject; for a loosening change that is what the cooling-off is for."""
         address = self._signing_key(key)
         moment = self._now(now)
-        record = self._record(digest)
+        record = self._reader.record(digest)
         if record.state not in OPEN_STATES:
             raise PolicyGovernanceError(f"Version {record.version} is {record.state}: only an open proposal can be "
                                         "rejected")
-        vault = self._governing_vault(record)
-        owners, _threshold = self._owners_reader()(vault)
+        vault = self._reader.governing_vault(record)
+        owners, _threshold = self._reader.owners_reader()(vault)
         if address != to_checksum(record.proposed_by) and address not in owners:
             raise PolicyGovernanceError(f"{address} is neither the proposer nor an owner of the governance vault "
                                         f"{vault}: it cannot reject this change")
@@ -285,7 +198,7 @@ class PolicyService:
             self._store.save_rejection(digest, by=address, signature=signature, at=at,
                                        reason=f"rejected by {address}" + (f": {text}" if text else ""),
                                        sign_entry=session.sign_entry)
-        return self._view(digest, moment)
+        return self._reader.view(digest)
 
     # -- internals: changes -------------------------------------------------------------------------------------
     def _propose(self, text: str, proposer: str, sign: Sign, now: datetime, *,
@@ -300,13 +213,13 @@ class PolicyService:
         if known is not None:
             raise PolicyGovernanceError(f"This exact policy text (version {known.version}) is already recorded, "
                                         f"{known.state}")
-        active = _single_active(records)
-        base_document = self._document(active) if active is not None else None
+        active = single_active(records)
+        base_document = self._reader.document(active) if active is not None else None
         if base_document is not None and document.version <= base_document.version:
             raise PolicyGovernanceError(f"The policy's version must be above {base_document.version}, the version "
                                         f"in force; it is {document.version}")
         governing = (base_document or document).governance
-        owners_of = self._owners_reader()
+        owners_of = self._reader.owners_reader()
         vault = to_checksum(governing.vault)
         owners, threshold = owners_of(vault)
         required = required_quorum(governing.quorum, threshold)
@@ -343,13 +256,13 @@ class PolicyService:
         if record.state not in OPEN_STATES:
             raise PolicyGovernanceError(f"Version {record.version} is {record.state}: only an open proposal can be "
                                         "approved")
-        active = _single_active(records)
+        active = single_active(records)
         if record.supersedes != (active.digest if active is not None else None):
             self._store.save_rejection(digest, by=None, signature=None, at=now, reason=_stale_reason(active))
             raise PolicyGovernanceError(f"Version {record.version} was proposed against a policy that is no longer "
                                         "in force; it was closed. Propose it again against the policy in force.")
-        owners_of = self._owners_reader()
-        vault = self._governing_vault(record, {r.digest: r for r in records})
+        owners_of = self._reader.owners_reader()
+        vault = self._reader.governing_vault(record, {r.digest: r for r in records})
         owners, _threshold = owners_of(vault)
         if signer not in owners:
             raise PolicyGovernanceError(f"{signer} is not a current owner of the governance vault {vault}: its "
@@ -375,7 +288,7 @@ class PolicyService:
         records = self._store.load_records()
         by_digest = {r.digest: r for r in records}
         record = by_digest[digest]
-        assessment = self._assess(record, by_digest, owners_of)
+        assessment = self._reader.assess(record, by_digest, owners_of)
         if assessment.forged:
             raise PolicyTampered(f"Version {record.version} carries approvals that do not verify, so it cannot take "
                                  f"effect: {'; '.join(assessment.forged)}")
@@ -386,7 +299,7 @@ class PolicyService:
                 self._activate(assessment, now)
             elif record.state == PROPOSED:
                 self._store.save_quorum(digest, quorum_reached_at=reached, effective_at=effective)
-        return self._view(digest, now, owners_of)
+        return self._reader.view(digest, owners_of)
 
     def _activate(self, assessment: ChangeAssessment, now: datetime) -> None:
         record = assessment.record
@@ -401,14 +314,14 @@ class PolicyService:
     def _promote_due(self, now: datetime, owners_of: Owners) -> list[PolicyRecord]:
         """Put in force an approved change whose cooling-off has passed; returns the rows as they are then."""
         records = self._store.load_records()
-        active = _single_active(records)
+        active = single_active(records)
         base = active.digest if active is not None else None
         by_digest = {r.digest: r for r in records}
         due: list[ChangeAssessment] = []
         for record in records:
             if record.state != APPROVED or record.supersedes != base:
                 continue
-            assessment = self._assess(record, by_digest, owners_of)
+            assessment = self._reader.assess(record, by_digest, owners_of)
             if assessment.forged:
                 raise PolicyTampered(f"The waiting change to version {record.version} carries approvals that do not "
                                      f"verify: {'; '.join(assessment.forged)}")
@@ -423,167 +336,7 @@ class PolicyService:
             pass  # another desktop promoted meanwhile; the rows read next say what is in force
         return self._store.load_records()
 
-    # -- internals: verification --------------------------------------------------------------------------------
-    def _verify_active(self, records: list[PolicyRecord], now: datetime, owners_of: Owners, *,
-                       check_file: bool) -> ActivePolicy:
-        active = _single_active(records)
-        file_text = self._file.load_text() if check_file else None
-        if active is None:
-            if file_text is not None:
-                raise PolicyTampered("The database holds no policy in force, but policy/active.toml does: policy "
-                                     "rows may have been deleted. Every transaction is denied.")
-            raise NoActivePolicy("No active policy: every transaction is denied. Propose a policy; it takes effect "
-                                 "when the governance quorum has approved it.")
-        assessment = self._assess(active, {r.digest: r for r in records}, owners_of)
-        problems = find_tampering_of_active(assessment, records, now)
-        if problems:
-            raise PolicyTampered(f"The policy in force (version {active.version}, {active.digest}) fails its checks, "
-                                 f"so every transaction is denied: {'; '.join(problems)}")
-        notes = self._check_file(active, records, file_text) if check_file else ()
-        quorum = assessment.quorum
-        assert active.effective_at is not None and quorum.reached_at is not None  # checked above
-        return ActivePolicy(
-            document=assessment.document, digest=active.digest, version=active.version,
-            effective_since=active.effective_at, quorum_reached_at=quorum.reached_at,
-            proposed_by=active.proposed_by, proposed_at=active.proposed_at, governance_vault=quorum.vault,
-            required=quorum.required, approved_by=quorum.approved_by, approvals=quorum.approvals,
-            supersedes=active.supersedes, loosened=assessment.loosens, changes=assessment.changes, notes=notes,
-        )
-
-    def _check_file(self, active: PolicyRecord, records: list[PolicyRecord], text: str | None) -> tuple[str, ...]:
-        """The on-disk copy must be the text in force. A missing copy, or one of a policy that was in force before
-        (a crash between the commit and the file write, or another desktop's promotion on a shared database), is
-        brought up to date; any other text was written outside Custos: tampering."""
-        if text == active.text:
-            return ()
-        if text is None:
-            self._file.save_text(active.text)
-            return ("policy/active.toml was missing; it was written again from the policy in force",)
-        digest = digest_hex(compute_text_digest(text))
-        older = next((r for r in records if r.state == SUPERSEDED and r.digest == digest and r.text == text), None)
-        if older is not None:
-            self._file.save_text(active.text)
-            return (f"policy/active.toml still held version {older.version}; it was brought up to date",)
-        raise PolicyTampered(
-            f"policy/active.toml differs from the policy in force (version {active.version}, {active.digest}): it "
-            "was edited outside Custos. Every transaction is denied until it is restored from the signed policy.")
-
-    def _assess(self, record: PolicyRecord, by_digest: dict[str, PolicyRecord], owners_of: Owners,
-                ) -> ChangeAssessment:
-        document = self._document(record)
-        base = base_document = None
-        if record.supersedes is not None:
-            base = by_digest.get(record.supersedes)
-            if base is None:
-                raise PolicyTampered(f"The policy that version {record.version} replaces ({record.supersedes}) is "
-                                     "missing from the database")
-            base_document = self._document(base)
-        governing = (base_document or document).governance
-        vault = to_checksum(governing.vault)
-        owners, threshold = owners_of(vault)
-        governing_document = base_document or document
-        roles = {name: governing_document.book.roles[name].members for name in governing.roles
-                 if name in governing_document.book.roles}
-        quorum = check_quorum(record, chain_id=self._chain_id, vault=vault, policy_quorum=governing.quorum,
-                              owners=owners, threshold=threshold, roles=roles)
-        changes: tuple[PolicyChange, ...] = ()
-        loosens = False
-        if base_document is not None:
-            changes = self._compare(base_document, document)
-            loosens = is_loosening(list(changes))
-        return ChangeAssessment(
-            record=record, document=document, base=base, base_document=base_document, quorum=quorum,
-            changes=changes, loosens=loosens,
-            delay_seconds=base_document.loosening_delay_seconds if base_document is not None and loosens else 0,
-            proposer_problem=check_proposer_signature(record, chain_id=self._chain_id, vault=vault),
-        )
-
-    def _document(self, record: PolicyRecord) -> PolicyDocument:
-        """The stored text, checked against its digest and parsed; any mismatch is tampering."""
-        digest = compute_text_digest(record.text)
-        if digest_hex(digest) != record.digest:
-            raise PolicyTampered(f"The stored text of policy version {record.version} does not match its digest "
-                                 f"{record.digest}: it was edited in the database. Every transaction is denied.")
-        document = self._parsed.get(digest)
-        if document is None:
-            try:
-                document = parse_policy(record.text, source=f"stored policy version {record.version}")
-            except PolicyFileError as exc:
-                raise PolicyTampered(f"The stored policy version {record.version} no longer reads as a policy: "
-                                     f"{exc.user_message}") from None
-            if len(self._parsed) >= _MEMO_SIZE:
-                self._parsed.clear()
-            self._parsed[digest] = document
-        if document.version != record.version or document.chain_id != self._chain_id:
-            raise PolicyTampered(f"The stored policy {record.digest} says version {document.version} on chain "
-                                 f"{document.chain_id}, but its row says version {record.version} on chain "
-                                 f"{self._chain_id}")
-        return document
-
-    def _governing_vault(self, record: PolicyRecord, by_digest: dict[str, PolicyRecord] | None = None) -> str:
-        if record.supersedes is None:
-            return to_checksum(self._document(record).governance.vault)
-        rows = by_digest if by_digest is not None else {r.digest: r for r in self._store.load_records()}
-        base = rows.get(record.supersedes)
-        if base is None:
-            raise PolicyTampered(f"The policy that version {record.version} replaces ({record.supersedes}) is "
-                                 "missing from the database")
-        return to_checksum(self._document(base).governance.vault)
-
-    def _draft_view(self, record: PolicyRecord, by_digest: dict[str, PolicyRecord], owners_of: Owners,
-                    active: str | None) -> PolicyDraft:
-        stale = record.state in OPEN_STATES and record.supersedes != active
-        try:
-            a = self._assess(record, by_digest, owners_of)
-        except PolicyNotInForce as exc:
-            return PolicyDraft(record.digest, record.version, record.state, record.proposed_by, record.proposed_at,
-                               record.supersedes, None, None, (), (), None, record.effective_at, stale,
-                               (exc.user_message,))
-        problems = list(a.forged)
-        if stale:
-            problems.append("the policy it would replace is no longer in force: it can only be rejected")
-        return PolicyDraft(
-            digest=record.digest, version=record.version, state=record.state, proposed_by=record.proposed_by,
-            proposed_at=record.proposed_at, supersedes=record.supersedes, governance_vault=a.quorum.vault,
-            required=a.quorum.required, approved_by=a.quorum.approved_by, approvals=a.quorum.approvals,
-            loosens=a.loosens if a.base is not None else None,
-            effective_at=record.effective_at if record.state not in OPEN_STATES else a.effective_at,
-            stale=stale, problems=tuple(problems),
-        )
-
-    def _view(self, digest: str, now: datetime, owners_of: Owners | None = None) -> PolicyDraft:
-        records = self._store.load_records()
-        by_digest = {r.digest: r for r in records}
-        active = next((r.digest for r in records if r.state == ACTIVE), None)
-        return self._draft_view(by_digest[digest], by_digest, owners_of or self._owners_reader(), active)
-
-    # -- internals: keys, owners, time ------------------------------------------------------------------------
-    def _record(self, digest: str) -> PolicyRecord:
-        record = self._store.load_record(digest)
-        if record is None:
-            raise PolicyGovernanceError(f"No policy with digest {digest} is recorded")
-        return record
-
-    def _owners_reader(self) -> Owners:
-        """Owners and threshold per vault, read once per operation. A failure means nothing can be verified."""
-        cache: dict[str, tuple[tuple[str, ...], int]] = {}
-
-        def read(vault: str) -> tuple[tuple[str, ...], int]:
-            if vault not in cache:
-                try:
-                    owners, threshold = self._load_owners(vault)
-                except PolicyNotInForce:
-                    raise
-                except Exception as exc:  # fail closed on anything, translated or not
-                    reason = exc.user_message if isinstance(exc, WalletError) else type(exc).__name__
-                    raise PolicyUnverifiable(
-                        f"The owners of the governance vault {vault} could not be read ({reason}); policy approvals "
-                        "cannot be verified until they can, and every transaction is denied meanwhile") from exc
-                cache[vault] = (tuple(to_checksum(o) for o in owners), int(threshold))
-            return cache[vault]
-
-        return read
-
+    # -- internals: keys, time -------------------------------------------------------------------------------
     def _signing_key(self, key: str) -> str:
         keys = self._require_keys()
         address = to_checksum(key)
@@ -651,13 +404,6 @@ class _KeySession:
         return entry_signer(self._keys.signer(self._address))(entry_hash)
 
 
-def _single_active(records: Sequence[PolicyRecord]) -> PolicyRecord | None:
-    actives = [r for r in records if r.state == ACTIVE]
-    if len(actives) > 1:
-        raise PolicyTampered(f"{len(actives)} policies are marked in force at once; every transaction is denied")
-    return actives[0] if actives else None
-
-
 def _stale_reason(active: PolicyRecord | None) -> str:
     if active is None:
         return "stale: the policy it was to replace is no longer in force"
@@ -666,57 +412,3 @@ def _stale_reason(active: PolicyRecord | None) -> str:
 
 def _same_address(a: str, b: str) -> bool:
     return a.lower() == b.lower()
-
-
-def policy_file_path(paths: ProfilePaths) -> Path:
-    return paths.root / ACTIVE_FILE
-
-
-def vault_owner_reader(vaults_service: VaultService) -> LoadOwners:
-    """`load_owners` over the profile's vaults read live from the chain. A governance vault must be one of them."""
-
-    def load_owners(vault: str) -> tuple[Sequence[str], int]:
-        wanted = to_checksum(vault)
-        info = next((v for v in vaults_service.fetch_vaults() if v.address == wanted), None)
-        if info is None:
-            raise PolicyGovernanceError(f"The governance vault {wanted} is not one of this profile's vaults; add "
-                                        "it to the profile first")
-        return info.owners, info.threshold
-
-    return load_owners
-
-
-def build_policy_service(profile: Profile, vaults_service: VaultService, key_service: PolicyKeys, *,
-                         clock: Callable[[], datetime] = utc_now, audit: AuditLog | None = None) -> PolicyService:
-    """The policy service of a profile. The governance vault must be one of the profile's vaults; its owners and
-    threshold are read from the chain (all the profile's vaults in one batch) whenever approvals are checked."""
-    chain_id = profile.config.chain_id
-    return PolicyService(store=PolicyStore(engine=profile.engine, chain_id=chain_id, audit=audit),
-                         load_owners=vault_owner_reader(vaults_service),
-                         chain_id=chain_id, active_file=ActivePolicyFile(policy_file_path(profile.paths)),
-                         keys=key_service, clock=clock)
-
-
-def install_signed_policy(profile: Profile, text: str, signers: Sequence[Signer], *, load_owners: LoadOwners,
-                          now: datetime | None = None, audit: AuditLog | None = None) -> ActivePolicy:
-    """Put a profile's first policy in force, through the same governance as any change: `signers[0]` proposes,
-    the others approve, and it takes effect only if they are a quorum of its governance vault's current owners
-    (read with `load_owners`). For the demo seeding, whose officers' keys are at hand; refused on a profile that
-    already has policies."""
-    service = PolicyService(store=PolicyStore(engine=profile.engine, chain_id=profile.config.chain_id, audit=audit),
-                            load_owners=load_owners, chain_id=profile.config.chain_id,
-                            active_file=ActivePolicyFile(policy_file_path(profile.paths)))
-    if service.history():
-        raise PolicyGovernanceError("This profile already has policies; a first policy is installed only once")
-    if not signers:
-        raise PolicyGovernanceError("A policy needs at least one signer")
-    draft = service.propose_with(text, signers[0], now=now)
-    for signer in signers[1:]:
-        if draft.state == ACTIVE:
-            break
-        draft = service.approve_with(draft.digest, signer, now=now)
-    if draft.state != ACTIVE:
-        raise PolicyGovernanceError(f"The signers are not a quorum of the governance vault {draft.governance_vault}: "
-                                    f"{len(draft.approved_by)} of {draft.required} approvals; the policy is not in "
-                                    "force")
-    return service.active(now)
