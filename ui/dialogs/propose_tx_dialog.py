@@ -13,31 +13,40 @@ decision without recording it; "Sign and propose" asks the proposer's key and pa
 Threads: the vaults, tokens, keys and names are read on the PARALLEL lane when the dialog opens, a vault's balances,
 next nonce and queued nonces when it is chosen; the policy's contacts on the SERIAL lane (reading the policy may put
 a matured change in force); proposing on the SERIAL lane while the dialog says it is busy and cannot be closed.
+
+Its parts: the widgets in `propose_tx_view` (and `propose_tx_forms`), the requests and verdicts in `propose_tx_request`,
+the work off the GUI thread in `propose_tx_work`; this module wires them together.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialogButtonBox,
-    QFormLayout,
-    QFrame,
-    QHBoxLayout,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QScrollArea,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
-from ui.dialogs.propose_tx_forms import AddressInput, BatchList, OwnerChangeForm, TransferForm, show_verdict
-from ui.dialogs.review_tx_panels import DecisionPanel
+from ui.dialogs.propose_tx_forms import AddressInput, show_verdict
+from ui.dialogs.propose_tx_request import (
+    BATCH,
+    OWNERS,
+    TRANSFER,
+    amount_verdict,
+    available_amount_text,
+    build_proposal_request,
+    preview_request,
+)
+from ui.dialogs.propose_tx_view import ProposeTxActions, ProposeTxFields
+from ui.dialogs.propose_tx_work import (
+    Basics,
+    Outcome,
+    VaultContext,
+    load_basics,
+    load_policy_book,
+    load_vault_context,
+    run_check,
+    run_propose,
+)
 from ui.dialogs.secrets_dialog import SecretsDialog
 from ui.errors import one_line
 from ui.key_service import can_unlock
@@ -45,115 +54,21 @@ from ui.models.queue_propose import (
     AssetOption,
     BookEntry,
     Verdict,
-    build_asset_options,
     build_book,
     nonce_warning,
     parse_nonce,
-    parse_token_id,
     recipient_verdict,
 )
-from ui.models.queue_rows import label_of, name_of, names_from, plain, signatures_text
+from ui.models.queue_rows import label_of, name_of
 from ui.models.tokens_model import plain_tooltip
 from ui.signals import emit
 from ui.tasks import TaskRunner
-from ui.widgets.error_line import ErrorLine
-from ui.widgets.plain_label import PlainLabel
 from ui.widgets.secret_field import SecretField
-from ui.widgets.tone_label import ToneLabel
-from wallet_app.domain.hex_text import short_hex
 from wallet_app.errors import UserCancelled, WalletError
 
 if TYPE_CHECKING:
     from ui.models.policy_checks import CheckView
     from ui.queue_sources import QueueServiceLike, QueueSources
-    from wallet_app.keys.views import KeyView
-
-TRANSFER, BATCH, OWNERS = "transfer", "batch", "owners"
-KINDS = ((TRANSFER, "Transfer"), (BATCH, "Batch of transfers"), (OWNERS, "Owner change"))
-
-
-@dataclass(frozen=True, slots=True)
-class Basics:
-    vaults: tuple[Any, ...]  # VaultInfo
-    tokens: tuple[Any, ...]  # TokenEntry
-    keys: tuple[KeyView, ...]
-    names: dict[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class VaultContext:
-    safe: str
-    next_nonce: int | None
-    vault_nonce: int | None
-    used: dict[int, list[str]]  # nonce -> what the live proposals there do
-    assets: tuple[AssetOption, ...]
-    problem: str  # why balances or nonces could not be read ("" when they were)
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    check: CheckView
-    queued: bool
-    safe_tx_hash: str
-    text: str
-
-
-def load_basics(sources: QueueSources) -> Basics:
-    keys = tuple(sources.load_keys())
-    names = names_from({k.address: k.label for k in keys}, sources.load_names())
-    vaults = tuple(sources.fetch_vaults()) if sources.fetch_vaults is not None else ()
-    tokens = tuple(sources.load_tokens()) if sources.load_tokens is not None else ()
-    names = {**{v.address: v.label for v in vaults if v.label}, **names}
-    return Basics(vaults, tokens, keys, names)
-
-
-def load_policy_book(sources: QueueSources) -> tuple[list[tuple[str, str, str]], str | None]:
-    contacts = list(sources.load_contacts()) if sources.load_contacts is not None else []
-    multisend = sources.multisend() if sources.multisend is not None else None
-    return contacts, multisend
-
-
-def load_vault_context(queue: QueueServiceLike, sources: QueueSources, safe: str, tokens: Sequence[Any],
-                       vault_nonce: int | None) -> VaultContext:
-    problems: list[str] = []
-    next_nonce: int | None = None
-    used: dict[int, list[str]] = {}
-    try:
-        next_nonce = queue.next_nonce(safe)
-        for entry in queue.load(safe):
-            if entry.item.state in ("proposed", "approving", "ready", "claimed", "signed_for_execution",
-                                    "broadcast", "mined"):
-                first = (entry.intent_text or "a transaction").splitlines()[0]
-                used.setdefault(entry.item.nonce, []).append(f"{first}, {short_hex(entry.safe_tx_hash)}")
-    except WalletError as exc:
-        problems.append(f"the queue could not be read: {exc.user_message}")
-    holdings = None
-    if sources.fetch_holdings is not None:
-        try:
-            holdings = list(sources.fetch_holdings(safe))
-        except WalletError as exc:
-            problems.append(f"the balances could not be read: {exc.user_message}")
-    assets = tuple(build_asset_options(tokens, holdings, sources.native))
-    return VaultContext(safe, next_nonce, vault_nonce, used, assets, "; ".join(problems))
-
-
-def run_check(check: Any, request: Any) -> CheckView:
-    from ui.models.policy_checks import prepare_check
-
-    return prepare_check(check(request))
-
-
-def run_propose(queue: QueueServiceLike, request: Any, key: str, password: str) -> Outcome:
-    from ui.models.policy_checks import prepare_check
-
-    result = queue.propose(request, key, password)
-    view = prepare_check(result.check)
-    entry = result.entry
-    if entry is None:
-        return Outcome(view, False, "", "Denied by the policy: nothing was queued. " + view.detail)
-    text = (f"Queued at nonce {entry.item.nonce} as safeTxHash {entry.safe_tx_hash}: {signatures_text(entry)}; "
-            f"the policy says {view.headline}. The owners see it on their Approvals page.")
-    return Outcome(view, True, entry.safe_tx_hash, text)
 
 
 class ProposeTxDialog(SecretsDialog):
@@ -186,94 +101,29 @@ class ProposeTxDialog(SecretsDialog):
         self._done = False
         self._check_generation = 0
 
-        self.vault = QComboBox()
-        self.vault.setObjectName("proposeVault")
+        self.fields = fields = ProposeTxFields()
+        self.vault, self.vault_note, self.kind = fields.vault, fields.vault_note, fields.kind
+        self.transfer, self.batch, self.owners = fields.transfer, fields.batch, fields.owners
+        self.nonce, self.nonce_note, self.proposer = fields.nonce, fields.nonce_note, fields.proposer
+        self.password, self.decision = fields.password, fields.decision
         self.vault.currentIndexChanged.connect(lambda _i: self._vault_changed())
-        self.vault_note = ToneLabel(selectable=True)
-        self.vault_note.setObjectName("proposeVaultNote")
-        self.vault_note.setWordWrap(True)
-        self.kind = QComboBox()
-        self.kind.setObjectName("proposeKind")
-        for key, text in KINDS:
-            self.kind.addItem(text, key)
         self.kind.currentIndexChanged.connect(lambda _i: self._kind_changed())
-        self.transfer = TransferForm()
-        self.batch = BatchList()
-        self.owners = OwnerChangeForm()
-        self.nonce = QLineEdit()
-        self.nonce.setObjectName("proposeNonce")
-        self.nonce.setPlaceholderText("the next free nonce")
-        self.nonce_note = ToneLabel(selectable=True)
-        self.nonce_note.setObjectName("proposeNonceNote")
-        self.nonce_note.setWordWrap(True)
-        self.proposer = QComboBox()
-        self.proposer.setObjectName("proposeKey")
-        self.password = SecretField("The proposer key's password (or PIN)")
-        self.password.setObjectName("proposePassword")
-        self.decision = DecisionPanel()
-        self.decision.setTitle("The policy's decision")
-        self.decision.show_message("Not checked yet: “Check with the policy” shows the decision before you sign.")
-
-        top = QFormLayout()
-        top.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        top.addRow(PlainLabel("From vault:"), self.vault)
-        top.addRow("", self.vault_note)
-        top.addRow(PlainLabel("Transaction:"), self.kind)
-        common = QFormLayout()
-        common.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        nonce_box = QWidget()
-        nonce_layout = QVBoxLayout(nonce_box)
-        nonce_layout.setContentsMargins(0, 0, 0, 0)
-        nonce_layout.addWidget(self.nonce)
-        nonce_layout.addWidget(self.nonce_note)
-        common.addRow(PlainLabel("Nonce:"), nonce_box)
-        common.addRow(PlainLabel("Proposer key:"), self.proposer)
-        common.addRow(PlainLabel("Password:"), self.password)
-
-        body = QWidget()
-        body_layout = QVBoxLayout(body)
-        body_layout.addLayout(top)
-        body_layout.addWidget(self.transfer)
-        body_layout.addWidget(self.batch)
-        body_layout.addWidget(self.owners)
-        body_layout.addLayout(common)
-        body_layout.addWidget(self.decision)
-        body_layout.addStretch(1)
         self.scroll = QScrollArea()
         self.scroll.setObjectName("proposeScroll")
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(body)
+        self.scroll.setWidget(fields)
 
-        self.result = ToneLabel(bold=True, selectable=True)
-        self.result.setObjectName("proposeResult")
-        self.result.setWordWrap(True)
-        self.result.hide()
-        self.error = ErrorLine()
-        self.error.setObjectName("proposeError")
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setTextVisible(False)
-        self.busy_bar.setMaximumHeight(self.fontMetrics().height())
-        self.busy_bar.hide()
-        self.check_button = QPushButton("Check with the policy")
-        self.check_button.setObjectName("proposeCheck")
-        self.submit_button = QPushButton("Sign and propose")
-        self.submit_button.setObjectName("proposeSubmit")
-        self.submit_button.setDefault(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        actions = ProposeTxActions(self.fontMetrics().height())
+        self.result, self.error, self.busy_bar = actions.result, actions.error, actions.busy_bar
+        self.check_button, self.submit_button = actions.check_button, actions.submit_button
+        self.buttons, self.cancel_button = actions.buttons, actions.cancel_button
         self.buttons.rejected.connect(self.reject)
-        row = QHBoxLayout()
-        row.addWidget(self.check_button)
-        row.addWidget(self.busy_bar, 1)
-        row.addWidget(self.buttons)
-        row.addWidget(self.submit_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(self.result)
         layout.addWidget(self.error)
-        layout.addLayout(row)
+        layout.addLayout(actions.row)
 
         form = self.transfer
         form.asset.currentIndexChanged.connect(lambda _i: self._asset_changed())
@@ -319,15 +169,7 @@ class ProposeTxDialog(SecretsDialog):
 
     def _basics_arrived(self, basics: Basics) -> None:
         self._basics = basics
-        self.vault.blockSignals(True)
-        self.vault.clear()
-        for info in basics.vaults:
-            label = plain(info.label, 60)
-            self.vault.addItem(f"{label}  {info.address}  ({info.threshold} of {len(info.owners)})" if label
-                               else info.address, info.address)
-        index = self.vault.findData(self._wanted_vault) if self._wanted_vault else -1
-        self.vault.setCurrentIndex(index if index >= 0 else (0 if basics.vaults else -1))
-        self.vault.blockSignals(False)
+        self.fields.set_vaults(basics.vaults, self._wanted_vault)
         if not basics.vaults:
             self._note_problem("This profile has no vault to propose from: add one on the Vaults page.")
         self._rebuild_book()
@@ -396,30 +238,15 @@ class ProposeTxDialog(SecretsDialog):
         basics = self._basics
         if basics is None:
             return
-        chosen = self.proposer.currentData()
-        owners = {o.lower() for o in info.owners}
-        keys = [k for k in basics.keys if can_unlock(k)]
-        keys.sort(key=lambda k: k.address.lower() in owners)  # a proposer who does not also approve, first
-        self.proposer.blockSignals(True)
-        self.proposer.clear()
-        for key in keys:
-            note = "owner of this vault" if key.address.lower() in owners else "proposer"
-            self.proposer.addItem(f"{plain(key.label, 60)}  {key.address}  ({note})", key.address)
-        index = self.proposer.findData(chosen) if chosen else -1
-        self.proposer.setCurrentIndex(index if index >= 0 else (0 if keys else -1))
-        self.proposer.blockSignals(False)
+        self.fields.set_proposers([k for k in basics.keys if can_unlock(k)], info.owners)
 
     # -- the form -------------------------------------------------------------------------------------------
     @property
     def kind_key(self) -> str:
-        return str(self.kind.currentData())
+        return self.fields.kind_key
 
     def _kind_changed(self) -> None:
-        kind = self.kind_key
-        self.transfer.setVisible(kind in (TRANSFER, BATCH))
-        self.batch.setVisible(kind == BATCH)
-        self.owners.setVisible(kind == OWNERS)
-        self.transfer.setTitle("Transfer to add to the batch" if kind == BATCH else "Transfer")
+        self.fields.show_kind(self.kind_key)
         self._update()
 
     def asset_option(self) -> AssetOption | None:
@@ -429,58 +256,17 @@ class ProposeTxDialog(SecretsDialog):
         return next((a for a in context.assets if a.key == key), None)
 
     def _asset_changed(self) -> None:
-        option = self.asset_option()
-        form = self.transfer
-        form.set_needs_token_id(bool(option and option.needs_token_id))
-        if option is not None and option.standard == "erc721" and not form.amount.text():
-            form.amount.setText("1")
-        note = option.warning if option is not None else ""
-        if option is not None and option.needs_token_id and option.token_ids:
-            form.token_id.setPlaceholderText("held: " + ", ".join(str(i) for i in option.token_ids[:8]))
-        show_verdict(form.asset_note, Verdict("warn", f"Note: {note}", None) if note else None)
+        self.fields.show_asset(self.asset_option())
         self._update()
 
     def _fill_max(self) -> None:
-        from wallet_app.domain.units import format_units
-
-        option = self.asset_option()
-        if option is None:
-            return
-        try:
-            token_id = parse_token_id(self.transfer.token_id.text())
-        except ValueError:
-            token_id = None
-        available = option.available_for(token_id)
-        if available:
-            self.transfer.amount.setText(format_units(available, option.decimals, group=False))
+        text = available_amount_text(self.asset_option(), self.transfer.token_id.text())
+        if text:
+            self.transfer.amount.setText(text)
 
     def amount_verdict(self) -> Verdict | None:
         """The amount against what the vault has available (None while nothing is typed)."""
-        from wallet_app.queue.builders import check_amount_within_balance, parse_amount
-
-        option, text = self.asset_option(), self.transfer.amount.text()
-        if option is None or not text.strip():
-            return None
-        try:
-            amount = parse_amount(text, option.decimals, symbol=option.symbol)
-        except WalletError as exc:
-            return Verdict("bad", exc.user_message, None, True)
-        try:
-            token_id = parse_token_id(self.transfer.token_id.text())
-        except ValueError as exc:
-            return Verdict("bad", str(exc), None, True)
-        available = option.available_for(token_id)
-        if available is None:
-            if option.needs_token_id and token_id is None:
-                return Verdict("warn", "Give the token id to check the amount against what the vault holds.", None)
-            return Verdict("warn", "The balance could not be read, so the amount is not checked against it.", None)
-        verdict = check_amount_within_balance(amount, available, decimals=option.decimals, symbol=option.symbol)
-        if not verdict.within:
-            return Verdict("bad", verdict.message + ": refused.", None, True)
-        from wallet_app.domain.units import format_units
-
-        left = format_units(available - amount, option.decimals)
-        return Verdict("good", f"Within what is available; {left} {option.symbol} left after it.", None)
+        return amount_verdict(self.asset_option(), self.transfer.amount.text(), self.transfer.token_id.text())
 
     def recipient_verdict(self) -> Verdict:
         return recipient_verdict(self.transfer.recipient.text(), self._book)
@@ -490,46 +276,17 @@ class ProposeTxDialog(SecretsDialog):
 
     def build_request(self, *, for_batch_line: bool = False) -> Any:
         """The CheckRequest for what is on screen (WalletError/ValueError with words when it cannot be built)."""
-        from wallet_app.queue.builders import (
-            BatchCall,
-            OwnerChange,
-            ProposalInputError,
-            build_batch,
-            build_owner_change,
-            build_transfer,
-        )
+        from wallet_app.queue.builders import ProposalInputError
 
         info, basics = self.chosen_vault(), self._basics
         if info is None or basics is None:
             raise ProposalInputError("Choose a vault first")
         nonce = None if for_batch_line else self._nonce_value()
-        kind = self.kind_key
-        if kind in (TRANSFER, BATCH) and (kind == TRANSFER or for_batch_line):
-            option = self.asset_option()
-            if option is None:
-                raise ProposalInputError("Choose an asset (the vault's balances are still being read)")
-            tokens = {t.address: t for t in basics.tokens}
-            return build_transfer(safe=info.address, asset=option.key, amount=self.transfer.amount.text(),
-                                  to=self.transfer.recipient.text(),
-                                  token_id=parse_token_id(self.transfer.token_id.text()), tokens=tokens,
-                                  native_decimals=self._sources.native[1], nonce=nonce)
-        if kind == BATCH:
-            if not self._multisend:
-                raise ProposalInputError("The policy pins no MultiSendCallOnly contract, so no batch can be built")
-            calls: list[BatchCall] = [call for _text, call in self._batch]
-            return build_batch(safe=info.address, calls=calls, multisend=self._multisend, nonce=nonce)
-        form = self.owners
-        change_kind = form.kind.currentData()
-        threshold = form.threshold.value()
-        if change_kind == "add":
-            change = OwnerChange.add(form.new_owner.text(), threshold)
-        elif change_kind == "remove":
-            change = OwnerChange.remove(str(form.owner.currentData() or ""), threshold)
-        elif change_kind == "swap":
-            change = OwnerChange.swap(str(form.owner.currentData() or ""), form.new_owner.text())
-        else:
-            change = OwnerChange.set_threshold(threshold)
-        return build_owner_change(vault=info, change=change, nonce=nonce)
+        return build_proposal_request(self.kind_key, info=info, tokens=basics.tokens, option=self.asset_option(),
+                                      transfer=self.transfer, owners=self.owners,
+                                      calls=[call for _text, call in self._batch], multisend=self._multisend,
+                                      native_decimals=self._sources.native[1], nonce=nonce,
+                                      for_batch_line=for_batch_line)
 
     def blocking_reason(self) -> str:
         """Why proposing is not possible now ("" when it is)."""
@@ -578,11 +335,7 @@ class ProposeTxDialog(SecretsDialog):
                                        used=context.used if context else {})
         except ValueError as exc:
             tone, text = "bad", str(exc)
-        self.nonce_note.set_tone(tone)
-        self.nonce_note.setText(text)
-        font = self.nonce_note.font()
-        font.setBold(tone in ("warn", "bad"))
-        self.nonce_note.setFont(font)
+        self.fields.show_nonce_note(tone, text)
         self.batch.note.setText("" if self._multisend or self.kind_key != BATCH else
                                 "The policy pins no MultiSendCallOnly contract: batches cannot be proposed.")
         reason = self.blocking_reason()
@@ -598,9 +351,7 @@ class ProposeTxDialog(SecretsDialog):
         self.fields_enabled(not self._busy and not self._done)
 
     def fields_enabled(self, enabled: bool) -> None:
-        for widget in (self.vault, self.kind, self.transfer, self.batch, self.owners, self.nonce, self.proposer,
-                       self.password):
-            widget.setEnabled(enabled)
+        self.fields.set_fields_enabled(enabled)
 
     # -- a batch --------------------------------------------------------------------------------------------
     def add_to_batch(self) -> None:
@@ -643,13 +394,9 @@ class ProposeTxDialog(SecretsDialog):
         except (WalletError, ValueError) as exc:
             self.error.show_error(one_line(exc) if isinstance(exc, WalletError) else str(exc))
             return
-        from dataclasses import replace
-
-        proposer = self.proposer.currentData()
-        request = replace(request, proposer=proposer) if proposer else request
         context = self._context
-        if request.nonce is None and context is not None and context.next_nonce is not None:
-            request = replace(request, nonce=context.next_nonce)  # as proposing will choose it
+        request = preview_request(request, self.proposer.currentData(),
+                                  context.next_nonce if context is not None else None)
         self.error.clear_error()
         self.decision.show_message("Checking: decoding, reading the chain, simulating…")
         self._check_generation += 1

@@ -5,30 +5,24 @@ with prices, HKD values, compliance state and totals. Read-only: nothing here si
 are computed off the GUI thread). Every fetch uses the same task key, so a newer refresh supersedes an older one;
 refreshes the session asks for on a new block are coalesced: at most one runs, and one more follows if a block
 arrived meanwhile.
+
+Its parts: the table's view in `ui.widgets.holdings_table`, the totals under it in `ui.widgets.holdings_totals`, and
+exporting a holding statement in `ui.pages.holdings_statement`.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -36,21 +30,15 @@ from PySide6.QtWidgets import (
 from ui.errors import one_line
 from ui.models.holdings_filter import HoldingsFilterProxy
 from ui.models.holdings_model import HoldingsTableModel
-from ui.models.holdings_rows import (
-    KIND_TEXT,
-    STANDARD_TEXT,
-    HoldingColumn,
-    PreparedHoldings,
-    account_text,
-    hkd_text,
-    prepare_holdings,
-    short_hash,
-)
+from ui.models.holdings_rows import STANDARD_TEXT, PreparedHoldings, account_text, prepare_holdings, short_hash
+from ui.pages.holdings_statement import AskPath, RecordExport, ask_statement_path, read_and_write_statement
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from ui.widgets.error_line import ErrorLine
+from ui.widgets.holdings_table import build_holdings_table, size_holdings_columns
+from ui.widgets.holdings_totals import HoldingsTotals
 from ui.widgets.plain_label import PlainLabel
-from ui.widgets.table_layout import build_message_stack, build_read_only_table, build_vertical_split
+from ui.widgets.table_layout import build_message_stack, build_vertical_split
 from wallet_app.errors import ChainIdMismatch, NodeUnreachable
 from wallet_app.holdings.model import Account, HoldingsSnapshot, Standard
 
@@ -60,34 +48,6 @@ if TYPE_CHECKING:  # the dialog is imported when first opened: start-up stays qu
 WAITING_TEXT = "Holdings are read once the profile is connected."
 NO_HOLDINGS_TEXT = "The profile's accounts hold nothing yet."
 SEARCH_DELAY_MS = 150
-STATEMENT_FILTERS = "CSV statement (*.csv);;PDF statement (*.pdf)"
-
-AskPath = Callable[[QWidget, str], str | None]
-"""Asks where to write a statement: (parent, suggested file name) -> chosen path, or None if cancelled."""
-
-
-def ask_statement_path(parent: QWidget, suggested: str) -> str | None:
-    """The save dialog. It does not offer to overwrite: the page refuses existing files itself."""
-    path, chosen_filter = QFileDialog.getSaveFileName(
-        parent,
-        "Export holding statement",
-        suggested,
-        STATEMENT_FILTERS,
-        options=QFileDialog.Option.DontConfirmOverwrite,
-    )
-    if not path:
-        return None
-    if Path(path).suffix.lower() not in (".csv", ".pdf"):
-        path += ".pdf" if "pdf" in chosen_filter.lower() else ".csv"
-    return path
-
-
-def write_statement_file(write: Callable[[Path], object], path: Path) -> Path:
-    """Refuse an existing file; otherwise let `write` write `path`."""
-    if path.exists():
-        raise FileExistsError(f"{path} already exists; choose another file name (statements are never overwritten)")
-    write(path)
-    return path
 
 
 class HoldingsServiceLike(Protocol):
@@ -95,10 +55,6 @@ class HoldingsServiceLike(Protocol):
 
     def fetch_holdings(self, accounts: list[str] | None = None, block: int | None = None) -> HoldingsSnapshot: ...
     def load_accounts(self) -> list[Account]: ...
-
-
-def _unpriced(count: int) -> str:
-    return f"; {count:,} holding{'s' if count != 1 else ''} without a price not counted" if count else ""
 
 
 class HoldingsPage(QWidget):
@@ -128,7 +84,7 @@ class HoldingsPage(QWidget):
         self.tokens_dialog: TokensDialog | None = None
         self.ask_path: AskPath = ask_statement_path  # tests replace it: a dialog must never block them
         # Records a written statement in the audit log (account, "csv"/"pdf", path, block), on the serial lane.
-        self.record_export: Callable[[str, str, Path, int], object] | None = None
+        self.record_export: RecordExport | None = None
         self.model = HoldingsTableModel(self)
         self.proxy = HoldingsFilterProxy(self.model, self)
         self._search_timer = QTimer(self)
@@ -158,9 +114,11 @@ class HoldingsPage(QWidget):
         heading.addWidget(self.header_line, 1)
         heading.addWidget(self.count_line)
 
-        self.table = self._build_table()
+        self.table = build_holdings_table(self.proxy)
         self.stack, self.message = build_message_stack(self.table, WAITING_TEXT, "holdingsMessage")
-        self.totals_box = self._build_totals()
+        self.totals_box = HoldingsTotals()
+        self.totals = self.totals_box.totals
+        self.institution_total, self.watched_total = self.totals_box.institution_total, self.totals_box.watched_total
         splitter = build_vertical_split(self.stack, self.totals_box, stretch=(3, 1), sizes=(460, 200))
 
         layout = QVBoxLayout(self)
@@ -233,52 +191,6 @@ class HoldingsPage(QWidget):
         self.tokens_button.hide()  # shown by attach_tokens
         row.addWidget(self.tokens_button)
         return row
-
-    def _build_table(self) -> QTableView:
-        table = build_read_only_table(self.proxy, "holdingsTable")
-        vertical = table.verticalHeader()
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: scrolling stays cheap
-        vertical.setDefaultSectionSize(table.fontMetrics().height() + 8)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setResizeContentsPrecision(200)  # measure a sample of rows, never all 50,000
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the snapshot's order until a click
-        table.setSortingEnabled(True)
-        return table
-
-    def _build_totals(self) -> QGroupBox:
-        box = QGroupBox("Totals")
-        box.setObjectName("holdingsTotals")
-        self.totals = QTableWidget(0, 4)
-        self.totals.setObjectName("accountTotals")
-        self.totals.setHorizontalHeaderLabels(["Account", "Kind", "Holdings", "Value (HKD)"])
-        self.totals.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.totals.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.totals.setAlternatingRowColors(True)
-        self.totals.setWordWrap(False)
-        self.totals.verticalHeader().hide()
-        self.totals.verticalHeader().setDefaultSectionSize(self.totals.fontMetrics().height() + 8)
-        header = self.totals.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.institution_total = PlainLabel(selectable=True)
-        self.institution_total.setObjectName("institutionTotal")
-        font = self.institution_total.font()
-        font.setBold(True)
-        self.institution_total.setFont(font)
-        self.watched_total = PlainLabel(selectable=True)
-        self.watched_total.setObjectName("watchedTotal")
-        self.watched_total.setWordWrap(True)
-        side = QVBoxLayout()
-        side.addWidget(self.institution_total)
-        side.addWidget(self.watched_total)
-        side.addStretch(1)
-        layout = QHBoxLayout(box)
-        layout.addWidget(self.totals, 3)
-        layout.addLayout(side, 2)
-        return box
 
     # -- what the session tells it --------------------------------------------------------------------------
     def show_only_accounts(self, accounts: list[str] | None) -> None:
@@ -452,18 +364,8 @@ class HoldingsPage(QWidget):
             return
 
         def read_and_write() -> str:
-            from ui.statement_pdf import render_statement_pdf
-            from wallet_app.holdings.statement import build_statement, render_csv
-
-            statement = build_statement(service.fetch_holdings([account]), account, chain_id=chain_id, network=network)
-            if kind == ".csv":
-                with open(path, "x", encoding="utf-8", newline="") as out:  # "x": refuses an existing file
-                    out.write(render_csv(statement))
-            else:
-                write_statement_file(lambda p: render_statement_pdf(statement, p), path)
-            if record is not None:
-                record(account, kind[1:], path, statement.block_number)
-            return os.fspath(path)
+            return read_and_write_statement(service.fetch_holdings, account, path, chain_id=chain_id,
+                                            network=network, record=record)
 
         self._exporting = True
         self._update_buttons()
@@ -503,11 +405,11 @@ class HoldingsPage(QWidget):
         self.set_notice("")
         self._show_inconsistencies(snap)
         self._fill_accounts(prepared)
-        self._fill_totals(prepared)
+        self.totals_box.show_totals(prepared)
         if prepared.rows:
             self.stack.setCurrentWidget(self.table)
             if first:
-                self._size_columns(prepared)
+                size_holdings_columns(self.table, self.model, prepared)
         else:
             self.show_message(NO_HOLDINGS_TEXT)
             self.stack.setCurrentWidget(self.message)
@@ -525,20 +427,6 @@ class HoldingsPage(QWidget):
         self.inconsistent.show_error(f"Inconsistent data: the providers disagree at this block; the lower values are "
                                      f"shown. {notes[0]}{more}")
         self.inconsistent.setToolTip("\n".join(notes[:50]))
-
-    def _size_columns(self, prepared: PreparedHoldings) -> None:
-        """Fit the columns to the header and a sample of rows. (resizeColumnsToContents asks `data()` for every
-        role of hundreds of rows: 160 ms on the GUI thread for a large register.)"""
-        metrics = self.table.fontMetrics()
-        sample = prepared.rows[:60]
-        for col in HoldingColumn:
-            title = str(self.model.headerData(col, Qt.Orientation.Horizontal))
-            widest = max(
-                [metrics.horizontalAdvance(title) + 16] + [metrics.horizontalAdvance(r.texts[col]) for r in sample]
-            )
-            # Names are long and the full text is in the tooltip; amounts are never elided, so they may take room.
-            cap = 200 if col in (HoldingColumn.ASSET, HoldingColumn.NAME) else 320
-            self.table.setColumnWidth(col, min(widest + 12, cap))
 
     def show_snapshot(self, snapshot: HoldingsSnapshot) -> None:
         self.show_prepared(prepare_holdings(snapshot))
@@ -563,38 +451,6 @@ class HoldingsPage(QWidget):
         self.account_filter.blockSignals(False)
         self.proxy.set_account(self.account_filter.currentData())
         self._update_buttons()
-
-    def _fill_totals(self, prepared: PreparedHoldings) -> None:
-        self.totals.setRowCount(len(prepared.totals))
-        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        for row, total in enumerate(prepared.totals):
-            value = hkd_text(total.value_hkd) + (f" (+{total.unpriced:,} unpriced)" if total.unpriced else "")
-            cells = (
-                account_text(total.account),
-                KIND_TEXT.get(total.account.kind, total.account.kind),
-                f"{total.holdings:,}",
-                value,
-            )
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if col >= 2:
-                    item.setTextAlignment(right)
-                if col == 0:
-                    item.setToolTip(total.account.address)
-                self.totals.setItem(row, col, item)
-        self.institution_total.setText(
-            f"Institution total: {hkd_text(prepared.institution_hkd)} HKD{_unpriced(prepared.institution_unpriced)}"
-        )
-        self.institution_total.setToolTip(
-            "Vaults and the institution's own accounts; investor and watch-only "
-            "accounts are followed but not owned, so they are totalled apart"
-        )
-        has_watched = any(t.watched for t in prepared.totals)
-        self.watched_total.setVisible(has_watched)
-        self.watched_total.setText(
-            f"Investor and watch-only accounts (not in the institution total): {hkd_text(prepared.watched_hkd)} HKD"
-            f"{_unpriced(prepared.watched_unpriced)}"
-        )
 
     # -- filters --------------------------------------------------------------------------------------------
     def _standard_chosen(self, _index: int) -> None:
