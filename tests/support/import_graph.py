@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,6 +53,7 @@ def module_name(path: Path) -> str:
     return ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
 
 
+@cache
 def import_graph(packages: tuple[str, ...] = ("wallet_app", "ui")) -> dict[str, set[str]]:
     """module -> the modules of `packages` it imports anywhere (at the top, in a function, under TYPE_CHECKING).
     A package's `__init__` importing its own submodules is left out: importing a submodule runs its package's

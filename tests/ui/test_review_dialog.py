@@ -34,8 +34,7 @@ from ui.dialogs.review_tx_dialog import ReviewTxDialog
 from ui.models.queue_model import SignatureColumn
 from ui.queue_sources import sources_from_services
 from ui.tasks import TaskRunner
-from wallet_app.domain.hex_text import chunk_hex as core_chunk_hex
-from wallet_app.domain.hex_text import short_hex
+from wallet_app.domain.hex_text import chunk_hex, short_hex
 from wallet_app.domain.safe_tx import compute_hashes
 from wallet_app.keys.keystore_signer import KeystoreSigner
 
@@ -119,7 +118,7 @@ def test_every_field_and_the_hashes_equal_to_the_core_s(qtbot: QtBot, runner: Ta
                          (dialog.hashes.message_hash, hashes.message_hash),
                          (dialog.hashes.safe_tx_hash, hashes.safe_tx_hash)):
         assert view.value() == "0x" + digest.hex()
-        assert " ".join(view.label.text().split()) == core_chunk_hex(digest)  # as `custos safe tx-hash` prints it
+        assert " ".join(view.label.text().split()) == chunk_hex(digest)  # as `custos safe tx-hash` prints it
         assert view.label.text().count("\n") == 1  # two lines of eight groups of four
     assert dialog.displayed_hash == entry.safe_tx_hash
     dialog.hashes.safe_tx_hash.copy_button.click()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ REFERENCE = Path(__file__).with_name("cli_help_pages.txt")
 PATHS = command_paths()
 
 
+@cache
 def reference_pages() -> dict[tuple[str, ...], str]:
     pages: dict[tuple[str, ...], str] = {}
     chunks = REFERENCE.read_text(encoding="utf-8").split("=== custos ")[1:]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,7 +25,6 @@ T = TypeVar("T")
 Commands = argparse._SubParsersAction  # what `add_subparsers` returns; argparse names it nowhere public
 Handler = Callable[[argparse.Namespace], int]
 
-EXIT_OK = 0
 EXIT_ERROR = 1  # an error, bad input, or a refusal (a policy deny, a blocked vault, a failed execution)
 EXIT_CANCELLED = 130  # the user cancelled (Ctrl+C, a cancelled prompt)
 
@@ -88,8 +87,8 @@ def print_json(value: Any, *, ensure_ascii: bool = True) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=ensure_ascii))
 
 
-def print_lines(lines: list[str]) -> None:
-    print("\n".join(lines))
+def print_lines(lines: Iterable[str], *, indent: str = "") -> None:
+    print("\n".join(indent + line for line in lines))
 
 
 def fail(exc: WalletError) -> int:

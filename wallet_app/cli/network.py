@@ -20,8 +20,8 @@ def _network_status(args: argparse.Namespace) -> int:
     status = with_services(args, lambda services: services.network.fetch_status())
     if args.json:
         print_json({"network": status.network_name, "chain_id": status.chain_id,
-                          "block_number": status.block_number, "state": status.state.value,
-                          "endpoint": status.endpoint, "message": status.message})
+                   "block_number": status.block_number, "state": status.state.value,
+                   "endpoint": status.endpoint, "message": status.message})
     else:
         block = "-" if status.block_number is None else str(status.block_number)
         print(f"{status.network_name}  chain {status.chain_id}  block {block}  {status.state.value}  "

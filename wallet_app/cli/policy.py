@@ -18,6 +18,7 @@ from wallet_app.cli.common import (
     Commands,
     fail,
     print_json,
+    print_lines,
     read_secret_file,
     visible_lines,
     with_profile,
@@ -142,7 +143,7 @@ def _policy_abi_list(args: argparse.Namespace) -> int:
     abis = _abi_book(args).load_all()
     if args.json:
         print_json([{"address": a.address, "functions": [f.signature for f in a.functions]}
-                          for a in abis.values()])
+                   for a in abis.values()])
         return 0
     if not abis:
         print("No ABIs kept.")
@@ -174,7 +175,7 @@ def _policy_check(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_json())
     else:
-        print("\n".join(check_lines(result)))
+        print_lines(check_lines(result))
     return EXIT_CODES[result.decision.decision]
 
 
@@ -194,10 +195,10 @@ def _policy_show(args: argparse.Namespace) -> int:
     active, problem, drafts, names = with_services(args, work)
     if args.json:
         print_json({"state": policy_state(problem), "reason": problem.user_message if problem else None,
-                          "active": active_json(active) if active else None,
-                          "drafts": [draft_json(d) for d in drafts]})
+                   "active": active_json(active) if active else None,
+                   "drafts": [draft_json(d) for d in drafts]})
     else:
-        print("\n".join(show_lines(active, problem, drafts, names)))
+        print_lines(show_lines(active, problem, drafts, names))
     return 0 if active is not None else 1
 
 
@@ -220,7 +221,7 @@ def _print_draft(draft: PolicyDraft, as_json: bool, what: str) -> None:
         print_json(draft_json(draft))
         return
     print(f"{what} version {draft.version} ({draft.digest}); it is now {draft.state}")
-    print("\n".join("  " + line for line in draft_lines(draft, {})))
+    print_lines(draft_lines(draft, {}), indent="  ")
 
 
 def _policy_propose(args: argparse.Namespace) -> int:
@@ -261,9 +262,9 @@ def _policy_diff(args: argparse.Namespace) -> int:
     loosens = any(c.direction == "loosens" for c in changes)
     if args.json:
         print_json({"digest": digest, "version": record.version if record else None,
-                          "state": record.state if record else None,
-                          "supersedes": record.supersedes if record else None, "loosens": loosens,
-                          "changes": [{"direction": c.direction, "text": c.text} for c in changes]})
+                   "state": record.state if record else None,
+                   "supersedes": record.supersedes if record else None, "loosens": loosens,
+                   "changes": [{"direction": c.direction, "text": c.text} for c in changes]})
         return 0
     if record is not None and record.supersedes is None:
         print(f"Version {record.version} ({digest}) is a first policy: it replaces nothing.")
@@ -293,7 +294,7 @@ def _policy_decisions(args: argparse.Namespace) -> int:
         policy = f"policy v{r.policy_version}" if r.policy_version is not None else "no policy in force"
         print(f"#{r.id}  {format_time(r.checked_at)}  {r.decision.upper():<8}  {r.safe} nonce {r.nonce}  {policy}")
         print(f"    safeTxHash {r.safe_tx_hash}")
-        print("\n".join("    " + line for line in visible_lines(r.intent_text).split("\n")))
+        print_lines(visible_lines(r.intent_text).split("\n"), indent="    ")
         for v in r.rules:
             if v.verdict in ("deny", "escalate"):
                 print(f"    {v.verdict}: {visible_lines(v.id)}: {visible_lines(v.reason)}")

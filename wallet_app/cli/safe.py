@@ -105,15 +105,10 @@ def tx_hash_warnings(tx: SafeTx) -> list[str]:
 
 
 def tx_hash_json(tx: SafeTx, hashes: SafeTxHashes) -> dict[str, Any]:
-    from wallet_app.domain.safe_tx import uses_legacy_domain
+    from wallet_app.domain.safe_tx import safe_tx_json, uses_legacy_domain
 
     return {
-        "safe_tx": {
-            "safe": tx.safe, "chain_id": tx.chain_id, "version": tx.version, "to": tx.to, "value": str(tx.value),
-            "data": "0x" + tx.data.hex(), "operation": int(tx.operation), "safe_tx_gas": str(tx.safe_tx_gas),
-            "base_gas": str(tx.base_gas), "gas_price": str(tx.gas_price), "gas_token": tx.gas_token,
-            "refund_receiver": tx.refund_receiver, "nonce": str(tx.nonce),
-        },
+        "safe_tx": safe_tx_json(tx),
         "domain_hash": "0x" + hashes.domain_hash.hex(),
         "message_hash": "0x" + hashes.message_hash.hex(),
         "safe_tx_hash": "0x" + hashes.safe_tx_hash.hex(),

@@ -32,7 +32,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from wallet_app.cli.common import Commands, fail, print_json, read_secret_file, visible_lines, with_services
+from wallet_app.cli.common import (
+    Commands,
+    fail,
+    print_json,
+    print_lines,
+    read_secret_file,
+    visible_lines,
+    with_services,
+)
 from wallet_app.cli.policy_text import check_lines
 from wallet_app.cli.tx_options import ExitOneParser, parse_uint
 from wallet_app.domain.hex_text import chunk_hex
@@ -180,7 +188,7 @@ def _safe_propose(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**proposal_json(result), "already_queued": already})
     else:
-        print("\n".join(proposal_lines(result, label, already)))
+        print_lines(proposal_lines(result, label, already))
     return 0 if result.queued else 1
 
 
@@ -257,7 +265,7 @@ def _safe_queue(args: argparse.Namespace) -> int:
     if args.json:
         print_json([e.to_json() for e in entries])
     else:
-        print("\n".join(queue_lines(entries, followed, labels)))
+        print_lines(queue_lines(entries, followed, labels))
     return 0
 
 
@@ -341,8 +349,8 @@ def _print_entry(entry: QueueEntry, names: dict[str, str], as_json: bool, what: 
         print_json({**entry.to_json(), **(extra or {})})
         return
     print(what)
-    print("\n".join("  " + line for line in entry_lines(entry, names)))
-    print("\n".join("  " + line for line in _chunked("safe_tx_hash", entry.safe_tx_hash)))
+    print_lines(entry_lines(entry, names), indent="  ")
+    print_lines(_chunked("safe_tx_hash", entry.safe_tx_hash), indent="  ")
 
 
 def _safe_approve(args: argparse.Namespace) -> int:
@@ -398,12 +406,12 @@ def _safe_import(args: argparse.Namespace) -> int:
         return fail(exc)
     if args.json:
         print_json({**proposal_json(result.proposal), "accepted": list(result.accepted),
-                    "refused": list(result.refused)})
+                   "refused": list(result.refused)})
     else:
         lines = proposal_lines(result.proposal, _named(result.proposal.check.safe_tx.safe, names))
         lines += [f"signature of {_named(a, names)} stored" for a in result.accepted]
         lines += [f"signature left out: {visible_lines(r)}" for r in result.refused]
-        print("\n".join(lines))
+        print_lines(lines)
     return 0 if result.proposal.queued else 1
 
 
@@ -421,7 +429,7 @@ def _safe_execute(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_json())
     else:
-        print("\n".join(execution_lines(result)))
+        print_lines(execution_lines(result))
     return 1 if result.outcome == "failure" or result.state == "failed" else 0
 
 

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wallet_app.cli.common import Commands, fail, print_json, read_secret_file, with_services
+from wallet_app.cli.common import Commands, fail, print_json, print_lines, read_secret_file, with_services
 from wallet_app.cli.tx_options import ExitOneParser, parse_uint
 from wallet_app.errors import WalletError
 
@@ -118,7 +118,7 @@ def _safe_add(args: argparse.Namespace) -> int:
         print_json(added_json(added))
     else:
         print(f"Added {added.info.address} to the profile.")
-        print("\n".join(added_lines(added)))
+        print_lines(added_lines(added))
     if added.check.blocking:
         print(f"custos: {BLOCKED_BANNER} {added.check.message}", file=sys.stderr)
         return 1
@@ -153,5 +153,5 @@ def _safe_deploy(args: argparse.Namespace) -> int:
         return 0
     print(f"Deployed the vault {deployed.address} (Safe {deployed.version} L2) in block {deployed.block_number}")
     print(f"  transaction  0x{deployed.tx_hash.hex()} from {deployed.sender}, {deployed.gas_used:,} gas")
-    print("\n".join(added_lines(deployed.added)))
+    print_lines(added_lines(deployed.added))
     return 0

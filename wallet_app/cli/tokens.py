@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wallet_app.cli.common import Commands, print_json, read_secret_file, with_services
+from wallet_app.cli.common import Commands, print_json, print_lines, read_secret_file, with_services
 
 if TYPE_CHECKING:
     from wallet_app.holdings.registry import TokenEntry
@@ -111,7 +111,7 @@ def _tokens_approve(args: argparse.Namespace) -> int:
     else:
         print(_token_line(approval.token))
         print(f"Approved with the signature 0x{approval.signature.hex()} of {key} over:")
-        print("\n".join(f"    {line}" for line in approval.message.splitlines()))
+        print_lines(approval.message.splitlines(), indent="    ")
     return 0
 
 
@@ -133,5 +133,5 @@ def _tokens_set_feed(args: argparse.Namespace) -> int:
     token = to_checksum(args.token)
     feed = None if args.none else to_checksum(args.feed)
     change = with_services(args, lambda services: services.feeds.set_token_feed(token, feed))
-    print("\n".join(change.notes))
+    print_lines(change.notes)
     return 0

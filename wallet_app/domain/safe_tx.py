@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 from eth_abi.abi import encode
 from eth_hash.auto import keccak
@@ -132,3 +133,14 @@ def pack_signatures(signatures: dict[str, bytes]) -> bytes:
     """Owner signatures (65 bytes r||s||v each) sorted by owner address, as Safe requires."""
     ordered = sorted(signatures.items(), key=lambda item: int(item[0], 16))
     return b"".join(sig for _, sig in ordered)
+
+
+def safe_tx_json(tx: SafeTx) -> dict[str, Any]:
+    """The raw fields of `tx` as JSON (numbers as decimal strings): the `safe_tx` object of every JSON Custos prints,
+    which `custos safe import` reads back."""
+    return {
+        "safe": tx.safe, "chain_id": tx.chain_id, "version": tx.version, "to": tx.to, "value": str(tx.value),
+        "data": "0x" + tx.data.hex(), "operation": int(tx.operation), "safe_tx_gas": str(tx.safe_tx_gas),
+        "base_gas": str(tx.base_gas), "gas_price": str(tx.gas_price), "gas_token": tx.gas_token,
+        "refund_receiver": tx.refund_receiver, "nonce": str(tx.nonce),
+    }

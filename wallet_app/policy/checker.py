@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from wallet_app.chain.client import BlockHeader, ChainClient
 from wallet_app.domain.addresses import to_checksum
-from wallet_app.domain.safe_tx import Operation, SafeTx, compute_hashes, uses_legacy_domain
+from wallet_app.domain.safe_tx import Operation, SafeTx, compute_hashes, safe_tx_json, uses_legacy_domain
 from wallet_app.domain.vaults import VaultInfo
 from wallet_app.errors import WalletError
 from wallet_app.holdings.feeds import FeedBook
@@ -105,12 +105,7 @@ class CheckResult:
             "roles_missing": list(d.roles_missing),
             "delay_seconds": d.delay_seconds,
             "max_fee_per_gas": None if d.max_fee_per_gas is None else str(d.max_fee_per_gas),
-            "safe_tx": {
-                "safe": tx.safe, "chain_id": tx.chain_id, "version": tx.version, "to": tx.to, "value": str(tx.value),
-                "data": "0x" + tx.data.hex(), "operation": int(tx.operation), "safe_tx_gas": str(tx.safe_tx_gas),
-                "base_gas": str(tx.base_gas), "gas_price": str(tx.gas_price), "gas_token": tx.gas_token,
-                "refund_receiver": tx.refund_receiver, "nonce": str(tx.nonce),
-            },
+            "safe_tx": safe_tx_json(tx),
             "safe_tx_hash": "0x" + self.safe_tx_hash.hex(),
             "domain_hash": "0x" + self.domain_hash.hex(),
             "message_hash": "0x" + self.message_hash.hex(),

@@ -94,10 +94,6 @@ def hash_bytes(text: str) -> bytes:
     return bytes.fromhex(text.removeprefix("0x"))
 
 
-def hex_of(raw: bytes) -> str:
-    return "0x" + raw.hex()
-
-
 def noop(_message: str) -> None:
     return None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from wallet_app.chain.client import Receipt
+from wallet_app.domain.hex_text import hex_text
 from wallet_app.faults import faultpoint
 from wallet_app.queue.exec_store import (
     CLEARED_CLAIM,
@@ -22,7 +23,6 @@ from wallet_app.queue.follow_base import (
     FollowSteps,
     Progress,
     hash_bytes,
-    hex_of,
     label,
 )
 from wallet_app.queue.records import BroadcastRow, QueueItem
@@ -56,10 +56,10 @@ class MinedSteps(FollowSteps):
                 return False
             moved = self.store.move(conn, item.safe_tx_hash, current.state, MINED, at=now, exec_tx_hash=row.tx_hash,
                                     executor=row.executor, mined_block=receipt.block_number,
-                                    mined_block_hash=hex_of(block_hash), outcome=outcome)
+                                    mined_block_hash=hex_text(block_hash), outcome=outcome)
             if moved:
                 self.audit_step(conn, actor, current, "mined", {
-                    "tx_hash": row.tx_hash, "block_number": receipt.block_number, "block_hash": hex_of(block_hash),
+                    "tx_hash": row.tx_hash, "block_number": receipt.block_number, "block_hash": hex_text(block_hash),
                     "outcome": outcome, "gas_used": receipt.gas_used})
             return moved
 
@@ -106,12 +106,12 @@ class MinedSteps(FollowSteps):
         stored = (item.mined_block_hash or "").lower()
         if receipt is None or receipt.block_number != item.mined_block:
             return True
-        if receipt.block_hash and hex_of(receipt.block_hash) != stored:
+        if receipt.block_hash and hex_text(receipt.block_hash) != stored:
             return True
         assert item.mined_block is not None
         if self.deps.chain.fetch_block_number() < item.mined_block:
             return True
-        return hex_of(self.deps.chain.fetch_block(item.mined_block).hash) != stored
+        return hex_text(self.deps.chain.fetch_block(item.mined_block).hash) != stored
 
     def _reorg(self, item: QueueItem, receipt: Receipt | None, actor: Actor, say: Progress) -> list[str]:
         faultpoint("follow.after_reorg_seen_before_move")
@@ -149,7 +149,7 @@ class MinedSteps(FollowSteps):
             say(f"{max(depth, 0)} of {wanted} confirmations")
             return []
         faultpoint("follow.before_final")
-        if hex_of(self.deps.chain.fetch_block(item.mined_block).hash) != (item.mined_block_hash or "").lower():
+        if hex_text(self.deps.chain.fetch_block(item.mined_block).hash) != (item.mined_block_hash or "").lower():
             return self._reorg(item, self.deps.chain.fetch_receipt(hash_bytes(item.exec_tx_hash or "0x")), actor,
                                say)
         new = FINAL if item.outcome == SUCCESS else FAILED

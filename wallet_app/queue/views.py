@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from wallet_app.domain.safe_tx import compute_hashes
+from wallet_app.domain.safe_tx import compute_hashes, safe_tx_json
 from wallet_app.queue.records import QueueItem
 from wallet_app.safe.signatures import SignatureTally
 
@@ -68,12 +68,7 @@ class QueueEntry:
             "vault_nonce": self.vault_nonce,
             "domain_hash": "0x" + hashes.domain_hash.hex(),
             "message_hash": "0x" + hashes.message_hash.hex(),
-            "safe_tx": {
-                "safe": tx.safe, "chain_id": tx.chain_id, "version": tx.version, "to": tx.to, "value": str(tx.value),
-                "data": "0x" + tx.data.hex(), "operation": int(tx.operation), "safe_tx_gas": str(tx.safe_tx_gas),
-                "base_gas": str(tx.base_gas), "gas_price": str(tx.gas_price), "gas_token": tx.gas_token,
-                "refund_receiver": tx.refund_receiver, "nonce": str(tx.nonce),
-            },
+            "safe_tx": safe_tx_json(tx),
             "executor": self.item.executor,
             "exec_tx_hash": self.item.exec_tx_hash,
             "mined_block": self.item.mined_block,
