@@ -32,6 +32,7 @@ ROWS: tuple[tuple[str, ...], ...] = (
     ("wallet_app.cli",),
     ("wallet_app.demo",),
     ("wallet_app.services", "wallet_app.profile_peek"),
+    ("wallet_app.proofs",),
     ("wallet_app.queue",),
     ("wallet_app.policy",),
     ("wallet_app.holdings",),

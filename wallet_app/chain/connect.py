@@ -30,7 +30,7 @@ def open_chain(config: ProfileConfig, devnet_dir: Path) -> OpenChain:
 
         url = find_served_endpoint(devnet_dir)
         if url is not None:
-            return OpenChain(_http_client(url, name), lambda: None)
+            return OpenChain(http_client(url, name), lambda: None)
         try:
             devnet = Devnet.open(devnet_dir)
         except DevnetBusy as exc:
@@ -52,10 +52,10 @@ def open_chain(config: ProfileConfig, devnet_dir: Path) -> OpenChain:
     if not config.rpc_urls:
         raise ConfigError(f"The profile '{config.name}' has no RPC URL for {name}; add one with --rpc-url")
     first, *others = config.rpc_urls
-    return OpenChain(_http_client(first, name), lambda: None, tuple(_http_client(url, name) for url in others))
+    return OpenChain(http_client(first, name), lambda: None, tuple(http_client(url, name) for url in others))
 
 
-def _http_client(url: str, network_name: str) -> Web3ChainClient:
+def http_client(url: str, network_name: str) -> Web3ChainClient:
     import requests
     from web3 import HTTPProvider
     from web3.providers.rpc.utils import ExceptionRetryConfiguration

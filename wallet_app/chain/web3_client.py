@@ -82,10 +82,16 @@ class Web3ChainClient:
     def fetch_block_number(self) -> int:
         return rv.quantity(self._request("eth_blockNumber", []), "block number")
 
-    def fetch_block(self, block: BlockRef = "latest") -> BlockHeader:
+    def fetch_block_reply(self, block: BlockRef = "latest") -> dict[str, Any]:
         raw = self._request("eth_getBlockByNumber", [rv.block_param(block), False])
         if raw is None:
             raise RpcError(f"The node has no block {block}")
+        if not isinstance(raw, dict):
+            raise BadRpcReply(f"The node's reply to eth_getBlockByNumber {block} is not an object")
+        return raw
+
+    def fetch_block(self, block: BlockRef = "latest") -> BlockHeader:
+        raw = self.fetch_block_reply(block)
         base_fee = raw.get("baseFeePerGas") if isinstance(raw, dict) else None
         return BlockHeader(
             number=rv.quantity(rv.field(raw, "number", "block"), "block number"),
@@ -149,9 +155,15 @@ class Web3ChainClient:
             raise BadRpcReply("The node's log list is not a list")
         return [_log(item) for item in raw]
 
-    def fetch_proof(self, address: str, slots: list[int], block: BlockRef = "latest") -> AccountProof:
+    def fetch_proof_reply(self, address: str, slots: list[int], block: BlockRef = "latest") -> dict[str, Any]:
         keys = [rv.hexdata(s.to_bytes(32, "big")) for s in slots]
         raw = self._request("eth_getProof", [to_checksum(address), keys, rv.block_param(block)])
+        if not isinstance(raw, dict):
+            raise BadRpcReply(f"The node's reply to eth_getProof for {to_checksum(address)} is not an object")
+        return raw
+
+    def fetch_proof(self, address: str, slots: list[int], block: BlockRef = "latest") -> AccountProof:
+        raw = self.fetch_proof_reply(address, slots, block)
         storage = rv.field(raw, "storageProof", "proof")
         if not isinstance(storage, list) or len(storage) != len(slots):
             raise BadRpcReply("The node's storage proofs do not match the requested slots")

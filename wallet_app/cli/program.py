@@ -21,6 +21,7 @@ from wallet_app.cli import (
     network,
     policy,
     profile,
+    proof,
     safe,
     statement,
     tokens,
@@ -31,7 +32,7 @@ from wallet_app.cli.statement import PdfRenderer
 from wallet_app.errors import UserCancelled, WalletError
 
 COMMAND_GROUPS = (demo, devnet, vaults, network, holdings, history, keys, tokens, feeds, policy, audit, safe,
-                  statement, profile)
+                  statement, proof, profile)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""`custos statement`: a holding statement of one account at one block, as CSV or PDF, logged as an export.
+"""`custos statement`: a holding statement of one account at one block, as CSV, PDF or JSON (a proof bundle with a
+proof of every holding, which `custos proof verify` checks), logged as an export.
 
 The core has no PDF writer (it has no Qt): the installed `custos` command hands it the desktop's as `pdf_renderer`.
 """
@@ -20,9 +21,11 @@ PdfRenderer = Callable[["Statement", Path], Path]
 
 
 def register(commands: Commands[argparse.ArgumentParser]) -> None:
-    statement = commands.add_parser("statement", help="write a holding statement of one account (CSV or PDF)")
+    statement = commands.add_parser("statement",
+                                    help="write a holding statement of one account (CSV, PDF, or JSON with proofs)")
     statement.add_argument("--account", required=True, help="the account's address")
-    statement.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.pdf")
+    statement.add_argument("--out", type=Path, required=True,
+                           help="FILE.csv, FILE.pdf or FILE.json (with a proof of every holding)")
     statement.add_argument("--block", type=int, default=None, help="read at this block (default: the latest)")
     statement.set_defaults(handler=_statement)
 
@@ -34,13 +37,15 @@ def _statement(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     kind = out.suffix.lower()
-    if kind not in (".csv", ".pdf"):
-        raise ConfigError(f"{out.name}: a statement is written as .csv or .pdf")
+    if kind not in (".csv", ".pdf", ".json"):
+        raise ConfigError(f"{out.name}: a statement is written as .csv, .pdf or .json")
     if kind == ".pdf" and args.pdf_renderer is None:
         raise ConfigError("This installation has no PDF writer (it needs the desktop part of Custos); use .csv")
     if out.exists():
         raise ConfigError(f"{out} already exists; choose another file name")
     account = to_checksum(args.account)
+    if kind == ".json":
+        return _statement_json(args, account, out)
 
     def write(services: Services) -> Statement:
         profile = services.profile
@@ -58,4 +63,32 @@ def _statement(args: argparse.Namespace) -> int:
 
     statement = with_services(args, write)
     print(f"Wrote the statement of {account} at block {statement.block_number} to {out}")
+    return 0
+
+
+def _statement_json(args: argparse.Namespace, account: str, out: Path) -> int:
+    from datetime import UTC, datetime
+
+    from wallet_app.cli.common import print_lines
+    from wallet_app.cli.proof import OP_STACK_CHAINS, bundle_bytes
+    from wallet_app.proofs.create import Created
+    from wallet_app.proofs.statement import create_statement
+    from wallet_app.storage.atomic import write_atomic
+
+    def write(services: Services) -> Created:
+        profile = services.profile
+        chain_id = profile.config.chain_id
+        snapshot = services.holdings.fetch_holdings([account], args.block)
+        created = create_statement(services.chain, chain_id, profile.preset.name, snapshot, account,
+                                   op_stack=chain_id in OP_STACK_CHAINS, issued_at=datetime.now(UTC))
+        write_atomic(out, bundle_bytes(created.bundle), mode=0o644)
+        services.audit.record_export(kind="holding statement", fmt="json", path=out, subject=account,
+                                     detail={"block": created.header.number})
+        return created
+
+    created = with_services(args, write)
+    lines = [f"Wrote the statement of {account} at block {created.header.number} with "
+             f"{len(created.bundle['claims'])} proven claim(s) to {out}"]
+    lines += [f"not proven: {u['asset']} {u['token_id']}: {u['reason']}".rstrip() for u in created.unproven]
+    print_lines(lines)
     return 0
