@@ -323,3 +323,40 @@ def test_what_cannot_be_proven_says_so(demo_home: Path, bundles: dict[str, Any],
     code, _, stderr = run(demo_home, "proof", "create", "--account", "0x123", "--out", str(tmp_path / "y.json"))
     assert code == 1 and "not an address" in stderr
     assert not (tmp_path / "x.json").exists() and not (tmp_path / "y.json").exists()
+
+
+def test_L5_reserves_published_verified_and_refused_when_not_covered(demo_home: Path, bundles: dict[str, Any],
+                                                                     tmp_path: Path) -> None:
+    vault = bundles["vault"]
+    token = bundles["holdings"][("HKDH", vault)]["asset"]
+    balance = int(bundles["holdings"][("HKDH", vault)]["balance"])
+    rows = [f"investor-{i},{balance // 400}" for i in range(200)] + ['"Chan, Tai Man",7']
+    csv_file = tmp_path / "entitlements.csv"
+    csv_file.write_text("investor_id,amount\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "reserves"
+    code, stdout, stderr = run(demo_home, "reserves", "publish", "--asset", token, "--vault", vault,
+                               "--entitlements", str(csv_file), "--out", str(out))
+    assert code == 0, stderr
+    files = sorted((out / "inclusions").iterdir())
+    assert len(files) == 201 and "201 investors" in stdout
+    root = out / "root.json"
+    for inclusion in files[::40]:
+        code, stdout, _ = run(demo_home, "reserves", "verify", "--root", str(root), "--inclusion", str(inclusion),
+                              "--json")
+        verdict = json.loads(stdout)
+        assert code == 0 and verdict["valid"], verdict
+        assert any(c["name"] == "coverage" and c["ok"] for c in verdict["checks"])
+    one = json.loads(files[0].read_text())
+    assert one["salt"] not in root.read_text()
+    one["amount"] = str(int(one["amount"]) + 1)
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(one))
+    assert run(demo_home, "reserves", "verify", "--root", str(root), "--inclusion", str(tampered))[0] == 1
+    assert run(demo_home, "reserves", "verify", "--root", str(files[0]), "--inclusion", str(files[0]))[0] == 2
+
+    csv_file.write_text(f"investor_id,amount\nwhale,{balance + 1}\n")
+    code, _, stderr = run(demo_home, "reserves", "publish", "--asset", token, "--vault", vault,
+                          "--entitlements", str(csv_file), "--out", str(tmp_path / "refused"))
+    assert code == 1 and "exceed the vault's proven balance" in stderr
+    assert not (tmp_path / "refused").exists()
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]

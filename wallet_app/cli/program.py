@@ -22,6 +22,7 @@ from wallet_app.cli import (
     policy,
     profile,
     proof,
+    reserves,
     safe,
     statement,
     tokens,
@@ -32,7 +33,7 @@ from wallet_app.cli.statement import PdfRenderer
 from wallet_app.errors import UserCancelled, WalletError
 
 COMMAND_GROUPS = (demo, devnet, vaults, network, holdings, history, keys, tokens, feeds, policy, audit, safe,
-                  statement, proof, profile)
+                  statement, proof, reserves, profile)
 
 
 def build_parser() -> argparse.ArgumentParser:
