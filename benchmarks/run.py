@@ -1,4 +1,4 @@
-"""Run every benchmark in this folder (`make bench`): cold_start, holdings, policy, queue, signers."""
+"""Run every benchmark in this folder (`make bench`): cold_start, holdings, policy, proofs, queue, reserves, signers."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TypeAlias, cast
 
 from eth_hash.auto import keccak
 
@@ -94,11 +94,45 @@ def _decode_rlp_list(data: bytes) -> list[Item]:
     return _read_list(data, start, end)
 
 
+def _check_node(items: list[Item]) -> None:
+    """Raise _Malformed unless `items` is a branch, extension or leaf whose parts (embedded nodes too) are well formed:
+    so no node in a proof is accepted only because the walk did not look at all of it."""
+    count = len(items)
+    if count == 17:
+        for child in items[:16]:
+            if isinstance(child, list):
+                _check_node(child)
+            elif child and len(child) != 32:
+                raise _Malformed(f"a branch references a child by a {len(child)}-byte string, not a 32-byte hash")
+        if not isinstance(items[16], bytes):
+            raise _Malformed("a branch holds a value that is not a byte string")
+    elif count == 2:
+        prefix, rest = items
+        if not isinstance(prefix, bytes) or not prefix:
+            raise _Malformed("a leaf or extension has no hex-prefix path")
+        flag = prefix[0] >> 4
+        if flag > 3 or (not flag & 1 and prefix[0] & 0x0F):
+            raise _Malformed(f"bad hex-prefix encoding 0x{prefix.hex()}")
+        if flag >= 2:
+            if not isinstance(rest, bytes) or not rest:
+                raise _Malformed("a leaf holds an empty or non-string value")
+        elif prefix == b"\x00":
+            raise _Malformed("an extension has an empty path")
+        elif isinstance(rest, list):
+            _check_node(rest)
+        elif len(rest) != 32:
+            raise _Malformed("an extension's child is neither a 32-byte hash nor an embedded node")
+    else:
+        raise _Malformed(f"it has {count} items, not 2 (leaf, extension) or 17 (branch)")
+
+
 def _node(element: bytes, what: str, index: int) -> list[Item]:
     try:
-        return _decode_rlp_list(element)
+        items = _decode_rlp_list(element)
+        _check_node(items)
     except _Malformed as exc:
         raise ProofInvalid(f"{what} node {index} is not a valid trie node: {exc}") from None
+    return items
 
 
 def verify_proof(root: bytes, key: bytes, proof: Sequence[bytes], *, what: str = "proof") -> bytes:
@@ -125,50 +159,32 @@ def verify_proof(root: bytes, key: bytes, proof: Sequence[bytes], *, what: str =
     pos = 0
     index = 0
     value = b""
-    while True:
-        count = len(node)
+    while True:  # every node here has passed _check_node
         child: Item
-        if count == 17:
+        if len(node) == 17:
             if pos == end:
                 found = node[16]
-                if not isinstance(found, bytes):
-                    raise ProofInvalid(f"{what} node {index}: a branch holds a value that is not a byte string")
-                value = found
+                if isinstance(found, bytes):
+                    value = found
                 break
             child = node[_NIBBLE[path[pos]]]
             pos += 1
-        elif count == 2:
-            prefix = node[0]
-            if not isinstance(prefix, bytes) or not prefix:
-                raise ProofInvalid(f"{what} node {index}: a leaf or extension has no hex-prefix path")
-            flag = prefix[0] >> 4
-            if flag > 3 or (not flag & 1 and prefix[0] & 0x0F):
-                raise ProofInvalid(f"{what} node {index}: bad hex-prefix encoding 0x{prefix.hex()}")
-            segment = prefix.hex()[2 - (flag & 1):]
-            if flag >= 2:  # a leaf: the value is here if the rest of the key is exactly its path
-                if path[pos:] == segment:
-                    found = node[1]
-                    if not isinstance(found, bytes) or not found:
-                        raise ProofInvalid(f"{what} node {index}: a leaf holds an empty or non-string value")
-                    value = found
+        else:
+            prefix = cast(bytes, node[0])
+            child = node[1]
+            segment = prefix.hex()[2 - (prefix[0] >> 4 & 1):]
+            if prefix[0] >= 0x20:  # a leaf: the value is here if the rest of the key is exactly its path
+                if path[pos:] == segment and isinstance(child, bytes):
+                    value = child
                 break
-            if not segment:
-                raise ProofInvalid(f"{what} node {index}: an extension has an empty path")
             if not path.startswith(segment, pos):
                 break  # the key leaves the extension's path: absent
             pos += len(segment)
-            child = node[1]
-            if not child:
-                raise ProofInvalid(f"{what} node {index}: an extension points to no child")
-        else:
-            raise ProofInvalid(f"{what} node {index} has {count} items, not 2 (leaf, extension) or 17 (branch)")
         if isinstance(child, list):
             node = child  # embedded in its parent: part of the same proof element
             continue
         if not child:
-            break  # an empty slot: absent
-        if len(child) != 32:
-            raise ProofInvalid(f"{what} node {index} references a child by a {len(child)}-byte string, not a hash")
+            break  # an empty branch slot: absent
         index += 1
         if index > last:
             raise ProofInvalid(f"{what}: the proof ends before the key's path does (after {index} node(s))")
