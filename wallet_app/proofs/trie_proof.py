@@ -145,7 +145,7 @@ def verify_proof(root: bytes, key: bytes, proof: Sequence[bytes], *, what: str =
         if root == EMPTY_TRIE_ROOT:
             return b""  # an empty trie has no nodes to show
         raise ProofInvalid(f"{what} has no nodes, but the root 0x{root.hex()} is not the empty trie's")
-    element = proof[0]
+    element = bytes(proof[0])  # a bytes subclass (HexBytes) is read as plain bytes
     if keccak(element) != root:
         raise ProofInvalid(f"{what}: the proof's first node does not hash to the root 0x{root.hex()}")
     last = len(proof) - 1
@@ -154,7 +154,7 @@ def verify_proof(root: bytes, key: bytes, proof: Sequence[bytes], *, what: str =
             raise ProofInvalid(f"{what} has {last} unused extra node(s) after the empty trie's root")
         return b""
     node = _node(element, what, 0)
-    path = key.hex()
+    path = bytes(key).hex()  # one character per nibble
     end = len(path)
     pos = 0
     index = 0
@@ -188,7 +188,7 @@ def verify_proof(root: bytes, key: bytes, proof: Sequence[bytes], *, what: str =
         index += 1
         if index > last:
             raise ProofInvalid(f"{what}: the proof ends before the key's path does (after {index} node(s))")
-        element = proof[index]
+        element = bytes(proof[index])
         if keccak(element) != child:
             raise ProofInvalid(f"{what} node {index} is not referenced by its parent")
         if len(element) < 32:
