@@ -32,6 +32,7 @@ from wallet_app.policy.checker_setup import build_policy_checker
 from wallet_app.policy.service import PolicyService
 from wallet_app.policy.service_setup import build_policy_service
 from wallet_app.profiles import Profile
+from wallet_app.proofs.service import ProofService
 from wallet_app.queue.service import QueueService
 from wallet_app.queue.setup import build_queue_service
 from wallet_app.vaults.service import VaultService
@@ -56,6 +57,7 @@ class Services:
     policy_checker: PolicyChecker  # decisions on transactions under the policy in force, and their record
     audit: AuditLog  # the hash-chained log of every action (the services above append to it)
     queue: QueueService  # the approval queue: propose, approve, reject, execute Safe transactions
+    proofs: ProofService  # ownership proofs and holding statements with proofs; checking bundles
 
     def close(self) -> None:
         self.keys.lock_all()
@@ -162,4 +164,6 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
         policy_checker=checker,
         audit=audit,
         queue=build_queue_service(profile, chain, keys=keys, vaults=vaults, checker=checker, audit=audit),
+        proofs=ProofService(chain=chain, chain_id=profile.config.chain_id, network=profile.preset.name,
+                            holdings=holdings, audit=audit),
     )

@@ -52,12 +52,15 @@ ROLE_CHANGE = "role_change"
 # Files written for people outside Custos: holding statements, audit exports
 EXPORT = "export"
 
+# Ownership proofs checked in this desktop (wallet_app.proofs): the verdict and what it rested on
+PROOF_VERIFY = "proof_verify"
+
 ALL_ACTIONS: tuple[str, ...] = (
     UNLOCK, UNLOCK_FAILED, LOCK, KEY_CREATE, KEY_IMPORT, KEY_WATCH, KEY_EXPORT, KEY_DELETE, KEY_PASSWORD,
     KEY_REMEMBER, KEY_FORGET,
     TOKEN_ADD, TOKEN_APPROVE, TOKEN_REMOVE, TOKEN_FLAG, FEED_CHANGE,
     POLICY_PROPOSE, POLICY_APPROVE, POLICY_REJECT, POLICY_QUORUM, POLICY_ACTIVE, POLICY_DECISION,
-    VAULT_ADD, VAULT_DEPLOY, PROPOSE, APPROVE, REJECT, EXECUTE, INCIDENT, ROLE_CHANGE, EXPORT,
+    VAULT_ADD, VAULT_DEPLOY, PROPOSE, APPROVE, REJECT, EXECUTE, INCIDENT, ROLE_CHANGE, EXPORT, PROOF_VERIFY,
 )
 
 SIGNING_ACTIONS: frozenset[str] = frozenset({

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from wallet_app.cli.common import Commands, print_lines, with_services
 from wallet_app.cli.proof_io import read_json_file, rpc_result, run_check
+from wallet_app.domain.network import OP_STACK_CHAIN_IDS
 from wallet_app.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from wallet_app.proofs.create import Created
     from wallet_app.services import Services
 
-OP_STACK_CHAINS = frozenset({177, 133, 10, 8453, 11155420, 84532})  # HashKey Chain, its testnet, OP, Base (+ tests)
 
 
 def register(commands: Commands[argparse.ArgumentParser]) -> None:
@@ -79,7 +79,7 @@ def _create(args: argparse.Namespace) -> int:
     def work(services: Services) -> Created:
         chain_id = services.profile.config.chain_id
         created = create_bundle(services.chain, chain_id, [target], block=args.block,
-                                op_stack=args.op_stack or chain_id in OP_STACK_CHAINS, created_at=datetime.now(UTC))
+                                op_stack=args.op_stack or chain_id in OP_STACK_CHAIN_IDS, created_at=datetime.now(UTC))
         write_atomic(out, bundle_bytes(created.bundle), mode=0o644)
         services.audit.record_export(kind="ownership proof", fmt="json", path=out, subject=target.account,
                                      detail={"block": created.header.number, "asset": target.asset or "native"})

@@ -40,8 +40,8 @@ def register(commands: Commands[argparse.ArgumentParser]) -> None:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from wallet_app.cli.proof import OP_STACK_CHAINS
     from wallet_app.domain.addresses import to_checksum
+    from wallet_app.domain.network import OP_STACK_CHAIN_IDS
     from wallet_app.proofs.entitlements import read_entitlements
     from wallet_app.proofs.reserves import publish_reserves
 
@@ -63,7 +63,7 @@ def _publish(args: argparse.Namespace) -> int:
     def work(services: Services) -> Published:
         chain_id = services.profile.config.chain_id
         published = publish_reserves(services.chain, chain_id, asset=asset, vault=vault, entries=entries, out=out,
-                                     created_at=datetime.now(UTC), op_stack=chain_id in OP_STACK_CHAINS)
+                                     created_at=datetime.now(UTC), op_stack=chain_id in OP_STACK_CHAIN_IDS)
         services.audit.record_export(kind="proof of reserves", fmt="json", path=out, subject=vault,
                                      detail={"asset": asset, "block": published.block_number,
                                              "investors": published.investors, "total": str(published.total)})

@@ -70,7 +70,8 @@ def _statement_json(args: argparse.Namespace, account: str, out: Path) -> int:
     from datetime import UTC, datetime
 
     from wallet_app.cli.common import print_lines
-    from wallet_app.cli.proof import OP_STACK_CHAINS, bundle_bytes
+    from wallet_app.cli.proof import bundle_bytes
+    from wallet_app.domain.network import OP_STACK_CHAIN_IDS
     from wallet_app.proofs.create import Created
     from wallet_app.proofs.statement import create_statement
     from wallet_app.storage.atomic import write_atomic
@@ -80,7 +81,7 @@ def _statement_json(args: argparse.Namespace, account: str, out: Path) -> int:
         chain_id = profile.config.chain_id
         snapshot = services.holdings.fetch_holdings([account], args.block)
         created = create_statement(services.chain, chain_id, profile.preset.name, snapshot, account,
-                                   op_stack=chain_id in OP_STACK_CHAINS, issued_at=datetime.now(UTC))
+                                   op_stack=chain_id in OP_STACK_CHAIN_IDS, issued_at=datetime.now(UTC))
         write_atomic(out, bundle_bytes(created.bundle), mode=0o644)
         services.audit.record_export(kind="holding statement", fmt="json", path=out, subject=account,
                                      detail={"block": created.header.number})

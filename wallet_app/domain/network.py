@@ -18,6 +18,9 @@ class NetworkPreset:
 
 
 DEVNET_CHAIN_ID = 1_770_177
+# OP Stack rollups, whose blocks can be anchored to an L2 output root on L1: HashKey Chain and its testnet, OP
+# Mainnet, Base, and the OP and Base Sepolia testnets.
+OP_STACK_CHAIN_IDS = frozenset({177, 133, 10, 8453, 11155420, 84532})
 
 PRESETS: dict[str, NetworkPreset] = {
     p.key: p
