@@ -360,3 +360,63 @@ def test_L5_reserves_published_verified_and_refused_when_not_covered(demo_home: 
     assert code == 1 and "exceed the vault's proven balance" in stderr
     assert not (tmp_path / "refused").exists()
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+
+def deploy_output_oracle(anvil: str, period: int) -> Any:
+    """The test L2OutputOracle (tests/contracts/OutputOracleFixture.sol) on anvil, standing in for L1."""
+    import shutil
+    import subprocess
+
+    from web3 import HTTPProvider, Web3
+
+    source = (REPO / "tests" / "contracts" / "OutputOracleFixture.sol").read_text()
+    solc = REPO / "node_modules" / "solc"
+    node = shutil.which("node")
+    assert node and (solc / "package.json").is_file(), "node and the pinned solc are needed: run `make test`"
+    request = {"language": "Solidity", "sources": {"O.sol": {"content": source}},
+               "settings": {"evmVersion": "shanghai", "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}}}}
+    script = ("const solc = require(process.argv[1]); let input = '';"
+              "process.stdin.on('data', d => input += d).on('end', () => process.stdout.write(solc.compile(input)));")
+    done = subprocess.run([node, "-e", script, str(solc)], input=json.dumps(request), capture_output=True, text=True,
+                          timeout=300, check=True)
+    compiled = json.loads(done.stdout)["contracts"]["O.sol"]["OutputOracleFixture"]
+    w3 = Web3(HTTPProvider(anvil))
+    sender = w3.eth.accounts[0]
+    factory = w3.eth.contract(abi=compiled["abi"], bytecode=compiled["evm"]["bytecode"]["object"])
+    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor(period).transact({"from": sender}))
+    oracle = w3.eth.contract(address=receipt["contractAddress"], abi=compiled["abi"])
+    oracle.sender = sender
+    return oracle
+
+
+def test_an_output_oracle_on_l1_anchors_the_block_once_its_challenge_period_is_over(
+        demo_home: Path, bundles: dict[str, Any], anvil_url: str, tmp_path: Path) -> None:
+    bundle = bundles["native"]  # made with --op-stack: it proves the message passer
+    number = bundle["block"]["number"]
+    passer = next(p for p in bundle["proofs"] if p["address"].lower() == "0x4200000000000000000000000000000000000016")
+    root = output_root_v0(bytes.fromhex(bundle["block"]["state_root"][2:]), bytes.fromhex(passer["storageHash"][2:]),
+                          bytes.fromhex(bundle["block"]["hash"][2:]))
+    final, young = deploy_output_oracle(anvil_url, 0), deploy_output_oracle(anvil_url, 7 * 24 * 3600)
+    for oracle in (final, young):
+        oracle.functions.propose(root, number).transact({"from": oracle.sender})
+    code, verdict = verify(demo_home, bundle, tmp_path, "--l1-rpc-url", anvil_url, "--output-oracle", final.address)
+    assert (code, verdict["valid"], verdict["provisional"]) == (0, True, False), verdict
+    code, verdict = verify(demo_home, bundle, tmp_path, "--l1-rpc-url", anvil_url, "--output-oracle", young.address)
+    assert (code, verdict["valid"], verdict["provisional"]) == (0, True, True)
+    assert "challenge period" in json.dumps(verdict)
+
+    wrong = deploy_output_oracle(anvil_url, 0)
+    wrong.functions.propose(bytes(32), number).transact({"from": wrong.sender})
+    code, verdict = verify(demo_home, bundle, tmp_path, "--l1-rpc-url", anvil_url, "--output-oracle", wrong.address)
+    assert (code, verdict["valid"]) == (1, False)
+    later = deploy_output_oracle(anvil_url, 0)
+    later.functions.propose(root, number + 5).transact({"from": later.sender})
+    path = tmp_path / "native.json"
+    path.write_text(json.dumps(bundle))
+    code, _, stderr = run(demo_home, "proof", "verify", str(path), "--l1-rpc-url", anvil_url, "--output-oracle",
+                          later.address)
+    assert code == 2 and f"--block {number + 5}" in stderr
+    empty = deploy_output_oracle(anvil_url, 0)
+    code, _, stderr = run(demo_home, "proof", "verify", str(path), "--l1-rpc-url", anvil_url, "--output-oracle",
+                          empty.address)
+    assert code == 2 and "no output" in stderr

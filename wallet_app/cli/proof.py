@@ -47,6 +47,10 @@ def register(commands: Commands[argparse.ArgumentParser]) -> None:
                         help="a block (eth_getBlockByNumber reply) you trust, to check the bundle offline")
     verify.add_argument("--output-root", default=None, metavar="HEX",
                         help="an OP Stack L2 output root read from L1, to anchor the block to L1")
+    verify.add_argument("--l1-rpc-url", default=None, metavar="URL",
+                        help="an L1 endpoint where the OP Stack chain's L2OutputOracle publishes output roots")
+    verify.add_argument("--output-oracle", default=None, metavar="ADDRESS",
+                        help="the L2OutputOracle's address on L1 (with --l1-rpc-url)")
     verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
     verify.set_defaults(handler=_verify)
 
@@ -102,7 +106,8 @@ def _verify(args: argparse.Namespace) -> int:
     def check() -> Verdict:
         from wallet_app.chain.connect import http_client
         from wallet_app.proofs.anchor import Anchors
-        from wallet_app.proofs.bundle import hex_bytes, read_bundle
+        from wallet_app.proofs.bundle import address, hex_bytes, read_bundle
+        from wallet_app.proofs.errors import UnusableInput
         from wallet_app.proofs.header import check_block_json
         from wallet_app.proofs.verify import verify_bundle
 
@@ -112,7 +117,13 @@ def _verify(args: argparse.Namespace) -> int:
             header = check_block_json(_block(read_json_file(args.header_file, "header file"), "header file"))
         output_root = hex_bytes(args.output_root, "--output-root", size=32) if args.output_root else None
         endpoints = [http_client(url, "") for url in args.rpc_url]
-        return verify_bundle(bundle, Anchors(header=header, endpoints=endpoints, output_root=output_root))
+        oracle = None
+        if (args.l1_rpc_url is None) != (args.output_oracle is None):
+            raise UnusableInput("--l1-rpc-url and --output-oracle go together")
+        if args.l1_rpc_url is not None:
+            oracle = (http_client(args.l1_rpc_url, "L1"), address(args.output_oracle, "--output-oracle"))
+        return verify_bundle(bundle, Anchors(header=header, endpoints=endpoints, output_root=output_root,
+                                             output_oracle=oracle))
 
     return run_check(args, check)
 

@@ -30,6 +30,7 @@ class Anchors:
     header: Header | None = None  # a header the user gives and trusts
     endpoints: Sequence[ChainClient] = field(default_factory=tuple)
     output_root: bytes | None = None  # an L2 output root the user read from L1
+    output_oracle: tuple[ChainClient, str] | None = None  # an L1 endpoint and the L2OutputOracle to ask there
 
 
 def output_root_v0(state_root: bytes, message_passer_storage_root: bytes, block_hash: bytes) -> bytes:
@@ -49,10 +50,12 @@ def check_anchor(bundle: Bundle, header: Header, anchors: Anchors, checks: Check
         anchored = same
     if anchors.output_root is not None:
         anchored = _check_output_root(header, anchors.output_root, checks, proven) or anchored
+    if anchors.output_oracle is not None:
+        anchored = _check_oracle(header, anchors.output_oracle, checks, proven) or anchored
     if anchors.endpoints:
         agreed, final = _check_endpoints(bundle, header, anchors.endpoints, checks)
         anchored = anchored or (agreed and final and len(anchors.endpoints) >= 2)
-    if not (anchors.header or anchors.output_root or anchors.endpoints):
+    if not (anchors.header or anchors.output_root or anchors.output_oracle or anchors.endpoints):
         checks.add("anchor", True, "no header source given: the proofs hold for this header, but nothing here shows "
                                    "the header is the chain's (provisional)")
     elif not anchored and checks.all_ok:
@@ -94,6 +97,26 @@ def _check_endpoints(bundle: Bundle, header: Header, endpoints: Sequence[ChainCl
 def _number(reply: object) -> int | None:
     raw = reply.get("number") if isinstance(reply, dict) else None
     return int(raw, 16) if isinstance(raw, str) and raw.startswith("0x") and len(raw) > 2 else None
+
+
+def _check_oracle(header: Header, oracle: tuple[ChainClient, str], checks: Checks,
+                  proven: dict[str, Proven]) -> bool:
+    from wallet_app.proofs.output_oracle import read_output
+
+    l1, address = oracle
+    output = read_output(l1, address, header.number)
+    if output.l2_block != header.number:
+        raise UnusableInput(f"the output oracle's first output at or after block {header.number} is for block "
+                            f"{output.l2_block}: make the proof at that block (custos proof create --block "
+                            f"{output.l2_block}) to anchor it")
+    same = _check_output_root(header, output.root, checks, proven)
+    if same and not output.final:
+        checks.add("L2 output on L1", True, f"proposed on L1 at {output.proposed_at}, still within its "
+                                            f"{output.period} s challenge period: provisional until it ends")
+    elif same:
+        checks.add("L2 output on L1", True, f"the output for block {header.number} at {address} on {l1.endpoint} "
+                                            "is past its challenge period")
+    return same and output.final
 
 
 def _check_output_root(header: Header, expected: bytes, checks: Checks, proven: dict[str, Proven]) -> bool:
