@@ -1,4 +1,5 @@
-"""Run every benchmark in this folder (`make bench`): cold_start, holdings, policy, proofs, queue, reserves, signers."""
+"""Run every benchmark in this folder (`make bench`): cold_start, holdings, policy, proofs, queue, reserves, signers,
+statement."""
 
 from __future__ import annotations
 
