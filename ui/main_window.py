@@ -17,6 +17,7 @@ from ui.pages.history_page import HistoryPage
 from ui.pages.holdings_page import HoldingsPage
 from ui.pages.keys_page import KeysPage
 from ui.pages.policy_page import PolicyPage
+from ui.pages.proofs_page import ProofsPage
 from ui.pages.vaults_page import VaultsPage
 from ui.plain_text import reveal_invisible
 from ui.widgets.chain_status_bar import ChainStatusBar
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.policy_page = PolicyPage()  # its widgets are built when it is first shown
         self.audit_page = AuditPage()  # likewise
         self.approvals_page = ApprovalsPage()  # likewise
+        self.proofs_page = ProofsPage()
         self.pages = QTabWidget()
         self.pages.setObjectName("pages")
         self.pages.setDocumentMode(True)
@@ -88,6 +90,8 @@ class MainWindow(QMainWindow):
                                  "Every action in this profile, hash-chained: filter it, verify it, export it")
         self.pages.setTabToolTip(self.pages.insertTab(4, self.approvals_page, "Appr&ovals"),
                                  "The approval queue: propose, review, approve, reject and execute transactions")
+        self.pages.setTabToolTip(self.pages.insertTab(4, self.proofs_page, "P&roofs"),
+                                 "Prove a holding or an account's statement; check any proof bundle, with no key")
         self.holdings_page.sig_accounts_shown.connect(self.history_page.set_accounts)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -117,6 +121,7 @@ class MainWindow(QMainWindow):
         self.lock_all_action.setEnabled(False)
         self.holdings_page.show_only_accounts(accounts)
         self.history_page.show_only_accounts(accounts)
+        self.proofs_page.set_investor_view()  # checking only
         self.setWindowTitle(f"Custos — {self._profile_name} — investor view")
 
     def _build_menus(self) -> None:

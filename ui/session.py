@@ -156,6 +156,7 @@ class WalletSession(QObject):
         self._timer.timeout.connect(self._poll_status)
         window.sig_refresh_requested.connect(self.refresh)
         window.vaults_page.sig_vaults_changed.connect(self.refresh)  # a vault was added or deployed
+        window.proofs_page.set_runner(runner)  # checking a bundle needs no profile at all
 
     @property
     def phase(self) -> str:
@@ -288,6 +289,10 @@ class WalletSession(QObject):
                 kind="holding statement", fmt=fmt, path=path, subject=account, detail={"block": block})
             if not self._window.investor_view:
                 self._window.audit_page.attach(audit, self._runner)
+        self._window.proofs_page.attach(getattr(services, "proofs", None), services.holdings, self._runner)
+        if audit is not None:
+            self._window.proofs_page.record_export = lambda account, fmt, path: audit.record_export(
+                kind="ownership proof", fmt=fmt, path=path, subject=account)
         # The History tab reads when it is on screen (serial lane: it syncs the history index).
         self._window.history_page.attach(services.history, self._runner, services.holdings.load_accounts,
                                          value_history=getattr(services, "value_history", None))
@@ -420,6 +425,7 @@ class WalletSession(QObject):
             self._window.policy_page.detach()
             self._window.vaults_page.detach()
             self._window.audit_page.detach()
+            self._window.proofs_page.detach()
             self._window.approvals_page.detach()  # and its notifier stops polling
         if self._runner.is_shut_down:
             return

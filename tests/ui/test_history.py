@@ -140,7 +140,7 @@ def test_session_hands_history_to_the_tab_after_holdings(qtbot: QtBot, runner: T
         build_services=builder(FakeServices(network=FakeNetwork(120), history=history)), status_interval_ms=50,
     )
     assert [window.pages.tabText(i) for i in range(window.pages.count())] == [
-        "&Vaults", "&Keys", "&Holdings", "Histor&y", "Appr&ovals", "&Policy", "&Audit",
+        "&Vaults", "&Keys", "&Holdings", "Histor&y", "P&roofs", "Appr&ovals", "&Policy", "&Audit",
     ]
     window.show()
     with qtbot.waitSignal(window.holdings_page.sig_holdings_shown, timeout=3000):
@@ -164,7 +164,7 @@ def test_investor_view_has_history_and_statements_but_no_key_action(qtbot: QtBot
     window.show()
     with qtbot.waitSignal(window.holdings_page.sig_holdings_shown, timeout=3000):
         session.start()
-    assert [window.pages.tabText(i) for i in range(window.pages.count())] == ["&Holdings", "Histor&y"]
+    assert [window.pages.tabText(i) for i in range(window.pages.count())] == ["&Holdings", "Histor&y", "P&roofs"]
     with qtbot.waitSignal(window.history_page.sig_history_shown, timeout=3000):
         window.pages.setCurrentWidget(window.history_page)
     choice = window.history_page.account_choice

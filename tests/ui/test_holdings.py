@@ -350,7 +350,7 @@ def test_investor_view_shows_only_the_chosen_holdings_and_no_key_actions(qtbot: 
     window.show()
     with qtbot.waitSignal(window.holdings_page.sig_holdings_shown, timeout=3000):
         session.start()
-    assert [window.pages.tabText(i) for i in range(window.pages.count())] == ["&Holdings", "Histor&y"]
+    assert [window.pages.tabText(i) for i in range(window.pages.count())] == ["&Holdings", "Histor&y", "P&roofs"]
     assert holdings.calls[0][0] == ["0x000000000000000000000000000000000000dEaD"]
     key_words = ("unlock", "sign", "delete", "export", "lock", "password", "key")
     visible_actions = [a.text() for a in window.findChildren(QAction) if a.isVisible() and a.isEnabled()]
