@@ -14,7 +14,7 @@ from typing import Any
 
 from ui.plain_text import reveal_invisible
 from wallet_app.domain.units import format_units
-from wallet_app.holdings.model import HKD_DECIMALS, Account, Holding, HoldingsSnapshot, Price, Standard
+from wallet_app.holdings.model import HKD_DECIMALS, STANDARD_NAMES, Account, Holding, HoldingsSnapshot, Price
 from wallet_app.holdings.valuation import REPORTS_NOW_TEXT, VALUE_DECIMALS, compute_value_in_currency
 
 NO_PRICE_TEXT = "no price"
@@ -23,13 +23,7 @@ LOOKALIKE = "lookalike?"
 WATCHED_KINDS = frozenset({"investor", "watch"})
 """Account kinds the institution follows but does not own: shown, totalled apart, not in the institution total."""
 
-STANDARD_TEXT = {
-    Standard.NATIVE: "Native",
-    Standard.ERC20: "ERC-20",
-    Standard.ERC721: "ERC-721",
-    Standard.ERC1155: "ERC-1155",
-    Standard.ERC3643: "ERC-3643",
-}
+STANDARD_TEXT = STANDARD_NAMES
 KIND_TEXT = {
     "vault": "vault",
     "officer": "officer",

@@ -10,7 +10,6 @@ which records it in the audit log (SERIAL lane: it writes); with none, the bundl
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,7 +30,6 @@ from ui.widgets.proof_qr import bundle_from_images
 from ui.widgets.proof_result import ProofResult
 from wallet_app.holdings.model import Account, HoldingsSnapshot
 
-MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 NOT_RECORDED = "Not recorded in the audit log: no profile is connected."
 RECORDED = "Recorded in the audit log."
 
@@ -62,9 +60,9 @@ def ask_open_paths(parent: QWidget, images: bool) -> list[str]:
 
 
 def read_file(path: Path) -> bytes:
-    if path.stat().st_size > MAX_BUNDLE_BYTES:
-        raise ValueError(f"{path.name} is larger than {MAX_BUNDLE_BYTES // (1024 * 1024)} MB: not a proof bundle")
-    return path.read_bytes()
+    from wallet_app.proofs.bundle import read_limited  # loads the proof checker: on a worker lane only
+
+    return read_limited(path, "file")
 
 
 def unusable(reason: str) -> CheckedLike:
@@ -275,7 +273,9 @@ class ProofsPage(QWidget):
         self._say_create(f"Made at block {created.header.number:,}. " + " ".join(notes))
         emit(self.sig_created, created)
         self._busy = ""
-        data = json.dumps(created.bundle).encode("utf-8")
+        from wallet_app.proofs.bundle import bundle_json  # loaded once a bundle exists, not at start-up
+
+        data = bundle_json(created.bundle)
         self._check(lambda: data, f"{title} (made here)")
 
     # -- checking -------------------------------------------------------------------------------------------
@@ -357,7 +357,9 @@ class ProofsPage(QWidget):
         if path.exists():
             self.problem.show_error(f"Not written: {path} already exists. Exports are never overwritten.")
             return
-        data = json.dumps(created.bundle, indent=2).encode("utf-8")
+        from wallet_app.proofs.bundle import bundle_json  # loaded once a bundle exists, not at start-up
+
+        data = bundle_json(created.bundle)
         record, account = self.record_export, self.create_box.account.currentData() or ""
         self._start(f"Writing {path.name}…")
         generation = self._generation

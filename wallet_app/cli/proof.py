@@ -7,13 +7,11 @@ wish, RPC endpoints of their own choosing). Exit codes: 0 valid (provisional or 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wallet_app.cli.common import Commands, print_lines, with_services
 from wallet_app.cli.proof_io import read_json_file, rpc_result, run_check
-from wallet_app.domain.network import OP_STACK_CHAIN_IDS
 from wallet_app.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -70,7 +68,8 @@ def _whole(text: str) -> int:
 
 def _create(args: argparse.Namespace) -> int:
     from wallet_app.domain.addresses import to_checksum
-    from wallet_app.proofs.create import Target, create_bundle
+    from wallet_app.proofs.bundle import bundle_json
+    from wallet_app.proofs.create import Target
     from wallet_app.storage.atomic import write_atomic
 
     out: Path = args.out
@@ -81,10 +80,8 @@ def _create(args: argparse.Namespace) -> int:
     target = Target(to_checksum(args.account), to_checksum(args.asset) if args.asset else None, args.token_id)
 
     def work(services: Services) -> Created:
-        chain_id = services.profile.config.chain_id
-        created = create_bundle(services.chain, chain_id, [target], block=args.block,
-                                op_stack=args.op_stack or chain_id in OP_STACK_CHAIN_IDS, created_at=datetime.now(UTC))
-        write_atomic(out, bundle_bytes(created.bundle), mode=0o644)
+        created = services.proofs.prove([target], args.block, op_stack=args.op_stack)
+        write_atomic(out, bundle_json(created.bundle), mode=0o644)
         services.audit.record_export(kind="ownership proof", fmt="json", path=out, subject=target.account,
                                      detail={"block": created.header.number, "asset": target.asset or "native"})
         return created
@@ -94,12 +91,6 @@ def _create(args: argparse.Namespace) -> int:
     print_lines([f"Wrote a proof of {len(claims)} claim(s) at block {created.header.number} "
                  f"(hash 0x{created.header.hash.hex()}) to {out}", *claims, *(f"note: {n}" for n in created.notes)])
     return 0
-
-
-def bundle_bytes(bundle: dict[str, object]) -> bytes:
-    import json
-
-    return (json.dumps(bundle, indent=2) + "\n").encode("utf-8")
 
 
 def _verify(args: argparse.Namespace) -> int:

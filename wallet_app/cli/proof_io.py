@@ -22,15 +22,9 @@ EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
 
 def read_json_file(path: Path, what: str) -> Any:
-    from wallet_app.proofs.bundle import MAX_BUNDLE_BYTES, load_json
-    from wallet_app.proofs.errors import UnusableInput
+    from wallet_app.proofs.bundle import load_json, read_limited
 
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BUNDLE_BYTES + 1)
-    except OSError as exc:
-        raise UnusableInput(f"the {what} {path} cannot be read ({exc.strerror or exc.__class__.__name__})") from None
-    return load_json(data, f"the {what} {path.name}")
+    return load_json(read_limited(path, what), f"the {what} {path.name}")
 
 
 def rpc_result(raw: Any, what: str) -> Any:

@@ -67,22 +67,14 @@ def _statement(args: argparse.Namespace) -> int:
 
 
 def _statement_json(args: argparse.Namespace, account: str, out: Path) -> int:
-    from datetime import UTC, datetime
-
     from wallet_app.cli.common import print_lines
-    from wallet_app.cli.proof import bundle_bytes
-    from wallet_app.domain.network import OP_STACK_CHAIN_IDS
+    from wallet_app.proofs.bundle import bundle_json
     from wallet_app.proofs.create import Created
-    from wallet_app.proofs.statement import create_statement
     from wallet_app.storage.atomic import write_atomic
 
     def write(services: Services) -> Created:
-        profile = services.profile
-        chain_id = profile.config.chain_id
-        snapshot = services.holdings.fetch_holdings([account], args.block)
-        created = create_statement(services.chain, chain_id, profile.preset.name, snapshot, account,
-                                   op_stack=chain_id in OP_STACK_CHAIN_IDS, issued_at=datetime.now(UTC))
-        write_atomic(out, bundle_bytes(created.bundle), mode=0o644)
+        created = services.proofs.statement(account, args.block)
+        write_atomic(out, bundle_json(created.bundle), mode=0o644)
         services.audit.record_export(kind="holding statement", fmt="json", path=out, subject=account,
                                      detail={"block": created.header.number})
         return created

@@ -18,6 +18,15 @@ class Standard(Enum):
     ERC3643 = "erc3643"
 
 
+STANDARD_NAMES = {
+    Standard.NATIVE: "Native",
+    Standard.ERC20: "ERC-20",
+    Standard.ERC721: "ERC-721",
+    Standard.ERC1155: "ERC-1155",
+    Standard.ERC3643: "ERC-3643",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     address: str

@@ -6,14 +6,15 @@ Fewer than two agreeing endpoints, or a block not yet final, leave the verdict v
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from eth_utils.crypto import keccak
 
+from wallet_app.domain.addresses import to_checksum
 from wallet_app.errors import WalletError
-from wallet_app.proofs.bundle import Bundle
+from wallet_app.proofs.bundle import Bundle, quantity
 from wallet_app.proofs.checks import Checks, Proven
 from wallet_app.proofs.errors import ProofInvalid, UnusableInput
 from wallet_app.proofs.header import Header, check_block_json
@@ -94,9 +95,11 @@ def _check_endpoints(bundle: Bundle, header: Header, endpoints: Sequence[ChainCl
     return agreed, final
 
 
-def _number(reply: object) -> int | None:
-    raw = reply.get("number") if isinstance(reply, dict) else None
-    return int(raw, 16) if isinstance(raw, str) and raw.startswith("0x") and len(raw) > 2 else None
+def _number(reply: Mapping[str, object]) -> int | None:
+    try:
+        return quantity(reply.get("number"), "the finalized block's number")
+    except UnusableInput:
+        return None  # no usable finalized block: never taken as final
 
 
 def _check_oracle(header: Header, oracle: tuple[ChainClient, str], checks: Checks,
@@ -120,8 +123,6 @@ def _check_oracle(header: Header, oracle: tuple[ChainClient, str], checks: Check
 
 
 def _check_output_root(header: Header, expected: bytes, checks: Checks, proven: dict[str, Proven]) -> bool:
-    from wallet_app.domain.addresses import to_checksum
-
     passer = proven.get(to_checksum(MESSAGE_PASSER))
     if passer is None:
         checks.add("L2 output root", False, "the bundle has no valid proof of the L2ToL1MessagePasser "

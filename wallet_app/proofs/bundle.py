@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from wallet_app.chain.client import AccountProof, StorageProof
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.proofs.errors import UnusableInput
 
@@ -21,35 +23,32 @@ MAX_NODE_BYTES = 4096
 
 
 @dataclass(frozen=True, slots=True)
-class StorageEntry:
-    key: int
-    value: int
-    proof: tuple[bytes, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ProofReply:
-    """One `eth_getProof` result, read strictly from the raw JSON it is kept as."""
-
-    address: str
-    balance: int
-    nonce: int
-    code_hash: bytes
-    storage_hash: bytes
-    account_proof: tuple[bytes, ...]
-    storage: tuple[StorageEntry, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Bundle:
     chain_id: int
     block_number: int
     block_hash: bytes
     header_rlp: bytes
-    proofs: tuple[ProofReply, ...]
+    proofs: tuple[AccountProof, ...]  # the node's eth_getProof replies, read strictly from their raw JSON
     claims: tuple[Mapping[str, Any], ...]
     signatures: tuple[Mapping[str, Any], ...]
     raw: Mapping[str, Any]
+
+
+def read_limited(path: Path, what: str, limit: int = MAX_BUNDLE_BYTES) -> bytes:
+    """A file's bytes, read no further than `limit` (a larger file is refused unread)."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise UnusableInput(f"the {what} {path} could not be read ({exc.strerror or exc.__class__.__name__})") from None
+    if len(data) > limit:
+        raise UnusableInput(f"the {what} {path.name} is more than {limit:,} bytes; Custos reads at most {limit:,}")
+    return data
+
+
+def bundle_json(bundle: Mapping[str, Any]) -> bytes:
+    """A bundle as the file Custos writes: UTF-8 JSON, indented, ending in a line break."""
+    return (json.dumps(bundle, indent=2) + "\n").encode("utf-8")
 
 
 def load_json(data: bytes, what: str, limit: int = MAX_BUNDLE_BYTES) -> Any:
@@ -96,24 +95,24 @@ def read_bundle(raw: Any) -> Bundle:
     )
 
 
-def read_proof_reply(raw: Any, where: str = "the proof") -> ProofReply:
+def read_proof_reply(raw: Any, where: str = "the proof") -> AccountProof:
     reply = _mapping(raw, where)
     storage = _list(reply.get("storageProof"), f"{where}.storageProof")
-    return ProofReply(
+    return AccountProof(
         address=address(reply.get("address"), f"{where}.address"),
         balance=quantity(reply.get("balance"), f"{where}.balance"),
         nonce=quantity(reply.get("nonce"), f"{where}.nonce"),
         code_hash=hex_bytes(reply.get("codeHash"), f"{where}.codeHash", size=32),
         storage_hash=hex_bytes(reply.get("storageHash"), f"{where}.storageHash", size=32),
         account_proof=_nodes(reply.get("accountProof"), f"{where}.accountProof"),
-        storage=tuple(_storage_entry(item, f"{where}.storageProof[{i}]") for i, item in enumerate(storage)),
+        storage_proofs=tuple(_storage_entry(item, f"{where}.storageProof[{i}]") for i, item in enumerate(storage)),
     )
 
 
-def _storage_entry(raw: Any, where: str) -> StorageEntry:
+def _storage_entry(raw: Any, where: str) -> StorageProof:
     item = _mapping(raw, where)
     key = hex_bytes(item.get("key"), f"{where}.key", limit=32, even=False)
-    return StorageEntry(int.from_bytes(key, "big"), quantity(item.get("value"), f"{where}.value"),
+    return StorageProof(int.from_bytes(key, "big"), quantity(item.get("value"), f"{where}.value"),
                         _nodes(item.get("proof"), f"{where}.proof"))
 
 

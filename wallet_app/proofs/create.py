@@ -12,10 +12,10 @@ from typing import Any
 from wallet_app.chain.client import ChainClient
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.errors import ChainError
-from wallet_app.holdings.model import Standard
+from wallet_app.holdings.model import STANDARD_NAMES, Standard
 from wallet_app.holdings.token_detect import fetch_detected_token
 from wallet_app.proofs.anchor import MESSAGE_PASSER, Anchors
-from wallet_app.proofs.bundle import FORMAT, VERSION, read_bundle
+from wallet_app.proofs.bundle import FORMAT, VERSION, read_bundle, read_proof_reply
 from wallet_app.proofs.claims import FROZEN_AMOUNT, MULTI_TOKEN_BALANCE, NATIVE_BALANCE, NFT_OWNER, TOKEN_BALANCE, Claim
 from wallet_app.proofs.errors import NotProvable, ProofInvalid
 from wallet_app.proofs.header import Header, check_block_json
@@ -72,9 +72,9 @@ def plan_target(finder: SlotFinder, chain: ChainClient, target: Target, plan: Pl
     asset = to_checksum(target.asset)
     standard = fetch_detected_token(chain, asset).standard
     if standard in (Standard.ERC721, Standard.ERC1155) and target.token_id is None:
-        raise NotProvable(f"{asset} is an {_name(standard)} token: give --token-id")
+        raise NotProvable(f"{asset} is an {STANDARD_NAMES[standard]} token: give --token-id")
     if standard in (Standard.ERC20, Standard.ERC3643) and target.token_id is not None:
-        raise NotProvable(f"{asset} is an {_name(standard)} token: it has no token ids")
+        raise NotProvable(f"{asset} is an {STANDARD_NAMES[standard]} token: it has no token ids")
     if standard == Standard.ERC721:
         assert target.token_id is not None
         found = finder.nft_owner(asset, target.token_id)
@@ -152,13 +152,6 @@ def create_bundle(chain: ChainClient, chain_id: int, targets: Sequence[Target], 
 def _with_native_balance(claim: Claim, replies: dict[str, dict[str, Any]]) -> Claim:
     if claim.kind != NATIVE_BALANCE:
         return claim
-    raw = replies[claim.account].get("balance")
-    balance = int(raw, 16) if isinstance(raw, str) and raw.startswith("0x") and len(raw) > 2 else -1
-    if balance < 0:
-        raise ProofInvalid(f"the node's proof of {claim.account} has no readable balance")
+    balance = read_proof_reply(replies[claim.account], f"the node's proof of {claim.account}").balance
     return Claim(NATIVE_BALANCE, claim.account, "native", balance)
 
-
-def _name(standard: Standard) -> str:
-    return {"erc20": "ERC-20", "erc721": "ERC-721", "erc1155": "ERC-1155", "erc3643": "ERC-3643"}.get(
-        standard.value, standard.value)

@@ -8,7 +8,6 @@ exceed the proven balance.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import shutil
@@ -22,7 +21,7 @@ from eth_utils.crypto import keccak
 
 from wallet_app.chain.client import ChainClient
 from wallet_app.proofs.anchor import Anchors
-from wallet_app.proofs.bundle import read_bundle
+from wallet_app.proofs.bundle import bundle_json, read_bundle
 from wallet_app.proofs.checks import Checks, Verdict
 from wallet_app.proofs.claims import TOKEN_BALANCE
 from wallet_app.proofs.create import Target, create_bundle
@@ -66,8 +65,8 @@ def publish_reserves(chain: ChainClient, chain_id: int, *, asset: str, vault: st
             name = _file_name(entry.investor_id, names)
             document = {**inclusion_json(tree, entry.investor_id), "asset": asset, "vault": vault,
                         "block": root["block"]}
-            (partial / "inclusions" / name).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        (partial / "root.json").write_text(json.dumps(root, indent=2) + "\n", encoding="utf-8")
+            (partial / "inclusions" / name).write_bytes(bundle_json(document))
+        (partial / "root.json").write_bytes(bundle_json(root))
         partial.rename(out)
     finally:
         shutil.rmtree(partial, ignore_errors=True)

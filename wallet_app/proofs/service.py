@@ -37,9 +37,7 @@ def check_bundle_bytes(data: bytes, anchors: Anchors | None = None) -> Checked:
     """Check a bundle given as bytes (a file, a paste, joined QR codes): never raises for bad input."""
     try:
         return Checked(verify_bundle(read_bundle(load_json(data, "the bundle")), anchors or Anchors()))
-    except UnusableInput as exc:
-        return Checked(None, exc.user_message)
-    except ProofInvalid as exc:
+    except (UnusableInput, ProofInvalid) as exc:
         return Checked(None, exc.user_message)
 
 
@@ -56,8 +54,9 @@ class ProofService:
     def op_stack(self) -> bool:
         return self._chain_id in OP_STACK_CHAIN_IDS
 
-    def prove(self, targets: Sequence[Target], block: int | None = None) -> Created:
-        return create_bundle(self._chain, self._chain_id, targets, block=block, op_stack=self.op_stack,
+    def prove(self, targets: Sequence[Target], block: int | None = None, *, op_stack: bool = False) -> Created:
+        """`op_stack` adds the message passer's proof on any chain (it is always there on an OP Stack chain)."""
+        return create_bundle(self._chain, self._chain_id, targets, block=block, op_stack=op_stack or self.op_stack,
                              created_at=datetime.now(UTC))
 
     def statement(self, account: str, block: int | None = None) -> Created:

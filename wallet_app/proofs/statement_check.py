@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from wallet_app.proofs.checks import Checks
-from wallet_app.proofs.claims import FROZEN_AMOUNT, Claim, read_claim
+from wallet_app.proofs.claims import FROZEN_AMOUNT, Claim
 from wallet_app.proofs.errors import UnusableInput
 
 STATEMENT_KIND = "custos.holding-statement"
@@ -45,7 +45,3 @@ def check_statement(raw: Mapping[str, Any], claims: list[Claim], checks: Checks)
     note = f"; {len(left_out)} listed without a proof (reasons in the statement)" if left_out else ""
     checks.add("statement", True, f"all {shown} holdings listed equal their proven claims{note}")
 
-
-def read_claims(raw: Mapping[str, Any]) -> list[Claim]:
-    claims = raw.get("claims")
-    return [read_claim(c, f"claims[{i}]") for i, c in enumerate(claims)] if isinstance(claims, list) else []

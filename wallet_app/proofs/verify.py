@@ -11,13 +11,14 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
+from wallet_app.chain.client import AccountProof
 from wallet_app.proofs.anchor import Anchors, check_anchor
-from wallet_app.proofs.bundle import Bundle, ProofReply
+from wallet_app.proofs.bundle import Bundle
 from wallet_app.proofs.checks import Checks, Proven, Verdict
 from wallet_app.proofs.claims import NATIVE_BALANCE, Claim, read_claim
 from wallet_app.proofs.errors import ProofInvalid
 from wallet_app.proofs.header import Header, header_from_rlp
-from wallet_app.proofs.statement_check import check_statement, read_claims
+from wallet_app.proofs.statement_check import check_statement
 from wallet_app.proofs.trie_proof import EMPTY_TRIE_ROOT, ProvenAccount, prove_account, prove_storage
 
 EMPTY_CODE_HASH = keccak(b"")
@@ -31,11 +32,12 @@ def verify_bundle(bundle: Bundle, anchors: Anchors) -> Verdict:
         return Verdict(False, False, tuple(checks.items), ())
     proven = check_proofs(bundle.proofs, header.state_root, checks)
     provisional = check_anchor(bundle, header, anchors, checks, proven)
-    claims = _check_claims(bundle, proven, checks)
+    claims = [read_claim(raw, f"claims[{index}]") for index, raw in enumerate(bundle.claims)]
+    verdicts = _check_claims(claims, proven, checks)
     if "statement" in bundle.raw:
-        check_statement(bundle.raw, read_claims(bundle.raw), checks)
+        check_statement(bundle.raw, claims, checks)
     _check_signatures(bundle, checks)
-    return Verdict(checks.all_ok, provisional and checks.all_ok, tuple(checks.items), tuple(claims))
+    return Verdict(checks.all_ok, provisional and checks.all_ok, tuple(checks.items), tuple(verdicts))
 
 
 def check_header(bundle: Bundle, checks: Checks) -> Header | None:
@@ -52,7 +54,7 @@ def check_header(bundle: Bundle, checks: Checks) -> Header | None:
     return header
 
 
-def check_proofs(replies: tuple[ProofReply, ...], state_root: bytes, checks: Checks) -> dict[str, Proven]:
+def check_proofs(replies: tuple[AccountProof, ...], state_root: bytes, checks: Checks) -> dict[str, Proven]:
     proven: dict[str, Proven] = {}
     for reply in replies:
         try:
@@ -69,7 +71,7 @@ def check_proofs(replies: tuple[ProofReply, ...], state_root: bytes, checks: Che
         checks.add(f"account proof of {reply.address}", True,
                    f"leads to the state root; the account {state}, balance {account.balance}, nonce {account.nonce}")
         values: dict[int, int] = {}
-        for entry in reply.storage:
+        for entry in reply.storage_proofs:
             name = f"storage proof of {reply.address} slot 0x{entry.key:064x}"
             try:
                 value = prove_storage(account.storage_root, entry.key.to_bytes(32, "big"), entry.proof)
@@ -86,7 +88,7 @@ def check_proofs(replies: tuple[ProofReply, ...], state_root: bytes, checks: Che
     return proven
 
 
-def _reply_differences(reply: ProofReply, account: ProvenAccount) -> list[str]:
+def _reply_differences(reply: AccountProof, account: ProvenAccount) -> list[str]:
     found = []
     if reply.balance != account.balance:
         found.append(f"balance {reply.balance} against {account.balance}")
@@ -102,10 +104,9 @@ def _reply_differences(reply: ProofReply, account: ProvenAccount) -> list[str]:
     return found
 
 
-def _check_claims(bundle: Bundle, proven: dict[str, Proven], checks: Checks) -> list[dict[str, Any]]:
+def _check_claims(claims: list[Claim], proven: dict[str, Proven], checks: Checks) -> list[dict[str, Any]]:
     out = []
-    for index, raw in enumerate(bundle.claims):
-        claim = read_claim(raw, f"claims[{index}]")
+    for index, claim in enumerate(claims):
         ok, detail = check_claim(claim, proven)
         checks.add(f"claim {index + 1}", ok, f"{claim.words()}: {detail}")
         out.append({**claim.to_json(), "proven": ok})
