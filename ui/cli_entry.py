@@ -5,20 +5,18 @@ The core stays free of Qt; Qt is only loaded when a PDF is actually written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from wallet_app import cli
 
-if TYPE_CHECKING:
-    from wallet_app.holdings.statement import Statement
 
+def _render_pdf(bundle: Mapping[str, Any], path: Path) -> Path:
+    """A statement's proof bundle as its PDF form: the holdings, hashes in full, and the bundle as QR codes."""
+    from ui.proof_pdf import render_bundle_pdf
 
-def _render_pdf(statement: Statement, path: Path) -> Path:
-    from ui.statement_pdf import render_statement_pdf
-
-    return render_statement_pdf(statement, path)
+    return render_bundle_pdf(bundle, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -48,13 +48,20 @@ each row. Anyone can check them against the block hash with any node of this cha
 """
 
 
-def render_statement_pdf(statement: Statement, path: Path) -> Path:
-    from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+def ensure_gui_application() -> None:
+    """Qt's PDF writer and text layout need a QGuiApplication; the `custos` command has none until it writes one."""
+    from PySide6.QtGui import QGuiApplication
 
     if QGuiApplication.instance() is None:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         QGuiApplication(["custos"])  # kept alive by Qt until the process ends
+
+
+def render_statement_pdf(statement: Statement, path: Path) -> Path:
+    from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+    ensure_gui_application()
     writer = QPdfWriter(str(path))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setPageOrientation(QPageLayout.Orientation.Landscape)

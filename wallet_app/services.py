@@ -33,8 +33,9 @@ from wallet_app.policy.service import PolicyService
 from wallet_app.policy.service_setup import build_policy_service
 from wallet_app.profiles import Profile
 from wallet_app.proofs.service import ProofService
+from wallet_app.queue.message_service import MessageQueue
 from wallet_app.queue.service import QueueService
-from wallet_app.queue.setup import build_queue_service
+from wallet_app.queue.setup import build_message_queue, build_queue_service
 from wallet_app.vaults.service import VaultService
 
 __all__ = ["Services", "build_audit_log", "build_key_service", "build_services"]
@@ -57,6 +58,7 @@ class Services:
     policy_checker: PolicyChecker  # decisions on transactions under the policy in force, and their record
     audit: AuditLog  # the hash-chained log of every action (the services above append to it)
     queue: QueueService  # the approval queue: propose, approve, reject, execute Safe transactions
+    messages: MessageQueue  # Safe messages in the approval queue (statements a vault's quorum signs)
     proofs: ProofService  # ownership proofs and holding statements with proofs; checking bundles
 
     def close(self) -> None:
@@ -148,6 +150,8 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
     history = build_history_service(profile, chain, holdings)
     policy = build_policy_service(profile, vaults, keys, audit=audit)
     checker = build_policy_checker(profile, chain, policy, history, audit=audit)
+    queue = build_queue_service(profile, chain, keys=keys, vaults=vaults, checker=checker, audit=audit)
+    messages = build_message_queue(profile, chain, queue, vaults=vaults, audit=audit)
     return Services(
         profile=profile,
         chain=chain,
@@ -163,7 +167,8 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
         policy=policy,
         policy_checker=checker,
         audit=audit,
-        queue=build_queue_service(profile, chain, keys=keys, vaults=vaults, checker=checker, audit=audit),
+        queue=queue,
+        messages=messages,
         proofs=ProofService(chain=chain, chain_id=profile.config.chain_id, network=profile.preset.name,
-                            holdings=holdings, audit=audit),
+                            holdings=holdings, audit=audit, messages=messages, policy=policy),
     )

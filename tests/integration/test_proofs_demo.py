@@ -25,6 +25,7 @@ import pytest
 
 from tests.integration.test_cli_demo import demo_home  # noqa: F401  (module fixture reused)
 from tests.integration.test_proofs_anvil import trie_package_values
+from tests.support.solidity import compile_contracts, deploy
 from wallet_app.chain.devnet import Devnet, serve_devnet
 from wallet_app.cli.program import main
 from wallet_app.proofs.anchor import output_root_v0
@@ -364,29 +365,7 @@ def test_L5_reserves_published_verified_and_refused_when_not_covered(demo_home: 
 
 def deploy_output_oracle(anvil: str, period: int) -> Any:
     """The test L2OutputOracle (tests/contracts/OutputOracleFixture.sol) on anvil, standing in for L1."""
-    import shutil
-    import subprocess
-
-    from web3 import HTTPProvider, Web3
-
-    source = (REPO / "tests" / "contracts" / "OutputOracleFixture.sol").read_text()
-    solc = REPO / "node_modules" / "solc"
-    node = shutil.which("node")
-    assert node and (solc / "package.json").is_file(), "node and the pinned solc are needed: run `make test`"
-    request = {"language": "Solidity", "sources": {"O.sol": {"content": source}},
-               "settings": {"evmVersion": "shanghai", "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}}}}
-    script = ("const solc = require(process.argv[1]); let input = '';"
-              "process.stdin.on('data', d => input += d).on('end', () => process.stdout.write(solc.compile(input)));")
-    done = subprocess.run([node, "-e", script, str(solc)], input=json.dumps(request), capture_output=True, text=True,
-                          timeout=300, check=True)
-    compiled = json.loads(done.stdout)["contracts"]["O.sol"]["OutputOracleFixture"]
-    w3 = Web3(HTTPProvider(anvil))
-    sender = w3.eth.accounts[0]
-    factory = w3.eth.contract(abi=compiled["abi"], bytecode=compiled["evm"]["bytecode"]["object"])
-    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor(period).transact({"from": sender}))
-    oracle = w3.eth.contract(address=receipt["contractAddress"], abi=compiled["abi"])
-    oracle.sender = sender
-    return oracle
+    return deploy(anvil, compile_contracts("OutputOracleFixture.sol")["OutputOracleFixture"], period)
 
 
 def test_an_output_oracle_on_l1_anchors_the_block_once_its_challenge_period_is_over(

@@ -144,9 +144,17 @@ SIGNING_SITES.update({  # the approval queue (wallet_app/queue/)
         "sign_digest", "proposal_digest",
         "queue propose: the EIP-191 proposal record naming chain, vault, nonce and the safeTxHash the policy "
         "checker decided on (prefix 'Custos proposal'); not a Safe signature"),
-    ("wallet_app.queue.service", "QueueService._unlocked"): site(
+    ("wallet_app.queue.service", "QueueService.unlocked"): site(
         "signer", None, "queue propose/approve/reject/execute: the officer's or executor's key, unlocked with its "
         "password for one action"),
+    ("wallet_app.queue.message_service", "MessageQueue.propose_with"): site(
+        "sign_digest", "message_proposal_digest",
+        "queue a Safe message: the EIP-191 record naming chain, vault and SafeMessage hash (prefix 'Custos message "
+        "proposal'); not a Safe signature; the policy decided who may ask (wallet_app.proofs.signed_statement)"),
+    ("wallet_app.queue.message_service", "MessageQueue.approve_with"): site(
+        "sign_digest", "safe_message_hashes",
+        "a vault's owner vouches for a holding statement: the SafeMessage hash recomputed from the stored EIP-712 "
+        "typed data (every field shown in words), journaled first; it moves no asset (no nonce, no execution)"),
 })
 
 SIGNING_SITES.update({  # the demo's queue (wallet_app/demo/demo_queue.py)
@@ -432,6 +440,9 @@ SECRET_COMMANDS: dict[tuple[str, ...], str] = {
     ("policy", "propose"): "signs the Custos Policy vote for the proposed file's digest",
     ("policy", "approve"): "signs the Custos Policy vote for a recorded draft (DIGEST names it)",
     ("policy", "reject"): "signs the Custos Policy rejection of a recorded draft (DIGEST names it)",
+    ("statement",): "with --sign-by, signs the EIP-191 record queueing the statement's typed data, built here from "
+                    "the proven holdings, for the vault's owners (the policy's [statements] decides who may ask); "
+                    "takes no hash or message",
     ("safe", "deploy"): "signs one EOA transaction to the pinned SafeProxyFactory (value 0), built from --owner and "
                         "--threshold; takes no hash or message",
     # The approval queue (wallet_app/cli/safe_queue.py), each through QueueService: the policy decides first.

@@ -1,13 +1,16 @@
-"""Writing a proof bundle as JSON from the Proofs page: asking where (a save dialog that never offers to overwrite),
-then, on the serial lane, creating the file (an existing one is refused, never overwritten) and recording the export
-in the audit log."""
+"""Writing a proof bundle as JSON or as its PDF form from the Proofs page: asking where (a save dialog that never offers
+to overwrite), then, on the serial lane, creating the file (an existing one is refused, never overwritten) and
+recording the export in the audit log."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFileDialog, QLayout, QPushButton, QWidget
 
 from wallet_app.errors import WalletError
 
@@ -15,7 +18,7 @@ AskSavePath = Callable[[QWidget, str], str | None]
 """(parent, suggested file name) -> chosen path, or None if cancelled."""
 
 RecordProofExport = Callable[[str, str, Path], object]
-"""Records a written bundle in the audit log: (account, "json", path)."""
+"""Records a written bundle in the audit log: (account, "json" or "pdf", path)."""
 
 
 class ExportRefused(WalletError):
@@ -23,14 +26,48 @@ class ExportRefused(WalletError):
 
 
 def ask_json_path(parent: QWidget, suggested: str) -> str | None:
-    path, _filter = QFileDialog.getSaveFileName(parent, "Export the proof bundle", suggested, "Proof bundle (*.json)",
+    return _ask_path(parent, "Export the proof bundle", suggested, "Proof bundle (*.json)", ".json")
+
+
+def ask_pdf_path(parent: QWidget, suggested: str) -> str | None:
+    return _ask_path(parent, "Export as PDF, with the bundle as QR codes", suggested, "PDF (*.pdf)", ".pdf")
+
+
+def _ask_path(parent: QWidget, caption: str, suggested: str, filters: str, suffix: str) -> str | None:
+    path, _filter = QFileDialog.getSaveFileName(parent, caption, suggested, filters,
                                                 options=QFileDialog.Option.DontConfirmOverwrite)
     if not path:
         return None
-    return path if Path(path).suffix.lower() == ".json" else path + ".json"
+    return path if Path(path).suffix.lower() == suffix else path + suffix
+
+
+def add_pdf_button(export_button: QPushButton) -> QPushButton:
+    """An "Export PDF…" button placed just after `export_button` in the row of buttons that holds it."""
+    button = QPushButton("Export P&DF…")
+    button.setObjectName("proofExportPdf")
+    button.setToolTip("Write the bundle just made as a PDF to print or send: what it proves, the block and signature "
+                      "hashes in full, and the whole bundle as QR codes (never over an existing file)")
+    box = export_button.parentWidget()
+    top = box.layout() if box is not None else None
+    rows: list[QLayout] = [top] if top is not None else []
+    while rows:
+        row = rows.pop()
+        index = row.indexOf(export_button)
+        if index >= 0 and isinstance(row, QBoxLayout):
+            row.insertWidget(index + 1, button)
+            return button
+        rows += [child for child in row.children() if isinstance(child, QLayout)]
+    raise RuntimeError("the Export JSON button is not in a row of buttons")  # a programming error, caught by tests
 
 
 def write_new_json(path: Path, data: bytes, record: RecordProofExport | None, account: str) -> str:
+    _create(path, data)
+    if record is not None:
+        record(account, "json", path)
+    return str(path)
+
+
+def _create(path: Path, data: bytes) -> None:
     try:
         with path.open("xb") as out:  # exclusive: never over a file that appeared meanwhile
             out.write(data)
@@ -38,6 +75,36 @@ def write_new_json(path: Path, data: bytes, record: RecordProofExport | None, ac
         raise ExportRefused(f"Not written: {path} already exists. Exports are never overwritten.") from None
     except OSError as exc:
         raise ExportRefused(f"{path} could not be written ({exc.strerror or type(exc).__name__}).") from None
+
+
+def write_new_pdf(path: Path, bundle: Mapping[str, Any], record: RecordProofExport | None, account: str) -> str:
+    """The bundle's PDF form written to a new file at `path`: typeset beside it under a temporary name, then linked
+    into place only if nothing is there (an existing file is refused, even one that appeared meanwhile)."""
+    from ui.proof_pdf import render_bundle_pdf  # loads the proof reader and the PDF writer: on a worker lane only
+
+    if path.exists():
+        raise ExportRefused(f"Not written: {path} already exists. Exports are never overwritten.")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".custos-", suffix=".pdf", dir=path.parent)
+    except OSError as exc:
+        raise ExportRefused(f"{path} could not be written ({exc.strerror or type(exc).__name__}).") from None
+    os.close(handle)
+    try:
+        render_bundle_pdf(bundle, Path(temporary))
+        _publish(Path(temporary), path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
     if record is not None:
-        record(account, "json", path)
+        record(account, "pdf", path)
     return str(path)
+
+
+def _publish(temporary: Path, path: Path) -> None:
+    try:
+        os.link(temporary, path)  # atomic, and fails if `path` exists
+        return
+    except FileExistsError:
+        raise ExportRefused(f"Not written: {path} already exists. Exports are never overwritten.") from None
+    except OSError:
+        pass  # a file system without hard links: copy into a file created exclusively
+    _create(path, temporary.read_bytes())

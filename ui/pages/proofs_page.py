@@ -1,6 +1,7 @@
 """The Proofs page: make a proof of one holding or a statement of an account (each holding with its proof), see every
-check of it, export it as JSON or show it as QR codes; and check any bundle, from a file, a paste or pictures of its
-QR codes, with the verdict in large coloured words and every check and claim listed.
+check of it, export it as JSON or as a PDF to print (`ui.proof_pdf`: the hashes in full and the bundle as QR codes)
+or show it as QR codes; and check any bundle, from a file, a paste or pictures of its QR codes, with the verdict in
+large coloured words and every check and claim listed.
 
 Checking needs no key and no chain. With a profile connected, every check goes through the core's proof service,
 which records it in the audit log (SERIAL lane: it writes); with none, the bundle is checked on its own
@@ -20,7 +21,15 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QProgressBar, QVBoxLayou
 
 from ui.errors import one_line
 from ui.models.proof_rows import CheckedLike, HoldingChoice, describe_checked, holding_choices
-from ui.pages.proofs_export import AskSavePath, RecordProofExport, ask_json_path, write_new_json
+from ui.pages.proofs_export import (
+    AskSavePath,
+    RecordProofExport,
+    add_pdf_button,
+    ask_json_path,
+    ask_pdf_path,
+    write_new_json,
+    write_new_pdf,
+)
 from ui.plain_text import reveal_invisible
 from ui.signals import emit
 from ui.tasks import TaskRunner
@@ -94,6 +103,7 @@ class ProofsPage(QWidget):
         self.record_export: RecordProofExport | None = None
         self.ask_paths: AskPaths = ask_open_paths  # tests replace these: a file chooser must never block them
         self.ask_save: AskSavePath = ask_json_path
+        self.ask_save_pdf: AskSavePath = ask_pdf_path
         self._busy = ""  # what is running, if anything
         self._accounts_read = False
         self._generation = 0
@@ -104,6 +114,7 @@ class ProofsPage(QWidget):
         self.create_box = CreateBox()
         self.verify_box = VerifyBox()
         self.result = ProofResult()
+        self.export_pdf_button = add_pdf_button(self.create_box.export_button)
         self.busy_bar = QProgressBar()
         self.busy_bar.setObjectName("proofBusy")
         self.busy_bar.setRange(0, 0)
@@ -128,6 +139,7 @@ class ProofsPage(QWidget):
         c.prove_button.clicked.connect(self.prove_holding)
         c.statement_button.clicked.connect(self.make_statement)
         c.export_button.clicked.connect(self.export_json)
+        self.export_pdf_button.clicked.connect(self.export_pdf)
         c.qr_button.clicked.connect(self.show_qr)
         v.open_button.clicked.connect(self.open_file)
         v.images_button.clicked.connect(self.open_images)
@@ -347,25 +359,40 @@ class ProofsPage(QWidget):
 
     # -- exporting ------------------------------------------------------------------------------------------
     def export_json(self) -> None:
-        created, runner = self._created, self._runner
-        if created is None or runner is None or self._busy:
+        created = self._created
+        if created is None or self._runner is None or self._busy:
             return
-        answer = self.ask_save(self, "proof.json")
-        if not answer:
+        from wallet_app.proofs.bundle import bundle_json  # loaded once a bundle exists, not at start-up
+
+        data = bundle_json(created.bundle)
+        self._export(self.ask_save(self, "proof.json"), "bundle",
+                     lambda path, record, account: write_new_json(path, data, record, account))
+
+    def export_pdf(self) -> None:
+        """The bundle's PDF form: what it proves, hashes in full, and the whole bundle as QR codes."""
+        created = self._created
+        if created is None or self._runner is None or self._busy:
+            return
+        bundle = created.bundle
+        suggested = "statement.pdf" if isinstance(bundle, dict) and "statement" in bundle else "proof.pdf"
+        self._export(self.ask_save_pdf(self, suggested), "PDF",
+                     lambda path, record, account: write_new_pdf(path, bundle, record, account))
+
+    def _export(self, answer: str | None, what: str,
+                write: Callable[[Path, RecordProofExport | None, str], str]) -> None:
+        runner = self._runner
+        if not answer or runner is None:
             return
         path = Path(answer)
         if path.exists():
             self.problem.show_error(f"Not written: {path} already exists. Exports are never overwritten.")
             return
-        from wallet_app.proofs.bundle import bundle_json  # loaded once a bundle exists, not at start-up
-
-        data = bundle_json(created.bundle)
         record, account = self.record_export, self.create_box.account.currentData() or ""
         self._start(f"Writing {path.name}…")
         generation = self._generation
-        (runner.command(lambda: write_new_json(path, data, record, account)).with_owner(self)
+        (runner.command(lambda: write(path, record, account)).with_owner(self)
          .on_success(lambda written: self._exported(generation, written))
-         .on_failure(lambda exc: self._failed(generation, "The bundle was not written", exc)).run())
+         .on_failure(lambda exc: self._failed(generation, f"The {what} was not written", exc)).run())
 
     def _exported(self, generation: int, path: str) -> None:
         if generation != self._generation:
@@ -416,6 +443,7 @@ class ProofsPage(QWidget):
                                   and 0 <= c.holding.currentIndex() < len(self._choices))
         c.statement_button.setEnabled(idle and self._proofs is not None and account)
         c.export_button.setEnabled(idle and self._created is not None)
+        self.export_pdf_button.setEnabled(idle and self._created is not None)
         c.qr_button.setEnabled(idle and self._created is not None)
         v.open_button.setEnabled(idle)
         v.images_button.setEnabled(idle)

@@ -121,11 +121,14 @@ class Web3ChainClient:
         return rv.quantity(self._request("eth_getTransactionCount", params), "nonce")
 
     # -- calls --------------------------------------------------------------------------------------------
-    def call(self, target: str, data: bytes, *, block: BlockRef = "latest", sender: str | None = None) -> bytes:
+    def call(self, target: str, data: bytes, *, block: BlockRef | bytes = "latest",
+             sender: str | None = None) -> bytes:
         tx: dict[str, str] = {"to": to_checksum(target), "data": rv.hexdata(data)}
         if sender is not None:
             tx["from"] = to_checksum(sender)
-        return rv.data(self._request("eth_call", [tx, rv.block_param(block)]), "call result")
+        where: object = rv.block_param(block) if not isinstance(block, bytes) else {
+            "blockHash": rv.hexdata(block), "requireCanonical": True}  # EIP-1898: pinned to that very block
+        return rv.data(self._request("eth_call", [tx, where]), "call result")
 
     def multicall(self, calls: list[Call], *, block: BlockRef = "latest") -> list[CallResult]:
         if not calls:

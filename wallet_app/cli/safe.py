@@ -18,7 +18,7 @@ import argparse
 import re
 from typing import TYPE_CHECKING, Any
 
-from wallet_app.cli import safe_queue, safe_vaults
+from wallet_app.cli import safe_messages, safe_queue, safe_vaults
 from wallet_app.cli.common import Commands, fail, print_json, print_lines
 from wallet_app.cli.tx_options import ExitOneParser, add_transaction_options, parse_uint, read_transaction
 from wallet_app.domain.hex_text import chunk_hex
@@ -41,6 +41,7 @@ def register(commands: Commands[argparse.ArgumentParser]) -> None:
     _add_tx_hash(actions)
     safe_vaults.register(actions)  # safe add, safe deploy
     safe_queue.register(actions)  # safe propose, queue, approve, reject, execute, import-signature, import
+    safe_messages.register(actions)  # safe messages
 
 
 def _add_tx_hash(actions: Commands[ExitOneParser]) -> None:

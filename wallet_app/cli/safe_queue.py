@@ -85,8 +85,10 @@ def register(actions: Commands[ExitOneParser]) -> None:
     queue.add_argument("--json", action="store_true", help="print JSON")
     queue.set_defaults(handler=_safe_queue)
 
-    approve = actions.add_parser("approve", help="approve a queued transaction: sign its safeTxHash with a key")
-    approve.add_argument("safe_tx_hash", metavar="SAFE_TX_HASH")
+    approve = actions.add_parser("approve", help="approve a queued transaction or Safe message: sign its safeTxHash "
+                                                 "or SafeMessage hash with a key")
+    approve.add_argument("safe_tx_hash", metavar="HASH", help="a transaction's safeTxHash or a message's SafeMessage "
+                                                            "hash, as `custos safe queue` prints it")
     _key_arguments(approve, "an owner's key of this profile")
     approve.add_argument("--json", action="store_true", help="print JSON")
     approve.set_defaults(handler=_safe_approve)
@@ -143,7 +145,8 @@ def _hash(text: str) -> str:
     value = text.strip(" \t").lower()
     if not _SAFE_TX_HASH.fullmatch(value):
         shown = text.strip().encode("unicode_escape").decode("ascii")[:80]
-        raise ConfigError(f"'{shown}' is not a safeTxHash: 0x and 64 hex digits, as `custos safe queue` prints it")
+        raise ConfigError(f"'{shown}' is not a safeTxHash or SafeMessage hash: 0x and 64 hex digits, as "
+                          "`custos safe queue` prints it")
     return value
 
 
@@ -255,17 +258,24 @@ def _safe_queue(args: argparse.Namespace) -> int:
     try:
         safe = None if args.safe is None else _address(args.safe, "--safe")
 
-        def work(services: Services) -> tuple[list[QueueEntry], list[str], dict[str, str]]:
+        def work(services: Services) -> tuple[list[QueueEntry], list[str], dict[str, str], list[Any]]:
             followed = services.queue.follow()  # items sent to the chain: receipts and confirmations read now
-            return services.queue.load(safe), followed, _names(services)
+            messages = [] if args.json else services.messages.load(safe)  # JSON: `custos safe messages --json`
+            return services.queue.load(safe), followed, _names(services), messages
 
-        entries, followed, labels = with_services(args, work)
+        entries, followed, labels, messages = with_services(args, work)
     except WalletError as exc:
         return fail(exc)
     if args.json:
         print_json([e.to_json() for e in entries])
-    else:
-        print_lines(queue_lines(entries, followed, labels))
+        return 0
+    print_lines(queue_lines(entries, followed, labels))
+    if messages:
+        from wallet_app.cli.safe_messages import message_lines
+
+        print_lines(["", "Safe messages (statements for a vault's owners to sign):"])
+        for message in messages:
+            print_lines(message_lines(message, labels), indent="  ")
     return 0
 
 
@@ -354,12 +364,23 @@ def _print_entry(entry: QueueEntry, names: dict[str, str], as_json: bool, what: 
 
 
 def _safe_approve(args: argparse.Namespace) -> int:
+    from wallet_app.cli.safe_messages import print_approved_message, vault_names
+
     try:
         safe_tx_hash = _hash(args.safe_tx_hash)
         key, password = _signing_inputs(args)
-        entry, names = _entry_action(args, lambda s: s.queue.approve(safe_tx_hash, key, password))
+
+        def work(services: Services) -> tuple[Any, dict[str, str], bool]:
+            if services.messages.has(safe_tx_hash):  # a SafeMessage hash: a statement for the vault to sign
+                return services.messages.approve(safe_tx_hash, key, password), vault_names(services), True
+            return services.queue.approve(safe_tx_hash, key, password), _names(services), False
+
+        entry, names, is_message = with_services(args, work)
     except WalletError as exc:
         return fail(exc)
+    if is_message:
+        print_approved_message(entry, names, key, args.json)
+        return 0
     _print_entry(entry, names, args.json, f"Approved by {_named(key, names)}: {entry.valid_signatures} valid "
                                           f"signatures of threshold {entry.threshold}, state {entry.state}")
     return 0

@@ -43,6 +43,7 @@ def policy_values(demo: DemoInstitution, people: DemoPeople) -> dict[str, str]:
     values.update(zip(_INVESTOR_KEYS, (i.address for i in people.investors), strict=True))
     tokens = {t.symbol: t.address for t in demo.tokens}
     values.update({symbol.lower(): tokens[symbol] for symbol in _TOKEN_KEYS})
+    values.update(dana=people.operations.address)
     values.update(client_vault=demo.vaults["Harbour client vault"], treasury=demo.vaults["Harbour treasury"],
                   multi_send_call_only=demo.safe_contracts["multi_send_call_only"])
     return values

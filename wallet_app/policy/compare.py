@@ -79,6 +79,12 @@ def _head(a: PolicyDocument, d: PolicyDocument, out: list[PolicyChange]) -> None
         direction: Direction = "tightens" if a.denylist_file is None else "loosens"
         out.append(PolicyChange(direction, f"the denylist file changes from {a.denylist_file or '(none)'} to "
                                            f"{d.denylist_file or '(none)'}"))
+    sa, sd = a.statements, d.statements
+    _sets(out, "roles that may ask for a signed statement", set(sa.requesters if sa else ()),
+          set(sd.requesters if sd else ()), added="loosens")
+    if sa and sd:
+        _by_number(out, "the days a signed statement may be relied on", sa.valid_days, sd.valid_days,
+                   higher="loosens")
 
 
 def _sets(out: list[PolicyChange], what: str, old: set[str], new: set[str], *, added: Direction) -> None:

@@ -20,6 +20,10 @@
     [denylist]
     file = "sanctions.txt"                 # optional: in the profile's policy directory; one address per line, # notes
 
+    [statements]                           # optional: who may ask a vault's owners to sign a holding statement
+    requesters = ["operations"]            # roles; without this table nobody may ask
+    valid_days = 30                        # optional, 1 to 366: how long a signed statement may be relied on
+
     [[roles]]                              # named groups of approvers
     name = "treasury-officer"
     members = ["0x…", "0x…"]
@@ -82,8 +86,9 @@ from wallet_app.policy.rules.parsing import (
     parse_code_hash,
 )
 
-SECTIONS = ("policy", "governance", "calendar", "denylist", "roles", "contacts", "assets", "pinned_delegatecall",
-            "rules")
+SECTIONS = ("policy", "governance", "calendar", "denylist", "statements", "roles", "contacts", "assets",
+            "pinned_delegatecall", "rules")
+DEFAULT_STATEMENT_VALID_DAYS = 30
 ARRAYS = ("roles", "contacts", "assets", "pinned_delegatecall", "rules")
 # Ids of the hard blocks and the catch-all; a rule may not take them.
 RESERVED_IDS = frozenset({"chain", "decoding", "delegatecall", "governance", "gas-refund", "token-approvals",
@@ -116,6 +121,14 @@ class Governance:
     roles: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class StatementSigning:
+    """Who may ask a vault's owners to sign a holding statement, and for how long it may be relied on."""
+
+    requesters: tuple[str, ...]  # role names
+    valid_days: int = DEFAULT_STATEMENT_VALID_DAYS
+
+
 @dataclass(frozen=True)
 class PolicyDocument:
     version: int
@@ -134,6 +147,7 @@ class PolicyDocument:
     rules: tuple[Rule, ...]
     closed_days: tuple[date, ...] = ()
     denylist_file: str | None = None
+    statements: StatementSigning | None = None  # None: nobody may ask for a signed statement
     book: Book = field(compare=False, repr=False, default_factory=lambda: Book((), (), (), ()))
     zone_name: str = field(compare=False, default="")
     _candidates: dict[tuple[str, str | None], tuple[Rule, ...]] = field(compare=False, repr=False,
@@ -251,6 +265,7 @@ class _Parser:
         book = Book(contacts, assets, roles, pinned)
         governance = self.section("governance", lambda t: _read_governance(t, book))
         denylist = self.section("denylist", _read_denylist, required=False)
+        statements = self.section("statements", lambda t: _read_statements(t, book), required=False)
         zone_name = _zone_name(zone)
         rules = self.array("rules", lambda t: self._rule(t, ParseContext(book, zone, zone_name, frozenset(closed),
                                                                          str(t.get("id", "")))))
@@ -261,7 +276,7 @@ class _Parser:
             loosening_delay_seconds=head["loosening_delay_seconds"], require_simulation=head["require_simulation"],
             governance=governance, contacts=tuple(contacts), assets=tuple(assets), roles=tuple(roles),
             pinned_delegatecall=tuple(pinned), rules=tuple(rules), closed_days=tuple(sorted(closed)),
-            denylist_file=denylist, book=book, zone_name=zone_name,
+            denylist_file=denylist, statements=statements, book=book, zone_name=zone_name,
         )
 
     @staticmethod
@@ -399,6 +414,20 @@ def _read_governance(t: dict[str, Any], book: Book) -> Governance:
     return Governance(parse_address(t["vault"], "the governance vault", key="vault"),
                       expect_int(t["quorum"], "quorum", minimum=1),
                       expect_int(t["delay_hours"], "delay_hours") * 3600, roles)
+
+
+def _read_statements(t: dict[str, Any], book: Book) -> StatementSigning:
+    check_keys(t, ("requesters", "valid_days"), "[statements]", required=("requesters",))
+    requesters = expect_str_list(t["requesters"], "requesters of [statements]")
+    for role in requesters:
+        if role not in book.roles:
+            raise Problem(f"[statements] names role '{role}', which is not in [[roles]]", key="requesters")
+    days = DEFAULT_STATEMENT_VALID_DAYS
+    if "valid_days" in t:
+        days = expect_int(t["valid_days"], "valid_days", minimum=1)
+        if days > 366:
+            raise Problem("valid_days is at most 366", key="valid_days")
+    return StatementSigning(tuple(requesters), days)
 
 
 def _read_denylist(t: dict[str, Any]) -> str:

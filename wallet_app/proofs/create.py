@@ -23,6 +23,7 @@ from wallet_app.proofs.locate import SlotFinder
 from wallet_app.proofs.verify import verify_bundle
 
 Extra = Callable[[list[Claim], list[dict[str, str]]], dict[str, Any]]  # more top-level fields, from the claims
+AlsoProve = Callable[[int], dict[str, set[int]]]  # block number -> more slots to prove, by address
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +109,10 @@ def plan_target(finder: SlotFinder, chain: ChainClient, target: Target, plan: Pl
 
 def create_bundle(chain: ChainClient, chain_id: int, targets: Sequence[Target], *, block: int | None,
                   op_stack: bool, created_at: datetime, extra: Extra | None = None,
-                  leave_out_unprovable: bool = False) -> Created:
+                  leave_out_unprovable: bool = False, also_prove: AlsoProve | None = None) -> Created:
     """One bundle proving every target at one block. A target that cannot be proven raises `NotProvable`, or, with
-    `leave_out_unprovable` (a statement of many holdings), is listed in `unproven` with the reason."""
+    `leave_out_unprovable` (a statement of many holdings), is listed in `unproven` with the reason. `also_prove`
+    names more storage slots by address for the pinned block (a signing vault's owners and threshold)."""
     header = pin_block(chain, block)
     plan = Plan()
     finder = SlotFinder(chain, header.number)
@@ -125,6 +127,8 @@ def create_bundle(chain: ChainClient, chain_id: int, targets: Sequence[Target], 
                                   "reason": exc.user_message})
     if op_stack:
         plan.prove(to_checksum(MESSAGE_PASSER))
+    for address, slots in (also_prove(header.number) if also_prove else {}).items():
+        plan.prove(to_checksum(address), *slots)
     replies = {address: chain.fetch_proof_reply(address, sorted(slots), header.number)
                for address, slots in plan.slots.items()}
     if pin_block(chain, header.number).hash != header.hash:

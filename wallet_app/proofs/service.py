@@ -19,9 +19,14 @@ from wallet_app.proofs.statement import create_statement
 from wallet_app.proofs.verify import verify_bundle
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from wallet_app.audit.log import AuditLog
     from wallet_app.chain.client import ChainClient
     from wallet_app.holdings.service import HoldingsService
+    from wallet_app.policy.checker import ActivePolicySource
+    from wallet_app.queue.message_records import MessageEntry
+    from wallet_app.queue.message_service import MessageQueue
 
 
 
@@ -43,7 +48,10 @@ def check_bundle_bytes(data: bytes, anchors: Anchors | None = None) -> Checked:
 
 class ProofService:
     def __init__(self, *, chain: ChainClient, chain_id: int, network: str, holdings: HoldingsService,
-                 audit: AuditLog) -> None:
+                 audit: AuditLog, messages: MessageQueue | None = None,
+                 policy: ActivePolicySource | None = None) -> None:
+        self._messages = messages  # the approvals queue's Safe messages: statements signed by a vault's quorum
+        self._policy = policy  # decides who may ask for a signed statement
         self._chain = chain
         self._chain_id = chain_id
         self._network = network
@@ -63,6 +71,32 @@ class ProofService:
         snapshot = self._holdings.fetch_holdings([account], block)
         return create_statement(self._chain, self._chain_id, self._network, snapshot, account,
                                 op_stack=self.op_stack, issued_at=datetime.now(UTC))
+
+    def request_signed_statement(self, account: str, vault: str, key: str, password: str,
+                                 block: int | None = None) -> MessageEntry:
+        """Queue `account`'s statement for `vault`'s owners to sign, asked by `key` (the policy must let it ask)."""
+        from wallet_app.proofs.signed_statement import StatementRequest, request, require_requester
+
+        messages, policy = self._signing_parts()
+        address = messages.signing_key(key)
+        valid_days = require_requester(policy.active().document, address)
+        snapshot = self._holdings.fetch_holdings([account], block)
+        context = StatementRequest(self._chain, self._chain_id, self._network, self.op_stack)
+        with messages.unlocked(address, password) as signer:
+            return request(context, messages, snapshot, account, vault, signer, valid_days=valid_days,
+                           issued_at=datetime.now(UTC))
+
+    def signed_statement(self, message_hash: str) -> dict[str, Any]:
+        """The statement queued as `message_hash` with its vault's signatures, once they reach the threshold."""
+        from wallet_app.proofs.signed_statement import signed_bundle
+
+        messages, _policy = self._signing_parts()
+        return signed_bundle(messages, message_hash)
+
+    def _signing_parts(self) -> tuple[MessageQueue, ActivePolicySource]:
+        if self._messages is None or self._policy is None:
+            raise UnusableInput("This installation has no approvals queue to sign statements with")
+        return self._messages, self._policy
 
     def check(self, data: bytes, *, source: str, anchors: Anchors | None = None) -> Checked:
         """Check a bundle and record the verdict (valid, provisional, invalid or unusable) and its source."""

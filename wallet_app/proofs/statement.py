@@ -12,7 +12,7 @@ from typing import Any
 from wallet_app.chain.client import ChainClient
 from wallet_app.holdings.model import Holding, HoldingsSnapshot, Standard
 from wallet_app.proofs.claims import Claim
-from wallet_app.proofs.create import Created, Target, create_bundle
+from wallet_app.proofs.create import AlsoProve, Created, Target, create_bundle
 from wallet_app.proofs.statement_check import STATEMENT_KIND
 
 
@@ -22,7 +22,7 @@ def statement_targets(snapshot: HoldingsSnapshot, account: str) -> list[tuple[Ho
 
 
 def create_statement(chain: ChainClient, chain_id: int, network: str, snapshot: HoldingsSnapshot, account: str, *,
-                     op_stack: bool, issued_at: datetime) -> Created:
+                     op_stack: bool, issued_at: datetime, also_prove: AlsoProve | None = None) -> Created:
     pairs = statement_targets(snapshot, account)
     by_target = {(t.asset or "native", t.token_id): h for h, t in pairs}
 
@@ -38,7 +38,8 @@ def create_statement(chain: ChainClient, chain_id: int, network: str, snapshot: 
         }}
 
     return create_bundle(chain, chain_id, [t for _, t in pairs], block=snapshot.block_number, op_stack=op_stack,
-                         created_at=issued_at, extra=statement, leave_out_unprovable=True)
+                         created_at=issued_at, extra=statement, leave_out_unprovable=True,
+                         also_prove=also_prove)
 
 
 def _holding_json(h: Holding) -> dict[str, str]:

@@ -18,6 +18,7 @@ from wallet_app.proofs.checks import Checks, Proven, Verdict
 from wallet_app.proofs.claims import NATIVE_BALANCE, Claim, read_claim
 from wallet_app.proofs.errors import ProofInvalid
 from wallet_app.proofs.header import Header, header_from_rlp
+from wallet_app.proofs.signature_check import check_signatures
 from wallet_app.proofs.statement_check import check_statement
 from wallet_app.proofs.trie_proof import EMPTY_TRIE_ROOT, ProvenAccount, prove_account, prove_storage
 
@@ -25,7 +26,8 @@ EMPTY_CODE_HASH = keccak(b"")
 ZERO_HASH = bytes(32)
 
 
-def verify_bundle(bundle: Bundle, anchors: Anchors) -> Verdict:
+def verify_bundle(bundle: Bundle, anchors: Anchors, *, now: int | None = None) -> Verdict:
+    """`now` (seconds since the epoch; default the clock) decides whether a signed statement has expired."""
     checks = Checks()
     header = check_header(bundle, checks)
     if header is None:
@@ -36,7 +38,7 @@ def verify_bundle(bundle: Bundle, anchors: Anchors) -> Verdict:
     verdicts = _check_claims(claims, proven, checks)
     if "statement" in bundle.raw:
         check_statement(bundle.raw, claims, checks)
-    _check_signatures(bundle, checks)
+    check_signatures(bundle, proven, checks, endpoints=anchors.endpoints, now=now)
     return Verdict(checks.all_ok, provisional and checks.all_ok, tuple(checks.items), tuple(verdicts))
 
 
@@ -134,10 +136,3 @@ def check_claim(claim: Claim, proven: dict[str, Proven]) -> tuple[bool, str]:
     if value != expected:
         return False, f"the proven value of slot 0x{slot:064x} is {value}, the claim needs {expected}"
     return True, f"equals the proven value of slot 0x{slot:064x} ({claim.slot.layout})"
-
-
-def _check_signatures(bundle: Bundle, checks: Checks) -> None:
-    for index, signature in enumerate(bundle.signatures):
-        kind = str(signature.get("kind", ""))[:40]
-        checks.add(f"signature {index + 1}", False,
-                   f"signature kind {kind!r} is not one this version of Custos can check: not relied on")

@@ -148,8 +148,8 @@ class QueueService:
     def propose(self, request: CheckRequest, key: str, password: str) -> ProposalResult:
         """Check `request` against the policy and queue it, the proposal record signed by `key` (unlocked with
         `password` for this action). A denied transaction is not queued (`ProposalResult.entry` is None)."""
-        address = self._signing_key(key)
-        with self._unlocked(address, password) as signer:
+        address = self.signing_key(key)
+        with self.unlocked(address, password) as signer:
             return self.propose_with(request, signer)
 
     def propose_with(self, request: CheckRequest, signer: Signer, *, expect_hash: str | None = None) -> ProposalResult:
@@ -226,12 +226,12 @@ class QueueService:
     def approve(self, safe_tx_hash: str, key: str, password: str) -> QueueEntry:
         """Sign the item with `key` after the policy allows it with this approval (the hash signed is the one
         recomputed from the stored fields, and must equal `safe_tx_hash`, the one the officer reviewed)."""
-        address = self._signing_key(key)
+        address = self.signing_key(key)
         entry = self.entry(safe_tx_hash)  # refused before the key is unlocked when it cannot be approved anyway
         self._require_approvable(entry)
         if address not in entry.owners:
             raise QueueError(f"{address} is not an owner of {entry.item.safe} now, so it cannot approve")
-        with self._unlocked(address, password) as signer:
+        with self.unlocked(address, password) as signer:
             return self.approve_with(safe_tx_hash, signer)
 
     def approve_with(self, safe_tx_hash: str, signer: Signer) -> QueueEntry:
@@ -293,8 +293,8 @@ class QueueService:
         from wallet_app.queue.importing import import_transaction, parse_transaction_file
 
         parse_transaction_file(raw)  # a malformed file is refused before the key is unlocked
-        address = self._signing_key(key)
-        with self._unlocked(address, password) as signer:
+        address = self.signing_key(key)
+        with self.unlocked(address, password) as signer:
             return import_transaction(self, raw, signer)
 
     def _store_signature(self, entry: QueueEntry, owner: str, signature: bytes, source: str, *,
@@ -347,12 +347,12 @@ class QueueService:
         """Reject by an on-chain rejection at the same nonce: queue the rejection (to the vault itself, nothing
         else) if it is not queued yet, and approve it with `key`. The item becomes `rejected` when the rejection
         executes. Returns the rejection's entry."""
-        address = self._signing_key(key)
+        address = self.signing_key(key)
         entry = self.entry(safe_tx_hash)  # refused before the key is unlocked when it cannot be rejected anyway
         if entry.item.state not in OPEN:
             raise QueueError(f"{entry.safe_tx_hash} is {entry.state}: only a transaction still gathering signatures "
                              "can be rejected")
-        with self._unlocked(address, password) as signer:
+        with self.unlocked(address, password) as signer:
             return self.reject_with(safe_tx_hash, signer)
 
     def reject_with(self, safe_tx_hash: str, signer: Signer) -> QueueEntry:
@@ -383,9 +383,9 @@ class QueueService:
         """Send the item's execTransaction from `key`, an executor account of this profile (any key that can sign
         and pays the gas; it need not be an owner), unlocked with `password` for this action, and follow it up to
         `wait_seconds` (to the final state on a chain that mines at once). See `wallet_app.queue.executor`."""
-        address = self._signing_key(key)
+        address = self.signing_key(key)
         self.entry(safe_tx_hash)  # an unknown hash is refused before the key is unlocked
-        with self._unlocked(address, password) as signer:
+        with self.unlocked(address, password) as signer:
             return self.execute_with(safe_tx_hash, signer, wait_seconds=wait_seconds, progress=progress)
 
     def execute_with(self, safe_tx_hash: str, signer: Signer, *, wait_seconds: float = 60.0,
@@ -458,7 +458,7 @@ class QueueService:
             raise QueueError(f"{safe} is not one of this profile's vaults; add it first (custos safe add)")
         return self._read_vault(safe)
 
-    def _signing_key(self, key: str) -> str:
+    def signing_key(self, key: str) -> str:
         address = to_checksum(key)
         if self._keys is None:
             raise ConfigError("This installation has no keys to sign with")
@@ -470,7 +470,7 @@ class QueueService:
         return address
 
     @contextmanager
-    def _unlocked(self, address: str, password: str) -> Any:
+    def unlocked(self, address: str, password: str) -> Any:
         keys = self._keys
         assert keys is not None
         was_unlocked = any(k.address == address and k.unlocked for k in keys.load_keys())

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 # The newest schema this code reads and writes; a test checks it is the head of the migration scripts.
-SCHEMA_HEAD = "0008_approval_queue"
+SCHEMA_HEAD = "0009_queue_messages"
 
 metadata = MetaData()
 
@@ -330,4 +330,39 @@ queue_broadcasts = Table(
     UniqueConstraint("chain_id", "tx_hash", name="queue_broadcasts_tx_hash"),
     Index("queue_broadcasts_by_item", "chain_id", "safe_tx_hash", "id"),
     Index("queue_broadcasts_by_eoa_nonce", "chain_id", "executor", "eoa_nonce"),
+)
+
+# Safe messages (0009, wallet_app/queue/messages.py): EIP-712 typed data a vault's owners sign to vouch for it (a
+# holding statement), keyed by its SafeMessage hash, with no nonce; `attachment` is what the signatures will go into
+# (the statement's proof bundle, JSON). Rows are untrusted: loading recomputes the SafeMessage hash from `typed_data`
+# (a mismatch quarantines the message), re-verifies the proposer's record and every owner's signature.
+queue_messages = Table(
+    "queue_messages",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("message_hash", String(66), primary_key=True),
+    Column("safe", String(42), nullable=False),
+    Column("kind", String(32), nullable=False),  # holding-statement
+    Column("typed_data", Text, nullable=False),  # the EIP-712 JSON the owners sign
+    Column("attachment", Text, nullable=False),
+    Column("proposer", String(42), nullable=False),
+    Column("proposer_signature", String(132), nullable=False),  # EIP-191 over the message proposal record
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(24), nullable=False),  # proposed, ready
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("ready_at", DateTime(timezone=True), nullable=True),
+    Index("queue_messages_by_safe", "chain_id", "safe", "proposed_at"),
+)
+
+queue_message_signatures = Table(
+    "queue_message_signatures",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("message_hash", String(66), primary_key=True),
+    Column("owner", String(42), primary_key=True),
+    Column("signature", Text, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("added_by", Text, nullable=False, default=""),
+    ForeignKeyConstraint(["chain_id", "message_hash"], ["queue_messages.chain_id", "queue_messages.message_hash"]),
 )
