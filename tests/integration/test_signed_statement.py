@@ -259,3 +259,45 @@ def test_L4_a_contract_that_is_not_a_safe_never_vouches(anvil_url: str) -> None:
     assert "answers 0x1626ba7e" in answers["AlwaysValid"]  # it says yes, and still does not count
     assert "reverted" in answers["AlwaysReverts"]
     assert "answered 0xffffffff" in answers["NotMagic"]
+
+
+def test_J_an_edited_message_row_is_quarantined_and_a_renamed_signature_never_counts(
+        signed: tuple[dict[str, Any], dict[str, str]], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from wallet_app.profiles import open_profile
+
+    _, names = signed
+    home = copy_home(shared_demo_home(tmp_path_factory.getbasetemp()), tmp_path / "home")
+    password = tmp_path / "pw"
+    password.write_text(DEMO_PASSWORD + "\n")
+    code, stdout, stderr = run(home, "statement", "--account", names[INVESTOR], "--sign-by", names[CLIENT_VAULT],
+                               "--key", names[ALICE], "--password-file", str(password), "--out",
+                               str(tmp_path / "s.json"))
+    assert code == 1 and "none of the roles" in stderr  # Alice may not ask; Dana (operations) may
+    code, stdout, stderr = run(home, "statement", "--account", names[INVESTOR], "--sign-by", names[CLIENT_VAULT],
+                               "--key", names[DANA], "--password-file", str(password), "--out",
+                               str(tmp_path / "s.json"))
+    assert code == 0, stderr
+    message_hash = json.loads(run(home, "safe", "messages", "--json")[1])[0]["message_hash"]
+    assert run(home, "safe", "approve", message_hash, "--key", names[ALICE], "--password-file", str(password))[0] == 0
+
+    profile = open_profile(home, "demo")
+    try:
+        with profile.engine.begin() as conn:  # Alice's signature put under Ben's name
+            conn.execute(text("UPDATE queue_message_signatures SET owner = :b WHERE message_hash = :h"),
+                         {"b": names[BEN], "h": message_hash})
+        listed = json.loads(run(home, "safe", "messages", "--json")[1])[0]
+        assert listed["valid_signatures"] == 0 and "tampered" in " ".join(listed["flagged"])
+        with profile.engine.begin() as conn:  # the holdings edited in the stored typed data
+            conn.execute(text("UPDATE queue_messages SET typed_data = replace(typed_data, '\"balance\":\"30\"', "
+                              "'\"balance\":\"3000\"') WHERE message_hash = :h"), {"h": message_hash})
+    finally:
+        profile.close()
+    listed = json.loads(run(home, "safe", "messages", "--json")[1])[0]
+    assert "the row was edited" in listed["quarantined"]
+    code, _, stderr = run(home, "safe", "approve", message_hash, "--key", names[CARMEN], "--password-file",
+                          str(password))
+    assert code == 1 and "quarantined" in stderr
+    code, _, stderr = run(home, "statement", "--signed", message_hash, "--out", str(tmp_path / "x.json"))
+    assert code != 0 and not (tmp_path / "x.json").exists()

@@ -294,3 +294,46 @@ def test_demo_policy_parses_and_reads_in_plain_words() -> None:
                     "cooling_off_hours", "max_gas_price_gwei"}  # every rule type is exercised
     assert {r.action for r in policy.rules} == {"allow", "escalate", "deny"}
     assert policy.book.roles["compliance-officer"].members == {address("demo carmen")}
+
+
+# -- [statements]: who may ask a vault's owners to sign a holding statement -----------------------------------------
+
+STATEMENTS = '[denylist]\nfile = "sanctions.txt"\n\n[statements]\nrequesters = ["compliance-officer"]\nvalid_days = 7\n'
+
+
+def test_statements_name_the_roles_that_may_ask_and_for_how_long() -> None:
+    from wallet_app.policy.compare import compare_policies
+    from wallet_app.proofs.signed_statement import StatementNotAllowed, require_requester
+
+    before = parse_policy(policy_text())
+    assert before.statements is None  # without the table nobody may ask
+    with pytest.raises(StatementNotAllowed, match="lets nobody ask"):
+        require_requester(before, CARMEN)
+    after = parse_policy(replaced('[denylist]\nfile = "sanctions.txt"\n', STATEMENTS))
+    assert after.statements is not None and after.statements.requesters == ("compliance-officer",)
+    assert require_requester(after, CARMEN) == 7
+    with pytest.raises(StatementNotAllowed, match="none of the roles"):
+        require_requester(after, ALICE)
+    changes = [c for c in compare_policies(before, after) if "version" not in c.text]
+    assert [(c.direction, "compliance-officer" in c.text) for c in changes] == [("loosens", True)]
+    assert default_days() == 30
+
+
+def default_days() -> int:
+    text = replaced('[denylist]\nfile = "sanctions.txt"\n', STATEMENTS.replace("valid_days = 7\n", ""))
+    statements = parse_policy(text).statements
+    assert statements is not None
+    return statements.valid_days
+
+
+@pytest.mark.parametrize(("table", "why"), [
+    ('requesters = ["nobody"]', "names role 'nobody', which is not in [[roles]]"),
+    ('requesters = ["compliance-officer"]\nvalid_days = 0', "valid_days"),
+    ('requesters = ["compliance-officer"]\nvalid_days = 400', "valid_days is at most 366"),
+    ('valid_days = 7', "requesters"),
+    ('requesters = ["compliance-officer"]\nsigners = 2', "signers"),
+])
+def test_a_bad_statements_table_is_refused_with_its_line(table: str, why: str) -> None:
+    text = replaced('[denylist]\nfile = "sanctions.txt"\n', f'[denylist]\nfile = "sanctions.txt"\n\n[statements]\n{table}\n')
+    error = refuse(text)
+    assert why in error.reason and error.line is not None

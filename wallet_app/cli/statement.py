@@ -146,14 +146,9 @@ def _request_signed(args: argparse.Namespace, account: str, out: Path) -> int:
 
 
 def _signed_statement(args: argparse.Namespace, out: Path) -> int:
-    from wallet_app.errors import ConfigError
+    from wallet_app.queue.service import hash_arg
 
-    message_hash = args.signed.strip().lower()
-    if len(message_hash) != 66 or not message_hash.startswith("0x") or \
-            any(c not in "0123456789abcdef" for c in message_hash[2:]):
-        shown = args.signed.strip().encode("unicode_escape").decode("ascii")[:80]
-        raise ConfigError(f"'{shown}' is not a SafeMessage hash: 0x and 64 hex digits, as `custos safe messages` "
-                          "prints it")
+    message_hash = hash_arg(args.signed, "SafeMessage hash")
 
     def write(services: Services) -> dict[str, Any]:
         return _write_signed(services, message_hash, out, args.pdf_renderer)

@@ -15,6 +15,7 @@ from typing import Any
 
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.holdings.token_approval import compute_eip191_digest
+from wallet_app.queue.records import record_signer
 from wallet_app.safe.messages import safe_message_hash, typed_data_digest
 from wallet_app.safe.signatures import SignatureTally
 
@@ -113,22 +114,7 @@ def message_proposal_digest(chain_id: int, safe: str, message_hash: str) -> byte
 
 def message_proposer(item: MessageItem, recomputed_hash: str) -> str | None:
     """Who signed the proposal record over the recomputed hash; None when it is not a usable signature."""
-    from wallet_app.keys.signature import HALF_N, SECP256K1_N, recover_address
-
-    try:
-        raw = bytes.fromhex(item.proposer_signature.removeprefix("0x"))
-    except ValueError:
-        return None
-    if len(raw) != 65:
-        return None
-    r, s, v = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
-    if v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s <= HALF_N:
-        return None
-    try:
-        return to_checksum(recover_address(message_proposal_digest(item.chain_id, item.safe, recomputed_hash),
-                                           r, s, v - 27))
-    except Exception:
-        return None
+    return record_signer(item.proposer_signature, message_proposal_digest(item.chain_id, item.safe, recomputed_hash))
 
 
 def typed_data_words(typed: dict[str, Any]) -> tuple[str, ...]:

@@ -25,7 +25,6 @@ from wallet_app.chain.client import ChainClient
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.domain.vaults import VaultInfo
 from wallet_app.errors import SignerMismatch, WalletError
-from wallet_app.keys.signature import HALF_N, recover_address
 from wallet_app.keys.signer import Signer
 from wallet_app.queue.errors import QueueError
 from wallet_app.queue.message_records import (
@@ -39,7 +38,8 @@ from wallet_app.queue.message_records import (
     typed_data_words,
 )
 from wallet_app.queue.message_store import MessageStore
-from wallet_app.queue.service import SOURCE_CUSTOS, QueueService, VaultAccess
+from wallet_app.queue.records import record_signer
+from wallet_app.queue.service import SOURCE_CUSTOS, QueueService, VaultAccess, hash_arg
 from wallet_app.safe.journal import SigningJournal
 from wallet_app.safe.messages import safe_message_hashes, supports_messages, typed_data_digest
 from wallet_app.safe.signatures import CoSignature, SignatureTally, count_valid
@@ -214,8 +214,7 @@ class MessageQueue:
         except BaseException as exc:
             self._journal.mark_failed(ticket, f"{exc.__class__.__name__}: {exc}"[:300])
             raise
-        if not (0 < signature.s <= HALF_N and signature.v in (27, 28)) or _recovered(
-                hashes.safe_tx_hash, signature.r, signature.s, signature.v) != owner:
+        if record_signer("0x" + signature.to_bytes().hex(), hashes.safe_tx_hash) != owner:
             self._journal.mark_failed(ticket, "the signer's signature did not recover to its address (discarded)")
             raise SignerMismatch(f"The signature from {owner} did not check out; it was discarded")
         self._journal.mark_released(ticket)
@@ -267,16 +266,5 @@ class MessageQueue:
                 for c in sorted(counted, key=lambda c: int(str(c.signer), 16))]
 
 
-def _recovered(digest: bytes, r: int, s: int, v: int) -> str | None:
-    try:
-        return recover_address(digest, r, s, v - 27)
-    except Exception:
-        return None
-
-
 def _hash_arg(text: str) -> str:
-    value = text.strip().lower()
-    if len(value) != 66 or not value.startswith("0x") or any(c not in "0123456789abcdef" for c in value[2:]):
-        shown = text.strip().encode("ascii", "backslashreplace").decode("ascii")[:80]
-        raise QueueError(f"'{shown}' is not a SafeMessage hash (0x and 64 hex digits)")
-    return value
+    return hash_arg(text, "SafeMessage hash")

@@ -98,10 +98,16 @@ def proposal_digest(chain_id: int, safe: str, nonce: int, safe_tx_hash: str) -> 
 def proposal_signer(item: QueueItem) -> str | None:
     """The address whose signature the proposal record carries (over the recomputed hash), or None when it is not a
     usable signature (a forged or edited row)."""
+    return record_signer(item.proposer_signature,
+                         proposal_digest(item.chain_id, item.safe, item.nonce, item.recomputed_hash))
+
+
+def record_signer(signature_hex: str, digest: bytes) -> str | None:
+    """Who signed `digest` with this 65-byte canonical (low-s, v 27/28) signature; None when it is not one."""
     from wallet_app.keys.signature import HALF_N, SECP256K1_N, recover_address
 
     try:
-        raw = bytes.fromhex(item.proposer_signature.removeprefix("0x"))
+        raw = bytes.fromhex(signature_hex.removeprefix("0x"))
     except ValueError:
         return None
     if len(raw) != 65:
@@ -109,7 +115,6 @@ def proposal_signer(item: QueueItem) -> str | None:
     r, s, v = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
     if v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s <= HALF_N:
         return None
-    digest = proposal_digest(item.chain_id, item.safe, item.nonce, item.recomputed_hash)
     try:
         return to_checksum(recover_address(digest, r, s, v - 27))
     except Exception:

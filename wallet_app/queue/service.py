@@ -483,8 +483,13 @@ class QueueService:
 
 
 def _hash_arg(text: str) -> str:
+    return hash_arg(text, "safeTxHash")
+
+
+def hash_arg(text: str, what: str) -> str:
+    """`text` as 0x and 64 lowercase hex digits; QueueError naming `what` it should have been otherwise."""
     value = text.strip().lower()
     if len(value) != 66 or not value.startswith("0x") or any(c not in "0123456789abcdef" for c in value[2:]):
         shown = text.strip().encode("ascii", "backslashreplace").decode("ascii")[:80]
-        raise QueueError(f"'{shown}' is not a safeTxHash (0x and 64 hex digits)")
+        raise QueueError(f"'{shown}' is not a {what} (0x and 64 hex digits)")
     return value
