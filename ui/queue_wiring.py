@@ -25,6 +25,8 @@ def attach_queue(window: Any, services: Any, runner: TaskRunner, *,
     page: ApprovalsPage = window.approvals_page
     sources: QueueSources = sources_from_services(services)
     page.attach(queue, runner, sources)
+    page.attach_messages(getattr(services, "messages", None), proofs=getattr(services, "proofs", None),
+                         audit=getattr(services, "audit", None))  # Safe messages beside the transactions
 
     def open_approvals() -> None:
         if shiboken6.isValid(window):

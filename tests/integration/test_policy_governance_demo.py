@@ -33,7 +33,8 @@ from wallet_app.services import Services, build_services
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "resources" / "policy" / "demo-policy.toml"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-OFFICERS = {"alice": "Alice Chan (officer)", "ben": "Ben Wong (officer)", "carmen": "Carmen Lee (offline signer)"}
+OFFICERS = {"alice": "Alice Chan (officer)", "ben": "Ben Wong (officer)", "carmen": "Carmen Lee (offline signer)",
+            "dana": "Dana Ho (operations)"}
 INVESTORS = {"kowloon_pension": "Kowloon Pension Trust (investor)",
              "lion_rock": "Lion Rock Family Office (investor)",
              "victoria_harbour": "Victoria Harbour Endowment (investor)",

@@ -262,7 +262,8 @@ def test_L4_a_contract_that_is_not_a_safe_never_vouches(anvil_url: str) -> None:
 
 
 def test_J_an_edited_message_row_is_quarantined_and_a_renamed_signature_never_counts(
-        signed: tuple[dict[str, Any], dict[str, str]], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
+        signed: tuple[dict[str, Any], dict[str, str]], tmp_path_factory: pytest.TempPathFactory,
+        tmp_path: Path) -> None:
     from sqlalchemy import text
 
     from wallet_app.profiles import open_profile
@@ -271,11 +272,11 @@ def test_J_an_edited_message_row_is_quarantined_and_a_renamed_signature_never_co
     home = copy_home(shared_demo_home(tmp_path_factory.getbasetemp()), tmp_path / "home")
     password = tmp_path / "pw"
     password.write_text(DEMO_PASSWORD + "\n")
-    code, stdout, stderr = run(home, "statement", "--account", names[INVESTOR], "--sign-by", names[CLIENT_VAULT],
-                               "--key", names[ALICE], "--password-file", str(password), "--out",
+    code, _, stderr = run(home, "statement", "--account", names[INVESTOR], "--sign-by", names[CLIENT_VAULT],
+                          "--key", names[ALICE], "--password-file", str(password), "--out",
                                str(tmp_path / "s.json"))
     assert code == 1 and "none of the roles" in stderr  # Alice may not ask; Dana (operations) may
-    code, stdout, stderr = run(home, "statement", "--account", names[INVESTOR], "--sign-by", names[CLIENT_VAULT],
+    code, _, stderr = run(home, "statement", "--account", names[INVESTOR], "--sign-by", names[CLIENT_VAULT],
                                "--key", names[DANA], "--password-file", str(password), "--out",
                                str(tmp_path / "s.json"))
     assert code == 0, stderr

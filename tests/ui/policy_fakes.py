@@ -67,7 +67,7 @@ TROJAN = "0x96221423681A6d52E184D440a8eFCEbB105C7242"
 BYBIT_DATA = bytes.fromhex("a9059cbb000000000000000000000000bdd077f651ebe7f7b3ce16fe5f2b025be2969516"
                            + "00" * 32)
 VALUES = {
-    "client_vault": CLIENT_VAULT, "treasury": TREASURY, "alice": ALICE, "ben": BEN, "carmen": CARMEN,
+    "client_vault": CLIENT_VAULT, "treasury": TREASURY, "alice": ALICE, "ben": BEN, "carmen": CARMEN, "dana": DANA,
     "kowloon_pension": KOWLOON, "lion_rock": address("lion rock"), "victoria_harbour": address("victoria harbour"),
     "pending_kyc": PENDING_KYC, "hkdh": HKDH, "hmmf": address("hmmf"), "hust": address("hust"),
     "hgb29": address("hgb29"), "hdeed": address("hdeed"), "multi_send_call_only": address("multisendcallonly"),

@@ -334,6 +334,7 @@ def default_days() -> int:
     ('requesters = ["compliance-officer"]\nsigners = 2', "signers"),
 ])
 def test_a_bad_statements_table_is_refused_with_its_line(table: str, why: str) -> None:
-    text = replaced('[denylist]\nfile = "sanctions.txt"\n', f'[denylist]\nfile = "sanctions.txt"\n\n[statements]\n{table}\n')
+    denylist = '[denylist]\nfile = "sanctions.txt"\n'
+    text = replaced(denylist, f"{denylist}\n[statements]\n{table}\n")
     error = refuse(text)
     assert why in error.reason and error.line is not None

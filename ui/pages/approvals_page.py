@@ -4,7 +4,9 @@ Each transaction shows what it does (decoded from its bytes by the core), where 
 threshold n" (and "k valid of m rows" when stored rows do not count), and who proposed it when. Two proposals at one
 nonce are both shown with a warning and never chosen between (A10); gaps, stale, rejected and quarantined items are
 said in words and colour. Propose…, Review…, Approve…, Reject… and Execute… open the dialogs; approving, rejecting and
-executing always go through the review dialog, so that what is signed is on screen.
+executing always go through the review dialog, so that what is signed is on screen. Under the transactions, the
+Safe messages (holding statements a vault's quorum signs; ui/pages/approvals_messages.py) are read with the queue and
+approved through their own review dialog, every field of the typed data on screen.
 
 Threads: Refresh first follows the chain (`QueueService.follow`, which moves items the chain executed; it writes, so
 SERIAL lane, with its progress shown) and then reads the queue (`load`, PARALLEL lane). The queue notifier
@@ -43,9 +45,13 @@ if TYPE_CHECKING:  # built on first show (ensure_built), not at start-up
     from PySide6.QtWidgets import QTreeView
 
     from ui.dialogs.propose_tx_dialog import ProposeTxDialog
+    from ui.dialogs.review_message_dialog import ReviewMessageDialog
     from ui.dialogs.review_tx_dialog import ReviewTxDialog
+    from ui.message_sources import MessageQueueLike
     from ui.models.queue_model import QueueTreeModel
     from ui.models.queue_rows import ItemRow, VaultGroup
+    from ui.pages.approvals_messages import MessageSection
+    from ui.widgets.message_panel import MessagePanel
     from ui.widgets.progress_relay import ProgressRelay
     from ui.widgets.queue_details import QueueDetails
     from wallet_app.keys.views import KeyView
@@ -84,7 +90,8 @@ class ApprovalsPage(LazyPage):
     sig_dialog_opened = Signal(object)
     """A review or propose dialog was opened, window-modal; carries it."""
     sig_queue_changed = Signal(str)
-    """Something was proposed, approved, rejected or executed from this page; carries its safeTxHash."""
+    """Something was proposed, approved, rejected or executed from this page; carries its safeTxHash (a Safe message's
+    approval: its SafeMessage hash)."""
 
     # Built on first show (ensure_built):
     status: PlainLabel
@@ -103,6 +110,8 @@ class ApprovalsPage(LazyPage):
     approve_button: QPushButton
     reject_button: QPushButton
     execute_button: QPushButton
+    messages_panel: MessagePanel  # the Safe messages, under the transactions
+    message_section: MessageSection
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,7 +125,8 @@ class ApprovalsPage(LazyPage):
         self._load_again = False
         self._following = False
         self._generation = 0
-        self._dialog: ReviewTxDialog | ProposeTxDialog | None = None
+        self._dialog: ReviewTxDialog | ProposeTxDialog | ReviewMessageDialog | None = None
+        self._message_parts: tuple[MessageQueueLike | None, Any, Any] = (None, None, None)
         self._relay: ProgressRelay | None = None
         self.notifier: QueueNotifierLike | None = None  # set by ui.queue_wiring.attach_queue
 
@@ -125,6 +135,8 @@ class ApprovalsPage(LazyPage):
         from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView
 
         from ui.models.queue_model import QueueColumn, QueueTreeModel
+        from ui.pages.approvals_messages import MessageSection
+        from ui.widgets.message_panel import MessagePanel
         from ui.widgets.progress_relay import ProgressRelay
         from ui.widgets.queue_details import QueueDetails
         from ui.widgets.table_layout import build_message_stack, build_vertical_split
@@ -195,6 +207,11 @@ class ApprovalsPage(LazyPage):
         stack, self.message = build_message_stack(self.tree, WAITING_TEXT, "approvalsMessage")
         self._stack = stack
         self.details = QueueDetails()
+        self.messages_panel = MessagePanel()
+        self.message_section = MessageSection(self.messages_panel, self)
+        self.message_section.attach(self._message_parts[0], proofs=self._message_parts[1],
+                                    audit=self._message_parts[2])
+        self.messages_panel.sig_review_requested.connect(self.open_message_review)
 
         self.propose_button = QPushButton("Propose…")
         self.propose_button.setObjectName("approvalsPropose")
@@ -228,7 +245,11 @@ class ApprovalsPage(LazyPage):
         layout.setContentsMargins(9, 9, 9, 9)
         layout.addLayout(head)
         layout.addWidget(self.problem)
-        layout.addWidget(build_vertical_split(stack, self.details, stretch=(3, 1), sizes=(430, 170)), 1)
+        split = build_vertical_split(stack, self.details, stretch=(3, 1), sizes=(430, 170))
+        split.insertWidget(1, self.messages_panel)  # the Safe messages between the transactions and their details
+        split.setStretchFactor(1, 2)
+        split.setSizes([330, 230, 140])
+        layout.addWidget(split, 1)
         layout.addLayout(buttons)
         self._fill_vault_filter()
         if self._state is not None:
@@ -245,9 +266,21 @@ class ApprovalsPage(LazyPage):
         if self.isVisible():
             self.refresh()
 
+    def attach_messages(self, messages: MessageQueueLike | None, *, proofs: Any = None, audit: Any = None) -> None:
+        """The core's Safe messages (`services.messages`), shown and approved beside the transactions; `proofs` (with
+        `signed_statement`) and `audit` let a statement signed by the quorum be exported from here."""
+        self._message_parts = (messages, proofs, audit)
+        if self._built:
+            self.message_section.attach(messages, proofs=proofs, audit=audit)
+            self._update_buttons()
+            self.reload_if_shown()
+
     def detach(self) -> None:
         """The services are closing: no more reads, and the notifier stops polling."""
         self._queue = self._sources = None
+        self._message_parts = (None, None, None)
+        if self._built:
+            self.message_section.detach()
         self._generation += 1
         self._loading = self._load_again = self._following = False
         if self.notifier is not None:
@@ -265,7 +298,7 @@ class ApprovalsPage(LazyPage):
         return self._state
 
     @property
-    def dialog(self) -> ReviewTxDialog | ProposeTxDialog | None:
+    def dialog(self) -> ReviewTxDialog | ProposeTxDialog | ReviewMessageDialog | None:
         return self._dialog
 
     @property
@@ -329,6 +362,7 @@ class ApprovalsPage(LazyPage):
         generation = self._generation
         self._loading = True
         self._set_busy()
+        self.message_section.reload(runner, sources)  # the Safe messages, read beside the queue
         (runner.query(lambda: read_queue(queue, sources, vaults)).with_key((id(self), "queue")).with_owner(self)
          .on_success(lambda state: self._arrived(generation, state))
          .on_failure(lambda exc: self._failed(generation, exc)).quietly().run())
@@ -394,6 +428,7 @@ class ApprovalsPage(LazyPage):
         self._fill_vault_filter()
         chosen = self.selected()
         vault = self.vault_filter.currentData()
+        self.messages_panel.set_vault(vault)
         groups = filter_groups(self._state.groups, vault=vault, show_executed=self.show_executed.isChecked())
         if vault is not None and not groups:  # a vault with nothing queued still gets its heading
             groups = [VaultGroup(vault, *vault_heading(vault, None, self._state.names), ())]
@@ -467,6 +502,8 @@ class ApprovalsPage(LazyPage):
         self.reject_button.setEnabled(ready and free and item is not None and item.rejectable)
         self.execute_button.setEnabled(ready and free and item is not None and item.attention.executable
                                        and getattr(self._queue, "execute", None) is not None)
+        self.messages_panel.set_actions(enabled=ready and free and self.message_section.messages is not None,
+                                        can_export=self.message_section.can_export)
 
     # -- dialogs --------------------------------------------------------------------------------------------
     def review_selected(self, action: str = "") -> None:
@@ -497,7 +534,19 @@ class ApprovalsPage(LazyPage):
         self._opened(dialog)
         return dialog
 
-    def _opened(self, dialog: ReviewTxDialog | ProposeTxDialog) -> None:
+    def open_message_review(self, message_hash: str, approve: bool = False) -> ReviewMessageDialog | None:
+        """The review dialog of a Safe message: every field of it, its hashes, its signatures; approving signs."""
+        messages, runner, sources = self.message_section.messages if self._built else None, self._runner, self._sources
+        if messages is None or runner is None or sources is None or self._dialog is not None:
+            return None
+        from ui.dialogs.review_message_dialog import ReviewMessageDialog
+
+        dialog = ReviewMessageDialog(runner=runner, messages=messages, sources=sources, message_hash=message_hash,
+                                     approve=approve, parent=self)
+        self._opened(dialog)
+        return dialog
+
+    def _opened(self, dialog: ReviewTxDialog | ProposeTxDialog | ReviewMessageDialog) -> None:
         self._dialog = dialog
         dialog.sig_queue_changed.connect(self._changed)
         dialog.finished.connect(self._dialog_finished)

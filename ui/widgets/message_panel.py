@@ -1,0 +1,238 @@
+"""The Approvals page's "Safe messages" section, beside the transactions: one row per queued message (a holding
+statement a vault's quorum signs) and, under the list, the selected one — where it stands, who it still waits for,
+each warning (quarantine, flagged signatures) in words and colour, its whole SafeMessage hash with a Copy button,
+and, once the quorum has signed a statement, the command that writes it. Review… and Approve… ask the page to open
+the review dialog; nothing is signed here. Everything from the queue is plain text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
+
+from ui.fonts import fixed_font
+from ui.models.message_model import MessagesTableModel
+from ui.models.message_rows import MessageColumn, MessageRow, filter_rows, messages_summary
+from ui.signals import emit
+from ui.widgets.hash_view import HashView
+from ui.widgets.plain_label import PlainLabel
+from ui.widgets.table_layout import build_message_stack, build_read_only_table
+from ui.widgets.tone_label import ToneLabel
+
+WAITING_TEXT = "Safe messages are read with the queue."
+EMPTY_TEXT = ("No Safe message is queued. A holding statement for a vault's owners to sign is asked for with "
+              "custos statement --sign-by VAULT.")
+FILTERED_TEXT = "No Safe message is queued for this vault."
+NOTHING_TEXT = "Select a message; Approve… opens its review: every field of what is signed, the hashes, the signatures."
+
+
+class MessagePanel(QGroupBox):
+    sig_review_requested = Signal(str, bool)
+    """Review… (False) or Approve… (True) was asked for; carries the SafeMessage hash."""
+    sig_export_requested = Signal(str)
+    """Export signed statement… was pressed; carries the SafeMessage hash."""
+    sig_selection_changed = Signal()
+    """Another message (or none) was selected."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Safe messages", parent)
+        self.setObjectName("approvalsMessages")
+        self._rows: tuple[MessageRow, ...] = ()
+        self._vault: str | None = None
+        self._enabled = False
+        self._can_export = False
+        self.summary = PlainLabel(WAITING_TEXT, selectable=True)
+        self.summary.setObjectName("approvalsMessagesSummary")
+        self.summary.setWordWrap(True)
+        self.model = MessagesTableModel(self)
+        # Middle elision: a hash cut by a narrow window keeps its head and tail (the whole one is under the list).
+        self.table = build_read_only_table(self.model, "approvalsMessageTable", elide=Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        metrics = self.table.fontMetrics()
+        widest = {MessageColumn.STATE: "Signed by the quorum", MessageColumn.VAULT: "Harbour client vault",
+                  MessageColumn.KIND: "Holding statement", MessageColumn.SIGNATURES: "0 of 2 signatures",
+                  MessageColumn.PROPOSER: "Dana Ho (operations)"}
+        for column, sample in widest.items():  # wide enough for what they usually hold, in the font in use
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
+        self.table.doubleClicked.connect(lambda _index: self._request(False))
+        self.stack, self.message = build_message_stack(self.table, WAITING_TEXT, "approvalsMessagesMessage")
+
+        self.state = ToneLabel(selectable=True)
+        self.state.setObjectName("approvalsMessageState")
+        self.state.setWordWrap(True)
+        self.warnings_box = QWidget()
+        self.warnings_layout = QVBoxLayout(self.warnings_box)
+        self.warnings_layout.setContentsMargins(0, 0, 0, 0)
+        self.warnings_layout.setSpacing(2)
+        self.warning_labels: list[ToneLabel] = []
+        self.hash_view = HashView()
+        self.hash_view.setObjectName("approvalsMessageHash")
+        self.hash_caption = PlainLabel("SafeMessage hash:")
+        self.hint = PlainLabel(selectable=True)
+        self.hint.setObjectName("approvalsMessageHint")
+        self.hint.setFont(fixed_font())
+        self.hint.setWordWrap(True)
+        self.hint.setToolTip("A terminal command: it writes the statement with the vault's signatures, verified")
+        self.result = ToneLabel(selectable=True)
+        self.result.setObjectName("approvalsMessageResult")
+        self.result.setWordWrap(True)
+        self.result.hide()
+        self.review_button = QPushButton("Review…")
+        self.review_button.setObjectName("approvalsMessageReview")
+        self.review_button.setToolTip("Every field of the selected message, its hashes and each signature")
+        self.approve_button = QPushButton("Approve…")
+        self.approve_button.setObjectName("approvalsMessageApprove")
+        self.approve_button.setToolTip("Review the selected message and sign its SafeMessage hash with one of your "
+                                       "owner keys")
+        self.export_button = QPushButton("Export signed statement…")
+        self.export_button.setObjectName("approvalsMessageExport")
+        self.export_button.setToolTip("Write the statement with the vault's signatures as JSON (verified first; "
+                                      "never over an existing file)")
+        self.review_button.clicked.connect(lambda: self._request(False))
+        self.approve_button.clicked.connect(lambda: self._request(True))
+        self.export_button.clicked.connect(self._export)
+
+        hash_row = QHBoxLayout()
+        hash_row.setContentsMargins(0, 0, 0, 0)
+        hash_row.addWidget(self.hash_caption)
+        hash_row.addWidget(self.hash_view)
+        hash_row.addStretch(1)
+        for button in (self.review_button, self.approve_button, self.export_button):
+            hash_row.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 6)
+        layout.setSpacing(4)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.state)
+        layout.addWidget(self.warnings_box)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.result)
+        layout.addLayout(hash_row)
+        self._show_selected()
+
+    # -- rows -----------------------------------------------------------------------------------------------
+    @property
+    def rows(self) -> tuple[MessageRow, ...]:
+        """Every message read (all vaults)."""
+        return self._rows
+
+    def show_message(self, text: str) -> None:
+        """Stands in for the list when there is nothing to list yet (waiting, or the read failed)."""
+        if not self._rows:
+            self.message.setText(text)
+            self.stack.setCurrentIndex(0)
+            self.summary.setText(text)
+
+    def show_result(self, text: str, tone: str = "plain") -> None:
+        """What the last action from the list came to (an export written or refused, a read that failed)."""
+        self.result.set_tone(tone)
+        self.result.setText(text)
+        self.result.setVisible(bool(text))
+
+    def set_rows(self, rows: Sequence[MessageRow]) -> None:
+        self._rows = tuple(rows)
+        self._paint()
+
+    def set_vault(self, vault: str | None) -> None:
+        if vault != self._vault:
+            self._vault = vault
+            self._paint()
+
+    def _paint(self) -> None:
+        chosen = self.selected()
+        shown = filter_rows(self._rows, self._vault)
+        self.model.set_rows(shown)
+        self.summary.setText(messages_summary(shown))
+        if shown:
+            self.stack.setCurrentWidget(self.table)
+        else:
+            self.message.setText(FILTERED_TEXT if self._rows else EMPTY_TEXT)
+            self.stack.setCurrentIndex(0)
+        if chosen is not None:
+            self.select(chosen.message_hash)
+        self._selection_changed()
+
+    def selected(self) -> MessageRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0]) if rows else None
+
+    def select(self, message_hash: str) -> bool:
+        index = self.model.index_of(message_hash)
+        if not index.isValid():
+            return False
+        self.table.setCurrentIndex(index)
+        self.table.selectRow(index.row())
+        return True
+
+    # -- the selected message -------------------------------------------------------------------------------
+    def _selection_changed(self) -> None:
+        self._show_selected()
+        self._update_buttons()
+        emit(self.sig_selection_changed)
+
+    def _show_selected(self) -> None:
+        row = self.selected()
+        for label in self.warning_labels:
+            self.warnings_layout.removeWidget(label)
+            label.deleteLater()
+        self.warning_labels = []
+        if row is None:
+            self.state.set_tone("muted")
+            self.state.setText(NOTHING_TEXT)
+            self.hash_view.set_value(None)
+            self.hint.hide()
+            self.warnings_box.hide()
+            return
+        self.state.set_tone(row.tone)
+        self.state.setText(row.detail)
+        self.hash_view.set_value(row.message_hash)
+        for tone, text in row.warnings:
+            label = ToneLabel(text, bold=tone == "bad", selectable=True)
+            label.setObjectName("approvalsMessageWarning")
+            label.setWordWrap(True)
+            label.set_tone(tone)
+            self.warnings_layout.addWidget(label)
+            self.warning_labels.append(label)
+        self.warnings_box.setVisible(bool(row.warnings))
+        self.hint.setText(row.hint)
+        self.hint.setVisible(bool(row.hint))
+
+    # -- actions --------------------------------------------------------------------------------------------
+    def set_actions(self, *, enabled: bool, can_export: bool) -> None:
+        """Whether the page can open a dialog now (attached, no dialog open) and write a statement."""
+        self._enabled, self._can_export = enabled, can_export
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        self.review_button.setEnabled(self._enabled and row is not None)
+        self.approve_button.setEnabled(self._enabled and row is not None and not row.quarantined
+                                       and bool(row.approvers))
+        if row is not None and row.quarantined:
+            self.approve_button.setToolTip("Quarantined: it can be neither approved nor exported")
+        elif row is not None and not row.approvers:
+            self.approve_button.setToolTip("None of your keys can sign it now. " + row.waiting_for)
+        else:
+            self.approve_button.setToolTip("Review the selected message and sign its SafeMessage hash with one of "
+                                           "your owner keys")
+        self.export_button.setVisible(self._can_export)
+        self.export_button.setEnabled(self._enabled and self._can_export and row is not None and row.ready
+                                      and not row.quarantined and bool(row.hint))
+
+    def _request(self, approve: bool) -> None:
+        row = self.selected()
+        if row is None or not self._enabled or (approve and not self.approve_button.isEnabled()):
+            return
+        emit(self.sig_review_requested, row.message_hash, approve)
+
+    def _export(self) -> None:
+        row = self.selected()
+        if row is not None and self.export_button.isEnabled():
+            emit(self.sig_export_requested, row.message_hash)
