@@ -75,6 +75,18 @@ def _private_key(home: Path, address: str) -> bytes:
     return _KEYS[address]
 
 
+def sql(demo: Demo, statement: str, **params: Any) -> int:
+    """Write to the profile's database as someone with access to it would: not through Custos."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(demo.profile.engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.begin() as conn:
+            return int(conn.execute(text(statement), params).rowcount)
+    finally:
+        engine.dispose()
+
+
 @contextmanager
 def open_demo(directory: Path) -> Iterator[Demo]:
     """A private copy of the demo home in `directory`, with the real services built on it."""

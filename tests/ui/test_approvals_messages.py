@@ -20,7 +20,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPlainTextEdit
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
-from sqlalchemy import create_engine, text
 
 from tests.ui.queue_demo import (
     ALICE,
@@ -34,6 +33,7 @@ from tests.ui.queue_demo import (
     TREASURY,
     Demo,
     open_demo,
+    sql,
 )
 from ui.dialogs.review_message_dialog import ReviewMessageDialog
 from ui.fonts import fixed_font
@@ -64,15 +64,6 @@ def ask_statement(demo: Demo, account: str = INVESTOR) -> Any:
     return request(context, services.messages, services.holdings.fetch_holdings([investor], None), investor,
                    demo[CLIENT_VAULT], demo.signer(DANA), valid_days=30, issued_at=datetime.now(UTC))
 
-
-def sql(demo: Demo, statement: str, **params: Any) -> int:
-    """Write to the profile's database as someone with access to it would: not through Custos."""
-    engine = create_engine(demo.profile.engine.url.render_as_string(hide_password=False))
-    try:
-        with engine.begin() as conn:
-            return int(conn.execute(text(statement), params).rowcount)
-    finally:
-        engine.dispose()
 
 
 def open_page(qtbot: QtBot, runner: TaskRunner, demo: Demo, *, messages: bool = True) -> ApprovalsPage:

@@ -15,10 +15,9 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
-from sqlalchemy import create_engine, text
 
 from tests.ui.fakes import FakeProfile, FakeServices, builder, opener
-from tests.ui.queue_demo import CLIENT_VAULT, LION_ROCK, TREASURY, Demo, open_demo
+from tests.ui.queue_demo import CLIENT_VAULT, LION_ROCK, TREASURY, Demo, open_demo, sql
 from ui.main_window import MainWindow
 from ui.models.queue_model import QueueColumn
 from ui.pages.approvals_page import ApprovalsPage
@@ -45,16 +44,6 @@ def open_page(qtbot: QtBot, runner: TaskRunner, demo: Demo) -> ApprovalsPage:
         page.show()
     qtbot.waitUntil(lambda: not runner.in_flight and not page.loading, timeout=WAIT)
     return page
-
-
-def sql(demo: Demo, statement: str, **params: Any) -> int:
-    """Write to the profile's database as someone with access to it would: not through Custos."""
-    engine = create_engine(demo.profile.engine.url.render_as_string(hide_password=False))
-    try:
-        with engine.begin() as conn:
-            return int(conn.execute(text(statement), params).rowcount)
-    finally:
-        engine.dispose()
 
 
 def test_the_queue_is_grouped_by_vault_and_nonce_with_conflicts_and_gaps(qtbot: QtBot, runner: TaskRunner,

@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
-from sqlalchemy import create_engine, text
 
 from tests.ui.queue_demo import (
     ALICE,
@@ -29,6 +28,7 @@ from tests.ui.queue_demo import (
     LION_ROCK,
     Demo,
     open_demo,
+    sql,
 )
 from ui.dialogs.review_tx_dialog import ReviewTxDialog
 from ui.models.queue_model import SignatureColumn
@@ -99,14 +99,6 @@ def proposed_item(demo: Demo) -> Any:
 def open_items(demo: Demo, state: str) -> list[Any]:
     return [e for e in demo.services.queue.load(demo[CLIENT_VAULT]) if e.state == state and not e.quarantined]
 
-
-def sql(demo: Demo, statement: str, **params: Any) -> None:
-    engine = create_engine(demo.profile.engine.url.render_as_string(hide_password=False))
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(statement), params)
-    finally:
-        engine.dispose()
 
 
 def test_every_field_and_the_hashes_equal_to_the_core_s(qtbot: QtBot, runner: TaskRunner, demo: Demo) -> None:

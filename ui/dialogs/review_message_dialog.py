@@ -45,6 +45,7 @@ from ui.widgets.message_review_panels import AboutPanel, MessageHashesPanel, Mes
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.secret_field import SecretField
 from ui.widgets.tone_label import ToneLabel
+from ui.widgets.warning_list import WarningList
 from wallet_app.errors import UserCancelled, WalletError
 
 if TYPE_CHECKING:
@@ -98,10 +99,7 @@ class ReviewMessageDialog(SecretsDialog):
         self.state = ToneLabel(bold=True, selectable=True)
         self.state.setObjectName("messageState")
         self.state.setWordWrap(True)
-        self.warnings_box = QWidget()
-        self.warnings_layout = QVBoxLayout(self.warnings_box)
-        self.warnings_layout.setContentsMargins(0, 0, 0, 0)
-        self.warning_labels: list[ToneLabel] = []
+        self.warnings_box = WarningList("messageWarning")
         self.about = AboutPanel()
         self.words = WordsPanel()
         self.hashes = MessageHashesPanel()
@@ -207,6 +205,10 @@ class ReviewMessageDialog(SecretsDialog):
     def busy(self) -> bool:
         return self._busy
 
+    @property
+    def warning_labels(self) -> list[ToneLabel]:
+        return self.warnings_box.labels
+
     def load(self) -> None:
         messages, sources, wanted = self._messages, self._sources, self._requested
         (self._runner.query(lambda: load_message_review(messages, sources, wanted)).with_owner(self)
@@ -228,17 +230,7 @@ class ReviewMessageDialog(SecretsDialog):
         self.title.setText(view.title)
         self.state.setText(f"{view.state_text} — {view.signatures_summary}")
         self.state.set_tone(view.state_tone)
-        for label in self.warning_labels:
-            self.warnings_layout.removeWidget(label)
-            label.deleteLater()
-        self.warning_labels = []
-        for tone, text in view.warnings:
-            label = ToneLabel(text, bold=tone == "bad", selectable=True)
-            label.setObjectName("messageWarning")
-            label.setWordWrap(True)
-            label.set_tone(tone)
-            self.warnings_layout.addWidget(label)
-            self.warning_labels.append(label)
+        self.warnings_box.show_warnings(view.warnings)
         self.about.show_view(view)
         self.words.show_view(view)
         self.hashes.show_view(view)

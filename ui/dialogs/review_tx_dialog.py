@@ -49,6 +49,7 @@ from ui.widgets.policy_active import read_only_text
 from ui.widgets.progress_relay import ProgressRelay
 from ui.widgets.secret_field import SecretField
 from ui.widgets.tone_label import ToneLabel
+from ui.widgets.warning_list import WarningList
 from wallet_app.domain.hex_text import short_hex
 from wallet_app.errors import UserCancelled, WalletError
 
@@ -156,10 +157,7 @@ class ReviewTxDialog(SecretsDialog):
         self.state = ToneLabel(bold=True, selectable=True)
         self.state.setObjectName("reviewState")
         self.state.setWordWrap(True)
-        self.warnings_box = QWidget()
-        self.warnings_layout = QVBoxLayout(self.warnings_box)
-        self.warnings_layout.setContentsMargins(0, 0, 0, 0)
-        self.warning_labels: list[ToneLabel] = []
+        self.warnings_box = WarningList("reviewWarning")
         self.intent = PlainLabel(selectable=True)
         self.intent.setObjectName("reviewIntent")
         self.intent.setWordWrap(True)
@@ -293,6 +291,10 @@ class ReviewTxDialog(SecretsDialog):
     def action(self) -> str:
         return self._action
 
+    @property
+    def warning_labels(self) -> list[ToneLabel]:
+        return self.warnings_box.labels
+
     def load(self) -> None:
         queue, sources, wanted = self._queue, self._sources, self._requested
         (self._runner.query(lambda: load_review(queue, sources, wanted)).with_owner(self)
@@ -318,17 +320,7 @@ class ReviewTxDialog(SecretsDialog):
         self.title.setText(view.title)
         self.state.setText(f"{view.state_text} — {view.signatures_summary}")
         self.state.set_tone(view.state_tone)
-        for label in self.warning_labels:
-            self.warnings_layout.removeWidget(label)
-            label.deleteLater()
-        self.warning_labels = []
-        for tone, text in view.warnings:
-            label = ToneLabel(text, bold=tone == "bad", selectable=True)
-            label.setObjectName("reviewWarning")
-            label.setWordWrap(True)
-            label.set_tone(tone)
-            self.warnings_layout.addWidget(label)
-            self.warning_labels.append(label)
+        self.warnings_box.show_warnings(view.warnings)
         self.intent.setText(view.intent)
         self.fields.show_view(view)
         self.hashes.show_view(view)

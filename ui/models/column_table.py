@@ -3,8 +3,8 @@ columns aligned right, and the bounds checks Qt expects. Subclasses hold rows an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar, TypeAlias
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -49,3 +49,29 @@ class ColumnTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return self.alignment(section)
         return None
+
+
+Row = TypeVar("Row")
+
+
+class RowsTableModel(ColumnTableModel, Generic[Row]):
+    """A column table over a list of prepared rows, replaced as a whole."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Row] = []
+
+    def row_total(self) -> int:
+        return len(self._rows)
+
+    def set_rows(self, rows: Sequence[Row]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rows(self) -> list[Row]:
+        return list(self._rows)
+
+    def row_at(self, index: AnyIndex) -> Row | None:
+        cell = self.cell(index)
+        return None if cell is None else self._rows[cell[0]]

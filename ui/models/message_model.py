@@ -5,14 +5,13 @@ outside text, so they are escaped (`plain_tooltip`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QFont
 
 from ui.fonts import fixed_font
-from ui.models.column_table import AnyIndex, ColumnTableModel
+from ui.models.column_table import AnyIndex, RowsTableModel
 from ui.models.message_rows import MessageColumn, MessageRow
 from ui.models.tokens_model import plain_tooltip
 from ui.tones import tone_color
@@ -20,7 +19,7 @@ from ui.tones import tone_color
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1  # the MessageRow of a row
 
 
-class MessagesTableModel(ColumnTableModel):
+class MessagesTableModel(RowsTableModel[MessageRow]):
     headers = {
         MessageColumn.STATE: ("State", "Where it stands now, from the owner signatures that verify now"),
         MessageColumn.VAULT: ("Vault", "The vault whose owners are asked to sign it (EIP-1271)"),
@@ -29,25 +28,6 @@ class MessagesTableModel(ColumnTableModel):
         MessageColumn.PROPOSER: ("Proposer", "Who asked for it, and when (the proposal record is signed by this key)"),
         MessageColumn.HASH: ("SafeMessage hash", "The hash the owners sign, in full"),
     }
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[MessageRow] = []
-
-    def row_total(self) -> int:
-        return len(self._rows)
-
-    def set_rows(self, rows: Sequence[MessageRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[MessageRow]:
-        return list(self._rows)
-
-    def row_at(self, index: AnyIndex) -> MessageRow | None:
-        cell = self.cell(index)
-        return None if cell is None else self._rows[cell[0]]
 
     def index_of(self, message_hash: str) -> QModelIndex:
         wanted = message_hash.lower()

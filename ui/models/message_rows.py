@@ -16,7 +16,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from ui.models.queue_review import KeyOption, SignatureLine, signature_lines
-from ui.models.queue_rows import label_of, local_time, name_of, plain, signing_keys
+from ui.models.queue_rows import counted_text, label_of, local_time, name_of, plain, plural, signing_keys
 from wallet_app.domain.hex_text import short_hex
 
 if TYPE_CHECKING:
@@ -98,26 +98,15 @@ class MessageReview:
     account: str
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
-
-
 def kind_text(kind: str) -> str:
     return KIND_WORDS.get(kind, plain(kind, 40))
 
 
 def signatures_text(entry: MessageEntry) -> str:
     """'1 of 2 signatures', with '(1 valid of 2 rows)' when stored rows do not count."""
-    rows = entry.signature_rows
-    if entry.quarantined:
-        return f"none counted (quarantined; {_plural(rows, 'row')} stored)"
-    if entry.threshold == 0 or entry.tally is None:
-        return f"none counted: the vault could not be read ({_plural(rows, 'row')} stored)"
     valid = entry.valid_signatures
-    text = f"{valid} of {entry.threshold} signatures"
-    if rows > valid:
-        text += f" ({valid} valid of {_plural(rows, 'row')})"
-    return text
+    return counted_text(entry.quarantined, entry.threshold == 0 or entry.tally is None, valid, entry.signature_rows,
+                        f"{valid} of {entry.threshold} signatures")
 
 
 def state_text(entry: MessageEntry) -> tuple[str, str]:
@@ -249,7 +238,7 @@ def messages_summary(rows: Sequence[MessageRow]) -> str:
     mine = sum(1 for r in rows if r.approvers)
     ready = sum(1 for r in rows if r.ready)
     quarantined = sum(1 for r in rows if r.quarantined)
-    parts = [f"{_plural(waiting, 'message')} gathering signatures"]
+    parts = [f"{plural(waiting, 'message')} gathering signatures"]
     if mine:
         parts.append(f"{mine} need{'s' if mine == 1 else ''} your signature")
     if ready:

@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QFont
 
-from ui.models.column_table import AnyIndex, ColumnTableModel
+from ui.models.column_table import AnyIndex, RowsTableModel
 from ui.models.queue_review import SignatureLine
 from ui.models.queue_rows import ItemRow, NonceGroup, VaultGroup
 from ui.models.tokens_model import plain_tooltip
@@ -224,7 +224,7 @@ class SignatureColumn(IntEnum):
     WHY = 3
 
 
-class SignaturesTableModel(ColumnTableModel):
+class SignaturesTableModel(RowsTableModel[SignatureLine]):
     """Every signature row stored for one transaction, with whether it counts now and why not (A13, A14, J2, J6)."""
 
     headers = {
@@ -233,21 +233,6 @@ class SignaturesTableModel(ColumnTableModel):
         SignatureColumn.COUNTS: ("Counts", "Whether it counts toward the threshold now"),
         SignatureColumn.WHY: ("Why not", "Why a signature does not count"),
     }
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[SignatureLine] = []
-
-    def row_total(self) -> int:
-        return len(self._rows)
-
-    def set_rows(self, rows: Sequence[SignatureLine]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[SignatureLine]:
-        return list(self._rows)
 
     def data(self, index: AnyIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         cell = self.cell(index)

@@ -83,7 +83,7 @@ def local_time(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
@@ -96,16 +96,19 @@ def is_rejection(entry: QueueEntry) -> bool:
 
 def signatures_text(entry: QueueEntry) -> str:
     """'1 valid signature of threshold 2', with '(1 valid of 3 rows)' when stored rows do not count (J6)."""
-    rows = entry.signature_rows
-    if entry.quarantined:
-        return f"none counted (quarantined; {_plural(rows, 'row')} stored)"
-    if entry.tally is None:
-        return f"none counted: the vault could not be read ({_plural(rows, 'row')} stored)"
     valid = entry.valid_signatures
-    text = f"{valid} valid signature{'s' if valid != 1 else ''} of threshold {entry.threshold}"
-    if rows > valid:
-        text += f" ({valid} valid of {_plural(rows, 'row')})"
-    return text
+    return counted_text(entry.quarantined, entry.tally is None, valid, entry.signature_rows,
+                        f"{valid} valid signature{'s' if valid != 1 else ''} of threshold {entry.threshold}")
+
+
+def counted_text(quarantined: str, unreadable: bool, valid: int, rows: int, counted: str) -> str:
+    """`counted` (the valid signatures in words), or why none counts, with '(1 valid of 3 rows)' when stored rows do
+    not count: for transactions and Safe messages alike."""
+    if quarantined:
+        return f"none counted (quarantined; {plural(rows, 'row')} stored)"
+    if unreadable:
+        return f"none counted: the vault could not be read ({plural(rows, 'row')} stored)"
+    return counted + (f" ({valid} valid of {plural(rows, 'row')})" if rows > valid else "")
 
 
 def state_text(entry: QueueEntry) -> tuple[str, str]:
@@ -208,7 +211,7 @@ def _item_warnings(entry: QueueEntry, names: Mapping[str, str]) -> list[tuple[st
         warnings.append(("bad", "Quarantined: " + plain(entry.quarantined)))
     if entry.conflicts:
         others = ", ".join(short_hex(h) for h in entry.conflicts[:4])
-        warnings.append(("warn", f"Conflict: {_plural(len(entry.conflicts), 'other proposal')} at nonce "
+        warnings.append(("warn", f"Conflict: {plural(len(entry.conflicts), 'other proposal')} at nonce "
                                  f"{entry.item.nonce} ({others}). Only one can execute; Custos never picks one. "
                                  "Review each and approve the one you mean."))
     if entry.gap:
@@ -339,7 +342,7 @@ def summary_line(groups: Sequence[VaultGroup]) -> str:
     ready = sum(1 for i in items if i.attention.executable)
     conflicts = len({(i.safe, i.nonce) for i in items if i.conflicted and i.state in OPEN})
     quarantined = sum(1 for i in items if i.quarantined)
-    parts = [f"{_plural(len(open_items), 'open transaction')}"]
+    parts = [f"{plural(len(open_items), 'open transaction')}"]
     if mine:
         parts.append(f"{mine} need{'s' if mine == 1 else ''} your signature")
     if ready:
@@ -348,7 +351,7 @@ def summary_line(groups: Sequence[VaultGroup]) -> str:
     if waiting:
         parts.append(f"{waiting} signed, waiting for a lower nonce")
     if conflicts:
-        parts.append(f"{_plural(conflicts, 'nonce')} with conflicting proposals")
+        parts.append(f"{plural(conflicts, 'nonce')} with conflicting proposals")
     if quarantined:
         parts.append(f"{quarantined} quarantined")
     return "; ".join(parts) + "."

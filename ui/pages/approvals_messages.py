@@ -10,15 +10,14 @@ is refused, never overwritten) and records the export in the audit log.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ui.errors import one_line
+from ui.pages.proofs_export import AskSavePath, ask_save_path, write_new_file
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from wallet_app.errors import WalletError
@@ -29,21 +28,11 @@ if TYPE_CHECKING:
     from ui.queue_sources import QueueSources
     from ui.widgets.message_panel import MessagePanel
 
-AskSavePath = Callable[[QWidget, str], str | None]
 EXPORT_KIND = "signed holding statement"
 
 
-class ExportRefused(WalletError):
-    code = "statement_export_refused"
-
-
 def ask_json_path(parent: QWidget, suggested: str) -> str | None:
-    path, _filter = QFileDialog.getSaveFileName(parent, "Export the signed statement", suggested,
-                                                "Signed statement (*.json)",
-                                                options=QFileDialog.Option.DontConfirmOverwrite)
-    if not path:
-        return None
-    return path if Path(path).suffix.lower() == ".json" else path + ".json"
+    return ask_save_path(parent, "Export the signed statement", suggested, "Signed statement (*.json)", ".json")
 
 
 def read_messages(messages: MessageQueueLike, sources: QueueSources) -> MessageState:
@@ -55,31 +44,6 @@ def read_messages(messages: MessageQueueLike, sources: QueueSources) -> MessageS
     keys = tuple(sources.load_keys())
     names = names_from({k.address: k.label for k in keys}, sources.load_names())
     return MessageState(message_rows(entries, names, keys), names, keys)
-
-
-def write_new_file(path: Path, data: bytes) -> None:
-    """`data` written whole (synced) beside `path` under a temporary name, then linked into place only if nothing is
-    there: an existing file, even one that appeared meanwhile, is refused."""
-    from wallet_app.storage.atomic import write_atomic
-
-    if path.exists():
-        raise ExportRefused(f"Not written: {path} already exists. Exports are never overwritten.")
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        write_atomic(temporary, data, mode=0o644)
-        try:
-            os.link(temporary, path)  # atomic, and fails if `path` exists
-        except FileExistsError:
-            raise ExportRefused(f"Not written: {path} already exists. Exports are never overwritten.") from None
-        except OSError:  # a file system without hard links: create it exclusively
-            with path.open("xb") as out:
-                out.write(data)
-    except FileExistsError:
-        raise ExportRefused(f"Not written: {path} already exists. Exports are never overwritten.") from None
-    except OSError as exc:
-        raise ExportRefused(f"{path} could not be written ({exc.strerror or type(exc).__name__}).") from None
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def export_signed_statement(proofs: Any, audit: Any, row: MessageRow, path: Path) -> str:

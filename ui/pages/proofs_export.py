@@ -4,7 +4,6 @@ recording the export in the audit log."""
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -26,14 +25,15 @@ class ExportRefused(WalletError):
 
 
 def ask_json_path(parent: QWidget, suggested: str) -> str | None:
-    return _ask_path(parent, "Export the proof bundle", suggested, "Proof bundle (*.json)", ".json")
+    return ask_save_path(parent, "Export the proof bundle", suggested, "Proof bundle (*.json)", ".json")
 
 
 def ask_pdf_path(parent: QWidget, suggested: str) -> str | None:
-    return _ask_path(parent, "Export as PDF, with the bundle as QR codes", suggested, "PDF (*.pdf)", ".pdf")
+    return ask_save_path(parent, "Export as PDF, with the bundle as QR codes", suggested, "PDF (*.pdf)", ".pdf")
 
 
-def _ask_path(parent: QWidget, caption: str, suggested: str, filters: str, suffix: str) -> str | None:
+def ask_save_path(parent: QWidget, caption: str, suggested: str, filters: str, suffix: str) -> str | None:
+    """A file name to write to, chosen by the user (`suffix` added when missing); None when cancelled."""
     path, _filter = QFileDialog.getSaveFileName(parent, caption, suggested, filters,
                                                 options=QFileDialog.Option.DontConfirmOverwrite)
     if not path:
@@ -61,16 +61,18 @@ def add_pdf_button(export_button: QPushButton) -> QPushButton:
 
 
 def write_new_json(path: Path, data: bytes, record: RecordProofExport | None, account: str) -> str:
-    _create(path, data)
+    write_new_file(path, data)
     if record is not None:
         record(account, "json", path)
     return str(path)
 
 
-def _create(path: Path, data: bytes) -> None:
+def write_new_file(path: Path, data: bytes) -> None:
+    """`data` as a new file at `path` (`wallet_app.storage.atomic.write_new`); ExportRefused says why not."""
+    from wallet_app.storage.atomic import write_new
+
     try:
-        with path.open("xb") as out:  # exclusive: never over a file that appeared meanwhile
-            out.write(data)
+        write_new(path, data)
     except FileExistsError:
         raise ExportRefused(f"Not written: {path} already exists. Exports are never overwritten.") from None
     except OSError as exc:
@@ -78,33 +80,14 @@ def _create(path: Path, data: bytes) -> None:
 
 
 def write_new_pdf(path: Path, bundle: Mapping[str, Any], record: RecordProofExport | None, account: str) -> str:
-    """The bundle's PDF form written to a new file at `path`: typeset beside it under a temporary name, then linked
-    into place only if nothing is there (an existing file is refused, even one that appeared meanwhile)."""
+    """The bundle's PDF form written to a new file at `path` (typeset first, so a refusal leaves nothing behind)."""
     from ui.proof_pdf import render_bundle_pdf  # loads the proof reader and the PDF writer: on a worker lane only
 
     if path.exists():
         raise ExportRefused(f"Not written: {path} already exists. Exports are never overwritten.")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".custos-", suffix=".pdf", dir=path.parent)
-    except OSError as exc:
-        raise ExportRefused(f"{path} could not be written ({exc.strerror or type(exc).__name__}).") from None
-    os.close(handle)
-    try:
-        render_bundle_pdf(bundle, Path(temporary))
-        _publish(Path(temporary), path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".custos-pdf-", dir=path.parent) as folder:
+        typeset = render_bundle_pdf(bundle, Path(folder) / path.name)
+        write_new_file(path, typeset.read_bytes())
     if record is not None:
         record(account, "pdf", path)
     return str(path)
-
-
-def _publish(temporary: Path, path: Path) -> None:
-    try:
-        os.link(temporary, path)  # atomic, and fails if `path` exists
-        return
-    except FileExistsError:
-        raise ExportRefused(f"Not written: {path} already exists. Exports are never overwritten.") from None
-    except OSError:
-        pass  # a file system without hard links: copy into a file created exclusively
-    _create(path, temporary.read_bytes())

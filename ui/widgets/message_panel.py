@@ -19,6 +19,7 @@ from ui.widgets.hash_view import HashView
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.table_layout import build_message_stack, build_read_only_table
 from ui.widgets.tone_label import ToneLabel
+from ui.widgets.warning_list import WarningList
 
 WAITING_TEXT = "Safe messages are read with the queue."
 EMPTY_TEXT = ("No Safe message is queued. A holding statement for a vault's owners to sign is asked for with "
@@ -66,11 +67,7 @@ class MessagePanel(QGroupBox):
         self.state = ToneLabel(selectable=True)
         self.state.setObjectName("approvalsMessageState")
         self.state.setWordWrap(True)
-        self.warnings_box = QWidget()
-        self.warnings_layout = QVBoxLayout(self.warnings_box)
-        self.warnings_layout.setContentsMargins(0, 0, 0, 0)
-        self.warnings_layout.setSpacing(2)
-        self.warning_labels: list[ToneLabel] = []
+        self.warnings_box = WarningList("approvalsMessageWarning", spacing=2)
         self.hash_view = HashView()
         self.hash_view.setObjectName("approvalsMessageHash")
         self.hash_caption = PlainLabel("SafeMessage hash:")
@@ -177,12 +174,13 @@ class MessagePanel(QGroupBox):
         self._update_buttons()
         emit(self.sig_selection_changed)
 
+    @property
+    def warning_labels(self) -> list[ToneLabel]:
+        return self.warnings_box.labels
+
     def _show_selected(self) -> None:
         row = self.selected()
-        for label in self.warning_labels:
-            self.warnings_layout.removeWidget(label)
-            label.deleteLater()
-        self.warning_labels = []
+        self.warnings_box.show_warnings(() if row is None else row.warnings)
         if row is None:
             self.state.set_tone("muted")
             self.state.setText(NOTHING_TEXT)
@@ -193,13 +191,6 @@ class MessagePanel(QGroupBox):
         self.state.set_tone(row.tone)
         self.state.setText(row.detail)
         self.hash_view.set_value(row.message_hash)
-        for tone, text in row.warnings:
-            label = ToneLabel(text, bold=tone == "bad", selectable=True)
-            label.setObjectName("approvalsMessageWarning")
-            label.setWordWrap(True)
-            label.set_tone(tone)
-            self.warnings_layout.addWidget(label)
-            self.warning_labels.append(label)
         self.warnings_box.setVisible(bool(row.warnings))
         self.hint.setText(row.hint)
         self.hint.setVisible(bool(row.hint))

@@ -72,12 +72,10 @@ def _statement(args: argparse.Namespace) -> int:
         return _statement_json(args, account, out)
 
     def write(services: Services) -> Statement:
-        from wallet_app.storage.atomic import write_atomic
-
         profile = services.profile
         snapshot = services.holdings.fetch_holdings([account], args.block)
         statement = build_statement(snapshot, account, chain_id=profile.config.chain_id, network=profile.preset.name)
-        write_atomic(out, render_csv(statement).encode("utf-8"), mode=0o644)
+        write_new_file(out, render_csv(statement).encode("utf-8"))
         services.audit.record_export(kind="holding statement", fmt="csv", path=out, subject=account,
                                      detail={"block": statement.block_number})
         return statement
@@ -89,16 +87,10 @@ def _statement(args: argparse.Namespace) -> int:
 
 def _statement_json(args: argparse.Namespace, account: str, out: Path) -> int:
     from wallet_app.cli.common import print_lines
-    from wallet_app.proofs.bundle import bundle_json
     from wallet_app.proofs.create import Created
-    from wallet_app.storage.atomic import write_atomic
-
     def write(services: Services) -> Created:
         created = services.proofs.statement(account, args.block)
-        if out.suffix.lower() == ".pdf":
-            args.pdf_renderer(created.bundle, out)
-        else:
-            write_atomic(out, bundle_json(created.bundle), mode=0o644)
+        write_bundle(created.bundle, out, args.pdf_renderer)
         services.audit.record_export(kind="holding statement", fmt=out.suffix.lower()[1:], path=out, subject=account,
                                      detail={"block": created.header.number})
         return created
@@ -163,15 +155,37 @@ def _signed_statement(args: argparse.Namespace, out: Path) -> int:
 
 def _write_signed(services: Services, message_hash: str, out: Path, pdf_renderer: PdfRenderer | None,
                   ) -> dict[str, Any]:
-    from wallet_app.proofs.bundle import bundle_json
-    from wallet_app.storage.atomic import write_atomic
-
     bundle = services.proofs.signed_statement(message_hash)
-    if out.suffix.lower() == ".pdf" and pdf_renderer is not None:
-        pdf_renderer(bundle, out)
-    else:
-        write_atomic(out, bundle_json(bundle), mode=0o644)
+    write_bundle(bundle, out, pdf_renderer)
     services.audit.record_export(kind="signed holding statement", fmt=out.suffix.lower()[1:], path=out,
                                  subject=str(bundle["statement"]["account"]),
                                  detail={"block": bundle["block"]["number"], "message_hash": message_hash})
     return bundle
+
+
+def write_bundle(bundle: Mapping[str, Any], out: Path, pdf_renderer: PdfRenderer | None) -> None:
+    """A statement's bundle as a new file: JSON, or (FILE.pdf) typeset by the desktop's PDF writer."""
+    import tempfile
+
+    from wallet_app.errors import ConfigError
+    from wallet_app.proofs.bundle import bundle_json
+
+    if out.suffix.lower() != ".pdf":
+        write_new_file(out, bundle_json(bundle))
+        return
+    if pdf_renderer is None:
+        raise ConfigError("This installation has no PDF writer (it needs the desktop part of Custos); use .json")
+    with tempfile.TemporaryDirectory(prefix=".custos-pdf-", dir=out.parent) as folder:
+        write_new_file(out, pdf_renderer(bundle, Path(folder) / out.name).read_bytes())
+
+
+def write_new_file(out: Path, data: bytes) -> None:
+    from wallet_app.errors import ConfigError
+    from wallet_app.storage.atomic import write_new
+
+    try:
+        write_new(out, data)
+    except FileExistsError:
+        raise ConfigError(f"{out} already exists; choose another file name") from None
+    except OSError as exc:
+        raise ConfigError(f"{out} could not be written: {exc.strerror or exc.__class__.__name__}") from None

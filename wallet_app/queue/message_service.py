@@ -40,9 +40,10 @@ from wallet_app.queue.message_records import (
 from wallet_app.queue.message_store import MessageStore
 from wallet_app.queue.records import record_signer
 from wallet_app.queue.service import SOURCE_CUSTOS, QueueService, VaultAccess, hash_arg
+from wallet_app.queue.verify import tally_signed
 from wallet_app.safe.journal import SigningJournal
 from wallet_app.safe.messages import safe_message_hashes, supports_messages, typed_data_digest
-from wallet_app.safe.signatures import CoSignature, SignatureTally, count_valid
+from wallet_app.safe.signatures import SignatureTally
 from wallet_app.storage.retry import run_in_transaction
 
 KIND_SAFE_MESSAGE = "safe_message"
@@ -127,23 +128,16 @@ class MessageQueue:
         flagged: tuple[str, ...] = ()
         state = item.state
         if not quarantined:
-            tally = self._tally(item, rows, vault)
-            flagged = tuple(f"{c.signer or '?'}: {c.reason}" for c in tally.checks if not c.valid)
+            hashes = safe_message_hashes(item.safe, self.chain_id, vault.version, item.digest())
+            tally, flags = tally_signed(hashes, vault.version, rows, vault, self._chain, vault.block_number)
+            flagged = tuple(flags)
             state = READY if tally.valid_count >= vault.threshold else PROPOSED
         return MessageEntry(item, state, vault.threshold, vault.owners, vault.version, tally, len(rows), digest,
                             flagged, quarantined, proposer_ok, words)
 
     def _tally(self, item: MessageItem, rows: list[MessageSignatureRow], vault: VaultInfo) -> SignatureTally:
         hashes = safe_message_hashes(item.safe, self.chain_id, vault.version, item.digest())
-        submitted = [CoSignature(r.signature, claimed_signer=r.owner) for r in rows]
-        tally = count_valid(hashes, submitted, vault.owners, vault.threshold, self._chain, item.safe,
-                            vault.block_number, version=vault.version)
-        # A valid signature under a row naming another owner is tampered: it never counts (J2).
-        checks = tuple(c if not c.valid or (c.signer or "").lower() == r.owner.lower() else
-                       type(c)(c.signature, c.signer, c.kind, False,
-                               f"tampered: the row names {r.owner} but the signature is {c.signer}'s")
-                       for c, r in zip(tally.checks, rows, strict=True))
-        return SignatureTally(tally.safe_tx_hash, tally.threshold, tally.block, checks, tally.notes)
+        return tally_signed(hashes, vault.version, rows, vault, self._chain, vault.block_number)[0]
 
     # -- proposing ----------------------------------------------------------------------------------------------
     def propose_with(self, safe: str, kind: str, typed: dict[str, Any], attachment: str,

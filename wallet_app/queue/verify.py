@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from wallet_app.chain.client import ChainClient
+from wallet_app.domain.safe_tx import SafeTxHashes, compute_hashes
 from wallet_app.domain.vaults import VaultInfo
 from wallet_app.errors import WalletError
 from wallet_app.queue.records import QueueItem, SignatureRow, proposal_signer
 from wallet_app.queue.states import CLOSED, OPEN, open_state_for
 from wallet_app.queue.views import QueueEntry
-from wallet_app.safe.signatures import CoSignature, Flag, SignatureCheck, SignatureTally, count_valid_for_tx
+from wallet_app.safe.signatures import CoSignature, Flag, SignatureCheck, SignatureTally, count_valid
 
 ReadVault = Callable[[str], VaultInfo]
 Describe = Callable[[QueueItem], str]
@@ -95,16 +97,31 @@ def _entry(item: QueueItem, rows: list[SignatureRow], vault: VaultInfo | WalletE
                       quarantined, proposer_ok, conflicts, gap, intent_text, tuple(notes))
 
 
-def tally_rows(item: QueueItem, rows: list[SignatureRow], vault: VaultInfo, chain: ChainClient | None,
-              block: int | None) -> tuple[SignatureTally, list[str]]:
+class StoredSignature(Protocol):
+    """A stored signature row (of a transaction or of a Safe message): the owner it names and its hex."""
+
+    @property
+    def owner(self) -> str: ...
+    @property
+    def signature(self) -> str: ...
+
+
+def tally_rows(item: QueueItem, rows: Sequence[StoredSignature], vault: VaultInfo, chain: ChainClient | None,
+               block: int | None) -> tuple[SignatureTally, list[str]]:
     """The signatures stored for `item` counted against `vault`'s owners, with why each row that does not count
     does not (tampered rows included)."""
+    return tally_signed(compute_hashes(item.safe_tx), item.safe_tx.version, rows, vault, chain, block)
+
+
+def tally_signed(hashes: SafeTxHashes, version: str, rows: Sequence[StoredSignature], vault: VaultInfo,
+                 chain: ChainClient | None, block: int | None) -> tuple[SignatureTally, list[str]]:
+    """`tally_rows` for any hash `vault`'s owners sign (a SafeTx's, a Safe message's), as a Safe of `version`."""
     flagged: list[str] = []
     submitted = [CoSignature(r.signature, claimed_signer=r.owner) for r in rows]
     # A genuine signature of an address that is not an owner now never counts; the row alone cannot prove it was an
     # owner when it signed (rows are untrusted), so it reads "not an owner (removed? stale approver)" (A14).
-    tally = count_valid_for_tx(item.safe_tx, submitted, vault.owners, vault.threshold, chain,
-                               block if block is not None else vault.block_number)
+    tally = count_valid(hashes, submitted, vault.owners, vault.threshold, chain, vault.address,
+                        block if block is not None else vault.block_number, version=version)
     checks: list[SignatureCheck] = []
     counted: set[str] = set()
     for row, check in zip(rows, tally.checks, strict=True):

@@ -29,3 +29,24 @@ def fsync_directory(directory: Path) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def write_new(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """`data` as a new file at `path`, never over one: written whole and synced under a temporary name beside it, then
+    linked into place only if nothing is there. FileExistsError when something is (even a file that appeared
+    meanwhile); a reader never sees half of it."""
+    if path.exists():
+        raise FileExistsError(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        write_atomic(temporary, data, mode=mode)
+        try:
+            os.link(temporary, path)  # atomic, and fails if `path` exists
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links: create it exclusively
+            with path.open("xb") as out:
+                out.write(data)
+        fsync_directory(path.parent)
+    finally:
+        temporary.unlink(missing_ok=True)
