@@ -4,9 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
-# Debian packages: Qt's runtime libraries (offscreen for the tests; the X11 ones for a window on a desktop), and
+# Debian packages: Qt's runtime libraries (offscreen for the tests; the X11 ones for a window on a desktop; libpulse0
+# for Qt Multimedia, which reads QR codes from a camera), and
 # Node.js and npm (for solc and anvil) only if the machine has no node and npm of its own.
-QT_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
+QT_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 libpulse0
 # The real components the integration tests use: SoftHSM2 (PKCS#11), gnome-keyring on a private D-Bus session, and
 # PostgreSQL's server (the tests start their own cluster on a loopback port; tests/support/postgres.py).
 TEST_PACKAGES := softhsm2 gnome-keyring dbus dbus-x11 postgresql

@@ -84,6 +84,9 @@ class ProfileConfig:
     # Factors needed to unlock a key (CCSS): 2 = something known (typed password or PIN) plus something held (this
     # device's keystore file, or the HSM token). 1 also allows a secret remembered in the OS keyring alone.
     unlock_factors: int = 2
+    # An air-gapped signer: no chain client is ever built and no socket opened; vaults and policy are anchored on the
+    # machine itself (wallet_app.offline).
+    offline: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -125,6 +128,11 @@ class ProfileConfig:
             idle = data.get("idle_lock_seconds", 300)
             if not isinstance(idle, int) or isinstance(idle, bool) or not 10 <= idle <= 86_400:
                 raise ConfigError(f"{source}: idle_lock_seconds must be an integer from 10 to 86400")
+            offline = data.get("offline", False)
+            if not isinstance(offline, bool):
+                raise ConfigError(f"{source}: offline must be true or false")
+            if offline and urls:
+                raise ConfigError(f"{source}: an offline profile names no RPC endpoint, yet rpc_urls is set")
             return cls(
                 name=check_profile_name(str(data["name"])),
                 network=network,
@@ -135,6 +143,7 @@ class ProfileConfig:
                 database_url=None if db_url is None else str(db_url),
                 idle_lock_seconds=idle,
                 unlock_factors=int(factors),
+                offline=offline,
                 extra={str(k): str(v) for k, v in extra.items()},
             )
         except KeyError as missing:
@@ -161,6 +170,10 @@ class ProfileFacts:
     @property
     def allows_quorum_on_device(self) -> bool:
         return self.config.allow_quorum_on_device
+
+    @property
+    def is_offline(self) -> bool:
+        return self.config.offline
 
 
 def load_config(paths: ProfilePaths) -> ProfileConfig:

@@ -16,8 +16,10 @@ from wallet_app.config import (
     resolve_home,
     save_config,
 )
+from wallet_app.domain.vaults import VaultInfo
 from wallet_app.storage.database import open_database, sqlite_url
 from wallet_app.storage.labels import AddressLabel, LabelBook
+from wallet_app.vaults.anchors import AnchorStore
 from wallet_app.vaults.registry import VaultRegistry
 from wallet_app.vaults.snapshot import VaultSnapshot, load_snapshot
 
@@ -33,6 +35,15 @@ class Profile(ProfileFacts):
 
     def load_vault_snapshot(self) -> VaultSnapshot | None:
         return load_snapshot(self.paths.vault_snapshot, self.config.chain_id)
+
+    def load_known_vaults(self) -> list[VaultInfo]:
+        """The vaults as last read from the chain (the snapshot); on an offline profile, as anchored there."""
+        if self.is_offline:
+            return [VaultInfo(address=a.facts.address, label=a.facts.label, version=a.facts.version,
+                              owners=a.facts.owners, threshold=a.facts.threshold, nonce=0, balance=0, block_number=0)
+                    for a in AnchorStore(engine=self.engine, chain_id=self.config.chain_id).load_all()]
+        snapshot = self.load_vault_snapshot()
+        return snapshot.vaults if snapshot is not None else []
 
     def load_labels(self) -> dict[str, AddressLabel]:
         return self.label_book.load_all()

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wallet_app.audit.log import AuditLog
-from wallet_app.audit.profile_log import build_audit_log, known_vaults
+from wallet_app.audit.profile_log import build_audit_log
 from wallet_app.chain.client import ChainClient
 from wallet_app.chain.connect import open_chain
 from wallet_app.chain.monitor import NetworkMonitor
+from wallet_app.errors import ConfigError
 from wallet_app.holdings.feed_admin import FeedAdmin
 from wallet_app.holdings.feeds import FeedRegistry
 from wallet_app.holdings.history import HistoryService
@@ -24,13 +25,13 @@ from wallet_app.holdings.registry import TokenRegistry
 from wallet_app.holdings.service import HoldingsService
 from wallet_app.holdings.token_service import TokenService
 from wallet_app.holdings.value_history import ValueHistory
-from wallet_app.keys.os_keyring import OsKeyring
 from wallet_app.keys.registry import KeyRegistry
 from wallet_app.keys.service import KeyService
 from wallet_app.policy.checker import PolicyChecker
 from wallet_app.policy.checker_setup import build_policy_checker
 from wallet_app.policy.service import PolicyService
 from wallet_app.policy.service_setup import build_policy_service
+from wallet_app.profile_keys import build_key_service
 from wallet_app.profiles import Profile
 from wallet_app.proofs.service import ProofService
 from wallet_app.queue.message_service import MessageQueue
@@ -66,22 +67,6 @@ class Services:
         close = self._close_chain
         if callable(close):
             close()
-
-
-def build_key_service(profile: Profile, audit: AuditLog | None = None) -> KeyService:
-    """The keys of a profile; needs no chain (the custody rule reads the vaults' last known owners). Every key event
-    is also an audit entry (a log of its own when `audit` is not given)."""
-    audit = audit or build_audit_log(profile)
-    return KeyService(
-        registry=KeyRegistry(engine=profile.engine, audit=audit),
-        audit=audit,
-        keystore_dir=profile.paths.keystores,
-        os_keyring=OsKeyring(service=f"custos:{profile.name}"),
-        load_vaults=lambda: known_vaults(profile),
-        allow_quorum_on_device=profile.allows_quorum_on_device,
-        idle_timeout_seconds=profile.config.idle_lock_seconds,
-        unlock_factors=profile.config.unlock_factors,
-    )
 
 
 def build_holdings_service(profile: Profile, chain: ChainClient,
@@ -132,6 +117,9 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
     """Build the services of a profile; `chain` replaces the profile's own node (tests, tools)."""
     close: object = None
     witnesses: tuple[ChainClient, ...] = ()
+    if profile.is_offline:
+        raise ConfigError(f"'{profile.name}' is an offline signer profile: it never connects to a network. Use the "
+                          "custos offline commands with it (offline sign, offline vault, policy import)")
     if chain is None:
         opened = open_chain(profile.config, profile.paths.devnet)
         chain, close, witnesses = opened.client, opened.close, opened.witnesses

@@ -13,8 +13,12 @@ The paths SECURITY I8 names, one by one:
   <entry hash>" of the audit entry those actions write (`wallet_app.audit.entry.entry_signer`). None can be a SafeTx
   hash: their prefixes and EIP-712 domain and type hashes differ from Safe's, so equal digests would need a
   keccak-256 collision.
-- QR offline signer: not built yet. An approval signed elsewhere comes in through `PolicyService.submit_approval`,
-  which only verifies it against the vault's owners (no key of the profile signs anything).
+- QR offline signer (wallet_app/offline): `custos offline sign` and the offline signer window sign only a request
+  reviewed on that machine: the SafeTx rebuilt from the typed data's fields and hashed there, decided by the policy
+  engine under the policy imported from a signed bundle (`OfflineSigner.approve` checks it again just before the
+  key is asked), journaled by `sign_safe_tx`; a Safe message only with the statement it vouches for shown in full
+  (`sign_safe_message`). Pairing signs a fixed digest once to show the public key. An answer taken back online, and
+  an approval signed elsewhere, only verify (`OfflineRequests.import_answer`, `PolicyService.submit_approval`).
 - HSM direct call: `HsmSigner.sign_digest` and `_prove`, which signs 32 random bytes to prove a key object holds the
   address and drops the signature.
 - Key export: the documented exception. `custos keys export` and the Keys page's "Export backup…" both go through
@@ -151,10 +155,21 @@ SIGNING_SITES.update({  # the approval queue (wallet_app/queue/)
         "sign_digest", "message_proposal_digest",
         "queue a Safe message: the EIP-191 record naming chain, vault and SafeMessage hash (prefix 'Custos message "
         "proposal'); not a Safe signature; the policy decided who may ask (wallet_app.proofs.signed_statement)"),
-    ("wallet_app.queue.message_service", "MessageQueue.approve_with"): site(
-        "sign_digest", "safe_message_hashes",
-        "a vault's owner vouches for a holding statement: the SafeMessage hash recomputed from the stored EIP-712 "
-        "typed data (every field shown in words), journaled first; it moves no asset (no nonce, no execution)"),
+})
+
+SIGNING_SITES.update({  # Safe messages and offline signing (wallet_app/safe/signing.py, wallet_app/offline/)
+    ("wallet_app.safe.signing", "sign_safe_message"): site(
+        "sign_digest", "safe_message_hash",
+        "a vault's owner vouches for a holding statement: the SafeMessage hash recomputed from the statement's "
+        "digest (every field shown in words by the caller), journaled first; it moves no asset (no nonce)"),
+    ("wallet_app.offline.signer", "OfflineSigner.approve"): site(
+        "signer", None, "offline sign: the key named by a request reviewed on this machine, unlocked with its "
+        "password for one signature through sign_safe_tx or sign_safe_message after OfflineSigner.check"),
+    ("wallet_app.offline.signer", "OfflineSigner.account_ur"): site(
+        "signer", None, "offline account: the key, unlocked with its password, signs the pairing digest once"),
+    ("wallet_app.offline.pairing", "account_ur"): site(
+        "sign_digest", "pairing_digest",
+        "pairing: keccak of a fixed text, signed once to recover and show the key's public key (crypto-hdkey)"),
 })
 
 SIGNING_SITES.update({  # the demo's queue (wallet_app/demo/demo_queue.py)
@@ -454,6 +469,10 @@ SECRET_COMMANDS: dict[tuple[str, ...], str] = {
                         "safe approve does",
     ("safe", "execute"): "signs the EOA transaction calling execTransaction with the queued item's verified "
                          "signatures, after the policy decided on it at execution",
+    ("offline", "sign"): "signs the safeTxHash (or SafeMessage hash) it recomputes from the request's fields, after "
+                         "the policy imported on this offline signer decided on it and the officer confirmed that "
+                         "hash (--confirm or typed); takes no hash to sign",
+    ("offline", "account"): "signs a fixed pairing digest once to show the key's public key as a crypto-hdkey UR",
     ("safe", "import"): "signs the Custos proposal record of the transaction read from FILE (its fields checked, a "
                         "stated safeTxHash compared), after the policy checker decided on it, as safe propose does; "
                         "the file's signatures are only verified",
@@ -463,6 +482,8 @@ RECORDED_DIGEST = {("policy", "approve"), ("policy", "reject")}  # their DIGEST 
 RECORDED_SAFE_TX = {("safe", "approve"), ("safe", "reject"), ("safe", "execute")}
 # Commands whose name says "signature" but that take no key or secret and sign nothing.
 NAMED_FOR_SIGNATURES = {
+    ("offline", "sign"): "the command the issue names: it signs a request reviewed on this machine (see "
+                         "SECRET_COMMANDS); it takes a request file, never a hash or message to sign",
     ("safe", "import-signature"): "stores a co-signer's signature made elsewhere, after verifying it against the "
                                   "vault's owners; signs nothing",
 }
@@ -586,7 +607,8 @@ def test_key_export_is_an_encrypted_backup_behind_the_password(tmp_path: Path) -
         profile.close()
 
 
-SAFE_TX_SIGNERS = {"wallet_app/queue/service.py": {"QueueService.approve_with"}}
+SAFE_TX_SIGNERS = {"wallet_app/queue/service.py": {"QueueService.approve_with"},
+                   "wallet_app/offline/signer.py": {"OfflineSigner.approve"}}
 
 
 def test_a_safe_tx_is_signed_only_after_the_policy_checker_decided_on_it() -> None:

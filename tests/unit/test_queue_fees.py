@@ -80,7 +80,8 @@ def test_bumps_are_at_least_ten_percent_on_both_and_within_the_cap(max_fee: int,
     old = Fees(max(max_fee, priority), priority)
     new = bump_fees(old, FeeQuote(base, tip), cap)
     if new is None:
-        assert cap is not None and cap * 100 < old.max_fee_per_gas * 110
+        # no strictly higher fee of at least 10% more fits under the cap (at zero fees, 10% more is still zero)
+        assert cap is not None and (cap * 100 < old.max_fee_per_gas * 110 or cap <= old.max_fee_per_gas)
         return
     for before, after in ((old.max_fee_per_gas, new.max_fee_per_gas),
                           (old.max_priority_fee_per_gas, new.max_priority_fee_per_gas)):

@@ -55,16 +55,24 @@ EXPORT = "export"
 # Ownership proofs checked in this desktop (wallet_app.proofs): the verdict and what it rested on
 PROOF_VERIFY = "proof_verify"
 
+# Offline signing (wallet_app.offline): a vault anchored on an offline signer, a sign request sent to one, a
+# request refused or signed there
+OFFLINE_ANCHOR = "offline_anchor"
+OFFLINE_REQUEST = "offline_request"
+OFFLINE_REFUSED = "offline_refused"
+OFFLINE_SIGN = "offline_sign"
+
 ALL_ACTIONS: tuple[str, ...] = (
     UNLOCK, UNLOCK_FAILED, LOCK, KEY_CREATE, KEY_IMPORT, KEY_WATCH, KEY_EXPORT, KEY_DELETE, KEY_PASSWORD,
     KEY_REMEMBER, KEY_FORGET,
     TOKEN_ADD, TOKEN_APPROVE, TOKEN_REMOVE, TOKEN_FLAG, FEED_CHANGE,
     POLICY_PROPOSE, POLICY_APPROVE, POLICY_REJECT, POLICY_QUORUM, POLICY_ACTIVE, POLICY_DECISION,
     VAULT_ADD, VAULT_DEPLOY, PROPOSE, APPROVE, REJECT, EXECUTE, INCIDENT, ROLE_CHANGE, EXPORT, PROOF_VERIFY,
+    OFFLINE_ANCHOR, OFFLINE_REQUEST, OFFLINE_REFUSED, OFFLINE_SIGN,
 )
 
 SIGNING_ACTIONS: frozenset[str] = frozenset({
-    TOKEN_APPROVE, POLICY_PROPOSE, POLICY_APPROVE, POLICY_REJECT, PROPOSE, APPROVE, REJECT, EXECUTE,
+    TOKEN_APPROVE, POLICY_PROPOSE, POLICY_APPROVE, POLICY_REJECT, PROPOSE, APPROVE, REJECT, EXECUTE, OFFLINE_SIGN,
 })
 
 # Who acted when no key of the profile identifies the person: "operator" is the person at this desktop (its OS user

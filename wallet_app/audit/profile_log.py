@@ -15,9 +15,8 @@ if TYPE_CHECKING:
 
 
 def known_vaults(profile: Profile) -> list[VaultInfo]:
-    """The vaults as last read (the saved snapshot); empty before the first read."""
-    snapshot = profile.load_vault_snapshot()
-    return snapshot.vaults if snapshot is not None else []
+    """The vaults as last read (the saved snapshot; empty before the first read), or as anchored offline."""
+    return profile.load_known_vaults()
 
 
 def build_audit_log(profile: Profile) -> AuditLog:

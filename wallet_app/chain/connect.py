@@ -24,6 +24,8 @@ class OpenChain:
 
 
 def open_chain(config: ProfileConfig, devnet_dir: Path) -> OpenChain:
+    if config.offline:
+        raise ConfigError(f"'{config.name}' is an offline signer profile: it never connects to a network")
     name = config.preset.name
     if config.preset.embedded:
         from wallet_app.chain.devnet import Devnet, DevnetProvider, find_served_endpoint

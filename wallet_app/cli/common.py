@@ -56,7 +56,7 @@ def with_services(args: argparse.Namespace, work: Callable[[Services], T]) -> T:
 
 def with_keys(args: argparse.Namespace, work: Callable[[KeyService], T]) -> T:
     """The profile's key service alone (no chain): run `work`, then lock every key again."""
-    from wallet_app.services import build_key_service
+    from wallet_app.profile_keys import build_key_service
 
     def run(profile: Profile) -> T:
         keys = build_key_service(profile)
@@ -104,3 +104,15 @@ def visible_lines(text: str) -> str:
     from wallet_app.holdings.views import make_visible
 
     return "\n".join(make_visible(line) for line in text.split("\n"))
+
+
+def write_new_file(out: Path, data: bytes) -> None:
+    """`data` as a new file (never over one), written whole before it appears; ConfigError in words otherwise."""
+    from wallet_app.storage.atomic import write_new
+
+    try:
+        write_new(out, data)
+    except FileExistsError:
+        raise ConfigError(f"{out} already exists; choose another file name") from None
+    except OSError as exc:
+        raise ConfigError(f"{out} could not be written: {exc.strerror or exc.__class__.__name__}") from None

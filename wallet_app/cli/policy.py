@@ -24,6 +24,7 @@ from wallet_app.cli.common import (
     with_profile,
     with_services,
 )
+from wallet_app.cli.policy_bundle import register_bundle_commands, with_policy_service
 from wallet_app.cli.policy_text import (
     active_json,
     check_lines,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from wallet_app.policy.checker import CheckResult
     from wallet_app.policy.decision_store import RecordedDecision
     from wallet_app.policy.governance import PolicyNotInForce
+    from wallet_app.policy.service import PolicyService
     from wallet_app.policy.user_abi_book import UserAbiBook
     from wallet_app.policy.views import ActivePolicy, PolicyDraft
     from wallet_app.services import Services
@@ -52,7 +54,7 @@ CHECK_EPILOG = ("exit codes: 0 allow, 1 deny, 2 escalate (needs more approvals);
 
 def register(commands: Commands[argparse.ArgumentParser]) -> None:
     policy = commands.add_parser("policy", help="the transfer policy: show, check a transaction, propose, approve, "
-                                                "reject, diff, decisions")
+                                                "reject, diff, decisions, export to and import on an offline signer")
     actions = policy.add_subparsers(dest="action", required=True, parser_class=ExitOneParser)
     show = actions.add_parser("show", help="the policy in force: version, digest, approvals, rules in plain words, "
                                            "drafts waiting")
@@ -92,6 +94,7 @@ def register(commands: Commands[argparse.ArgumentParser]) -> None:
     decisions.add_argument("--limit", default="50", metavar="N", help="how many (default 50)")
     decisions.add_argument("--json", action="store_true", help="print JSON")
     decisions.set_defaults(handler=_policy_decisions)
+    register_bundle_commands(actions)
 
     abi = actions.add_parser("abi", help="ABIs you supply for contracts the decoder does not know (display only: "
                                          "a call decoded with one is never treated as a transfer)")
@@ -182,17 +185,15 @@ def _policy_check(args: argparse.Namespace) -> int:
 def _policy_show(args: argparse.Namespace) -> int:
     from wallet_app.policy.governance import PolicyNotInForce
 
-    def work(services: Services) -> tuple[ActivePolicy | None, PolicyNotInForce | None, list[PolicyDraft],
-                                          dict[str, str]]:
+    def work(policy: PolicyService, names: dict[str, str]) -> tuple[ActivePolicy | None, PolicyNotInForce | None,
+                                                                    list[PolicyDraft], dict[str, str]]:
         try:
-            active, problem = services.policy.active(), None
+            active, problem = policy.active(), None
         except PolicyNotInForce as exc:
             active, problem = None, exc
-        names = {a: e.label for a, e in services.profile.load_labels().items()}
-        names.update({v.address: v.label for v in services.profile.vault_registry.load_entries()})
-        return active, problem, services.policy.drafts(), names
+        return active, problem, policy.drafts(), names
 
-    active, problem, drafts, names = with_services(args, work)
+    active, problem, drafts, names = with_policy_service(args, work)  # an offline profile: no chain
     if args.json:
         print_json({"state": policy_state(problem), "reason": problem.user_message if problem else None,
                    "active": active_json(active) if active else None,

@@ -13,12 +13,16 @@ def register(commands: Commands[argparse.ArgumentParser]) -> None:
     profile_list = profile.add_parser("list", help="list the profiles in the data directory")
     profile_list.add_argument("--json", action="store_true", help="print JSON")
     profile_list.set_defaults(handler=_profile_list)
-    create = profile.add_parser("create", help="create a profile for a real network")
+    create = profile.add_parser("create", help="create a profile for a real network, or an offline signer")
     create.add_argument("name")
     create.add_argument("--network", required=True,
-                        choices=["hashkey", "hashkey-testnet", "ethereum", "sepolia", "custom"])
-    create.add_argument("--rpc-url", action="append", default=[], required=True,
-                        help="JSON-RPC endpoint (repeat for fallbacks)")
+                        choices=["hashkey", "hashkey-testnet", "ethereum", "sepolia", "custom", "devnet"],
+                        help="the chain (devnet: the embedded devnet's chain id, for an offline signer only)")
+    create.add_argument("--rpc-url", action="append", default=[],
+                        help="JSON-RPC endpoint (repeat for fallbacks); required unless --offline")
+    create.add_argument("--offline", action="store_true",
+                        help="an air-gapped signer: never connects to a network (no --rpc-url); signs requests "
+                             "brought by QR code or file")
     create.add_argument("--chain-id", type=int, default=None, help="required for --network custom")
     create.add_argument("--database-url", default=None, metavar="URL",
                         help="a PostgreSQL database shared by the team (postgresql://USER@HOST:PORT/DATABASE; keep the "
@@ -44,6 +48,13 @@ def _profile_create(args: argparse.Namespace) -> int:
     chain_id = args.chain_id if args.chain_id is not None else preset.chain_id
     if chain_id <= 0:
         raise ConfigError("--chain-id is required for a custom network and must be positive")
+    if args.offline and (args.rpc_url or args.database_url):
+        raise ConfigError("An offline profile never connects to a network: give no --rpc-url or --database-url")
+    if not args.offline and not args.rpc_url:
+        raise ConfigError("--rpc-url is required (or --offline for an air-gapped signer)")
+    if not args.offline and args.network == "devnet":
+        raise ConfigError("The embedded devnet's profile is made by custos demo init; --network devnet is for an "
+                          "offline signer (--offline)")
     for url in args.rpc_url:
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"'{url[:60]}' is not an http(s) URL")
@@ -54,9 +65,13 @@ def _profile_create(args: argparse.Namespace) -> int:
         database_url = postgres_url(args.database_url).render_as_string(hide_password=False)
         open_database(database_url).dispose()  # unreachable or too new: refused before the profile is written
     config = ProfileConfig(name=args.name, network=args.network, chain_id=chain_id, rpc_urls=tuple(args.rpc_url),
-                           database_url=database_url)
+                           database_url=database_url, offline=args.offline)
     profile = create_profile(args.home, config)
-    print(f"Created the profile '{profile.name}' ({preset.name}, chain id {chain_id}) in {profile.paths.root}")
+    kind = "the offline signer profile" if args.offline else "the profile"
+    print(f"Created {kind} '{profile.name}' ({preset.name}, chain id {chain_id}) in {profile.paths.root}")
+    if args.offline:
+        print("Next: add its keys (custos keys ...), anchor its vaults (custos offline vault add) and import the "
+              "policy bundle (custos policy import FILE)")
     if database_url is not None:
         from wallet_app.storage.database import describe_url
 

@@ -19,6 +19,7 @@ from wallet_app.cli import (
     holdings,
     keys,
     network,
+    offline,
     policy,
     profile,
     proof,
@@ -26,6 +27,7 @@ from wallet_app.cli import (
     safe,
     statement,
     tokens,
+    ur,
     vaults,
 )
 from wallet_app.cli.common import EXIT_CANCELLED, EXIT_ERROR, Handler
@@ -33,7 +35,7 @@ from wallet_app.cli.statement import PdfRenderer
 from wallet_app.errors import UserCancelled, WalletError
 
 COMMAND_GROUPS = (demo, devnet, vaults, network, holdings, history, keys, tokens, feeds, policy, audit, safe,
-                  statement, proof, reserves, profile)
+                  offline, statement, proof, reserves, profile, ur)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wallet_app.cli.common import Commands, with_services
+from wallet_app.cli.common import Commands, with_services, write_new_file
 
 if TYPE_CHECKING:
     from wallet_app.holdings.statement import Statement
@@ -177,15 +177,3 @@ def write_bundle(bundle: Mapping[str, Any], out: Path, pdf_renderer: PdfRenderer
         raise ConfigError("This installation has no PDF writer (it needs the desktop part of Custos); use .json")
     with tempfile.TemporaryDirectory(prefix=".custos-pdf-", dir=out.parent) as folder:
         write_new_file(out, pdf_renderer(bundle, Path(folder) / out.name).read_bytes())
-
-
-def write_new_file(out: Path, data: bytes) -> None:
-    from wallet_app.errors import ConfigError
-    from wallet_app.storage.atomic import write_new
-
-    try:
-        write_new(out, data)
-    except FileExistsError:
-        raise ConfigError(f"{out} already exists; choose another file name") from None
-    except OSError as exc:
-        raise ConfigError(f"{out} could not be written: {exc.strerror or exc.__class__.__name__}") from None

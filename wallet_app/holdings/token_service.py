@@ -100,7 +100,7 @@ class TokenService:
 
     def load_signing_keys(self) -> list[KeyView]:
         """The profile's keys that can sign an approval (watch-only addresses cannot); no network."""
-        return [k for k in self._keys.load_keys() if k.kind is not KeyKind.WATCH]
+        return [k for k in self._keys.load_keys() if k.kind.secret_is_here]
 
     # -- adding -----------------------------------------------------------------------------------------------
     def add_token(self, address: str) -> TokenEntry:

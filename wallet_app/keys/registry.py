@@ -27,6 +27,15 @@ class HsmLocation:
 
 
 @dataclass(frozen=True, slots=True)
+class OfflineOrigin:
+    """Where a paired offline signer's key comes from, as the device declared it when paired."""
+
+    device: str  # the device's name, as the officer labels it
+    path: str | None  # derivation path, e.g. m/44'/60'/0'/0/0; None when the key is not from a seed
+    fingerprint: int | None  # source fingerprint of that path (BIP-32), when declared
+
+
+@dataclass(frozen=True, slots=True)
 class KeyRecord:
     address: str
     kind: KeyKind
@@ -34,6 +43,7 @@ class KeyRecord:
     created_at: datetime
     hsm: HsmLocation | None = None
     remembered: bool = False  # its unlock secret is kept in the OS keyring of this device
+    offline: OfflineOrigin | None = None  # a paired offline signer's key
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +92,9 @@ class KeyRegistry:
                     hsm_module=hsm.module if hsm else None,
                     hsm_token=hsm.token if hsm else None,
                     hsm_key_label=hsm.key_label if hsm else None,
+                    offline_device=record.offline.device if record.offline else None,
+                    offline_path=record.offline.path if record.offline else None,
+                    offline_fingerprint=record.offline.fingerprint if record.offline else None,
                 )
             )
             self._event(conn, action, record, detail)
@@ -156,4 +169,15 @@ def _record(row: object) -> KeyRecord:
         created_at=_aware(getattr(row, "created_at")),  # noqa: B009
         hsm=hsm,
         remembered=bool(getattr(row, "remembered", False)),
+        offline=_offline(row),
     )
+
+
+def _offline(row: object) -> OfflineOrigin | None:
+    device = getattr(row, "offline_device", None)
+    if device is None:
+        return None
+    fingerprint = getattr(row, "offline_fingerprint", None)
+    path = getattr(row, "offline_path", None)
+    return OfflineOrigin(str(device), None if path is None else str(path),
+                         None if fingerprint is None else int(fingerprint))

@@ -41,7 +41,7 @@ from wallet_app.keys.keystore import (
 )
 from wallet_app.keys.keystore_signer import KeystoreSigner
 from wallet_app.keys.os_keyring import OsKeyring
-from wallet_app.keys.registry import HsmLocation, KeyRecord, KeyRegistry
+from wallet_app.keys.registry import HsmLocation, KeyRecord, KeyRegistry, OfflineOrigin
 from wallet_app.keys.signer import KeyKind, Signer
 from wallet_app.keys.views import KeyView
 from wallet_app.storage.atomic import write_atomic
@@ -179,6 +179,25 @@ class KeyService:
         self._registry.save(record, action="watch-only added")
         return self._view(checksummed)
 
+    def add_offline(self, address: str, label: str, *, device: str, path: str | None,
+                    fingerprint: int | None) -> KeyView:
+        """Record a paired offline signer's key (address and key origin, no secret). It signs on that device, which
+        the custody rule counts as the officer's own, so it does not count as a key held here."""
+        checksummed = to_checksum(address)
+        self._refuse_existing(checksummed)
+        record = KeyRecord(checksummed, KeyKind.OFFLINE, _clean_label(label), datetime.now(UTC),
+                           offline=OfflineOrigin(_clean_label(device), path, fingerprint))
+        self._registry.save(record, action="offline signer paired",
+                            detail=f"device {record.offline.device if record.offline else ''}, path {path or '-'}")
+        return self._view(checksummed)
+
+    def offline_origin(self, address: str) -> OfflineOrigin | None:
+        """The key origin a paired offline signer declared for `address` (None for any other key)."""
+        try:
+            return self._registry.load(address).offline
+        except KeyNotFound:
+            return None
+
     def add_hsm_key(self, module: str, token: str, key_label: str, pin: str, label: str, generate: bool) -> KeyView:
         from wallet_app.keys import hsm
 
@@ -213,7 +232,7 @@ class KeyService:
             raise ConfigError(f"This profile already holds {address}")
 
     def _enforce_custody(self, address: str) -> None:
-        held = [r.address for r in self._registry.load_all() if r.kind is not KeyKind.WATCH]
+        held = [r.address for r in self._registry.load_all() if r.kind.secret_is_here]  # an offline key is elsewhere
         enforce_custody(address, held, self._load_vaults(), allowed=self._allow_quorum)
 
     # -- backups, passwords, deletion ---------------------------------------------------------------------
@@ -311,6 +330,9 @@ class KeyService:
         record = self._registry.load(checksummed)
         if record.kind is KeyKind.WATCH:
             raise WatchOnly(f"{record.label} is a watch-only address: it cannot sign")
+        if record.kind is KeyKind.OFFLINE:
+            raise WatchOnly(f"{record.label} signs on its offline device: send it a sign request (custos offline "
+                            "request)")
         raise KeyLocked(f"{record.label} is locked; unlock it to sign")
 
     def lock(self, address: str, *, reason: str = "locked") -> None:
@@ -352,6 +374,8 @@ class KeyService:
     def _open_signer(self, record: KeyRecord, secret: str) -> Signer:
         if record.kind is KeyKind.WATCH:
             raise WatchOnly(f"{record.label} is a watch-only address: it has nothing to unlock")
+        if record.kind is KeyKind.OFFLINE:
+            raise WatchOnly(f"{record.label} is unlocked and signs on its own offline device, not here")
         if record.kind is KeyKind.HSM:
             from wallet_app.keys import hsm
 

@@ -13,6 +13,12 @@ class KeyKind(Enum):
     KEYSTORE = "keystore"
     HSM = "hsm"
     WATCH = "watch"
+    OFFLINE = "offline"  # a paired offline signer's key: its secret is on that device, never here
+
+    @property
+    def secret_is_here(self) -> bool:
+        """Whether this device holds the key's secret (a keystore file or an HSM token) and can sign with it."""
+        return self in (KeyKind.KEYSTORE, KeyKind.HSM)
 
 
 class Signer(Protocol):

@@ -18,7 +18,7 @@ class KeyView:
 
     @property
     def can_sign(self) -> bool:
-        return self.kind is not KeyKind.WATCH
+        return self.kind.secret_is_here
 
     def to_json(self) -> dict[str, object]:
         return {

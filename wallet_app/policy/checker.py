@@ -34,10 +34,11 @@ from wallet_app.domain.vaults import VaultInfo
 from wallet_app.errors import WalletError
 from wallet_app.holdings.feeds import FeedBook
 from wallet_app.holdings.registry import TokenEntry
+from wallet_app.policy.carried_facts import CarriedFacts, SpendingRecorder
 from wallet_app.policy.check_request import CheckedFields, CheckInputError, CheckRequest, check_request
 from wallet_app.policy.decision_store import DecisionRow, DecisionStore, RecordedDecision
 from wallet_app.policy.decoder import decode_tx
-from wallet_app.policy.document import PolicyDocument, PolicyFileError, parse_denylist
+from wallet_app.policy.document import PolicyDocument, read_denylist
 from wallet_app.policy.engine import Decision, RuleVerdict, evaluate
 from wallet_app.policy.errors import InvalidUserAbi
 from wallet_app.policy.fact_gathering import assets_involved, fetch_chain_facts, fetch_vault
@@ -80,6 +81,11 @@ class CheckResult:
     vault: VaultInfo | None = None  # the vault as read for this check
     decision_id: int | None = None  # its row in policy_decisions, when recorded
     describe: Describe | None = None  # how the intent was put in words (for `to_json`)
+    # The chain facts the decision rested on and the block they were read at (None when none were gathered): what an
+    # offline signer is shown as "checked online at block N".
+    carried: CarriedFacts | None = None
+    block_number: int | None = None
+    block_hash: bytes | None = None
 
     @property
     def warnings(self) -> list[str]:
@@ -176,6 +182,7 @@ class PolicyChecker:
         intent = self._decode(document, safe_tx, tokens)
         describe = build_describer(document, safe=safe_tx.safe, labels=names, native=self._native,
                                    token_facts={a: (t.symbol, t.decimals) for a, t in tokens.items()})
+        carried: CarriedFacts | None = None
         if document is None:
             assert not_in_force is not None
             reason = f"no policy is in force, so every transaction is denied: {not_in_force.user_message}"
@@ -183,8 +190,8 @@ class PolicyChecker:
             simulation_text = "not simulated: no policy is in force"
         else:
             try:
-                decision, simulation_text = self._decide(document, fields, safe_tx, hashes.safe_tx_hash, intent,
-                                                         vault, header, tokens, names, now)
+                decision, simulation_text, carried = self._decide(document, fields, safe_tx, hashes.safe_tx_hash,
+                                                                  intent, vault, header, tokens, names, now)
             except Exception as exc:  # I9: whatever failed while gathering, nothing is allowed
                 reason = f"the facts the policy needs could not all be read, so nothing is allowed: {_error(exc)}"
                 decision = _single_deny(FACTS_RULE, reason, intent, describe, vault, document)
@@ -195,6 +202,7 @@ class PolicyChecker:
             simulation_text=simulation_text, checked_at=now,
             policy_version=policy.version if policy is not None else None,
             policy_digest=policy.digest if policy is not None else None, vault=vault, describe=describe,
+            carried=carried, block_number=header.number, block_hash=header.hash,
         )
         if record:
             result = replace(result, decision_id=self._record(result, fields.proposer))
@@ -252,7 +260,7 @@ class PolicyChecker:
 
     def _decide(self, policy: PolicyDocument, fields: CheckedFields, tx: SafeTx, safe_tx_hash: bytes,
                 intent: Intent, vault: VaultInfo, header: BlockHeader, tokens: Mapping[str, TokenEntry],
-                names: Mapping[str, str], now: datetime) -> tuple[Decision, str]:
+                names: Mapping[str, str], now: datetime) -> tuple[Decision, str, CarriedFacts]:
         window = longest_window(policy)
         queued: list[Intent] = []
         if window is not None and self._pending is not None:
@@ -271,16 +279,22 @@ class PolicyChecker:
                 decimals = {a: t.decimals for a, t in tokens.items()}
                 flows = flows + pending_outflows(tx.safe, queued, chain_facts.prices, decimals.get, now)
             spent_hkd, spent_amount = build_spent_functions(tx.safe, since, flows)
+        recorder = SpendingRecorder(now=now, hkd=spent_hkd, amount=spent_amount)
         simulation, simulation_text = self._simulate(tx, vault, header)
         facts = facts_from_safe_tx(
             tx, intent, now=now, owners=vault.owners, threshold=vault.threshold, proposer=fields.proposer,
             approvers=fields.approvers, prices=chain_facts.prices, permissioned=chain_facts.permissioned,
-            code_hashes=chain_facts.code_hashes, denylist=self._load_denylist(policy), spent_hkd=spent_hkd,
-            spent_amount=spent_amount, simulation=simulation, address_book=AddressBook(names),
+            code_hashes=chain_facts.code_hashes, denylist=read_denylist(self._policy_dir, policy),
+            spent_hkd=recorder.spent_hkd if spent_hkd is not None else None,
+            spent_amount=recorder.spent_amount if spent_amount is not None else None, simulation=simulation,
+            address_book=AddressBook(names),
             token_facts={a: (t.symbol, t.decimals) for a, t in tokens.items()}, native=self._native,
             vault_nonce=vault.nonce,
         )
-        return evaluate(policy, facts), simulation_text
+        decision = evaluate(policy, facts)
+        touched = (tx.to[2:] + tx.data.hex()).lower()
+        standards = {a: t.standard for a, t in tokens.items() if a[2:].lower() in touched}
+        return decision, simulation_text, CarriedFacts.of(facts, recorder, standards)
 
     def _simulate(self, tx: SafeTx, vault: VaultInfo, header: BlockHeader) -> tuple[SimulationOutcome | None, str]:
         if not self._probe:
@@ -303,16 +317,6 @@ class PolicyChecker:
             return outcome, f"simulated at block {header.number}: it succeeds and changes " + "; ".join(result.changed)
         return outcome, (f"simulated at block {header.number}: it succeeds and leaves the vault's owners, threshold, "
                          "modules, guard, fallback handler and implementation unchanged")
-
-    def _load_denylist(self, policy: PolicyDocument) -> frozenset[str] | None:
-        """The policy's denylist file, read now; None (the engine denies) when it is missing or unreadable."""
-        if policy.denylist_file is None:
-            return frozenset()
-        path = self._policy_dir / policy.denylist_file
-        try:
-            return parse_denylist(path.read_text(encoding="utf-8"), source=policy.denylist_file)
-        except (OSError, UnicodeDecodeError, PolicyFileError):
-            return None
 
     def _record(self, result: CheckResult, proposer: str | None) -> int:
         d = result.decision

@@ -64,6 +64,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -446,6 +447,18 @@ def _zone_name(zone: ZoneInfo) -> str:
     if winter and winter == summer and winter.isalpha():
         return winter
     return zone.key
+
+
+def read_denylist(policy_dir: Path, policy: PolicyDocument) -> frozenset[str] | None:
+    """The policy's denylist file read now from `policy_dir`; empty when the policy names none, None (every transfer
+    is denied) when it is missing or unreadable."""
+    if policy.denylist_file is None:
+        return frozenset()
+    try:
+        return parse_denylist((policy_dir / policy.denylist_file).read_text(encoding="utf-8"),
+                              source=policy.denylist_file)
+    except (OSError, UnicodeDecodeError, PolicyFileError):
+        return None
 
 
 def parse_denylist(text: str, *, source: str = "sanctions list") -> frozenset[str]:

@@ -10,7 +10,6 @@ its audit entry (`propose`, `approve`, with `message` in the detail) are one dat
 
 from __future__ import annotations
 
-import hmac
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -24,7 +23,7 @@ from wallet_app.audit.log import AuditLog
 from wallet_app.chain.client import ChainClient
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.domain.vaults import VaultInfo
-from wallet_app.errors import SignerMismatch, WalletError
+from wallet_app.errors import WalletError
 from wallet_app.keys.signer import Signer
 from wallet_app.queue.errors import QueueError
 from wallet_app.queue.message_records import (
@@ -44,9 +43,9 @@ from wallet_app.queue.verify import tally_signed
 from wallet_app.safe.journal import SigningJournal
 from wallet_app.safe.messages import safe_message_hashes, supports_messages, typed_data_digest
 from wallet_app.safe.signatures import SignatureTally
+from wallet_app.safe.signing import HashMismatch, sign_safe_message
 from wallet_app.storage.retry import run_in_transaction
 
-KIND_SAFE_MESSAGE = "safe_message"
 KIND_MESSAGE_PROPOSAL = "message_proposal"
 MAX_TYPED_DATA = 256 * 1024
 
@@ -197,26 +196,37 @@ class MessageQueue:
             return entry
         self._vaults.check_for_signing(entry.item.safe)
         vault = self._read_vault(entry.item.safe)
-        hashes = safe_message_hashes(entry.item.safe, self.chain_id, vault.version, entry.item.digest())
-        if not hmac.compare_digest(hashes.safe_tx_hash, bytes.fromhex(displayed[2:])):
-            raise QueueError(f"The message's typed data hashes to 0x{hashes.safe_tx_hash.hex()}, not to the "
-                             f"{displayed} shown: nothing was signed")
-        ticket = self._journal.record_request(self.chain_id, owner, KIND_SAFE_MESSAGE, hashes.safe_tx_hash,
-                                              safe=entry.item.safe)
         try:
-            signature = signer.sign_digest(hashes.safe_tx_hash)
-        except BaseException as exc:
-            self._journal.mark_failed(ticket, f"{exc.__class__.__name__}: {exc}"[:300])
-            raise
-        if record_signer("0x" + signature.to_bytes().hex(), hashes.safe_tx_hash) != owner:
-            self._journal.mark_failed(ticket, "the signer's signature did not recover to its address (discarded)")
-            raise SignerMismatch(f"The signature from {owner} did not check out; it was discarded")
-        self._journal.mark_released(ticket)
-        self._store_signature(entry.item, owner, signature.to_bytes(), vault, sign=entry_signer(signer))
+            signature = sign_safe_message(signer, self._journal, safe=entry.item.safe, chain_id=self.chain_id,
+                                          version=vault.version, digest=entry.item.digest(),
+                                          displayed_hash=bytes.fromhex(displayed[2:]))
+        except HashMismatch as exc:
+            raise QueueError(exc.user_message) from None
+        self._store_signature(entry.item, owner, signature, vault, sign=entry_signer(signer))
         return self.entry(displayed)
 
+    def import_signature(self, message_hash: str, signature: bytes, owner: str, *, source: str,
+                         detail: dict[str, Any]) -> MessageEntry:
+        """An owner's signature of the SafeMessage hash made elsewhere (an offline signer): stored only when the hash
+        recomputed from the stored typed data is `message_hash` and the signature recovers to `owner`, an owner of
+        the vault now; anything else is refused with the reason, nothing stored."""
+        key = _hash_arg(message_hash)
+        entry = self.entry(key)
+        signer = to_checksum(owner)
+        self._require_approvable(entry, signer)
+        vault = self._read_vault(entry.item.safe)
+        hashes = safe_message_hashes(entry.item.safe, self.chain_id, vault.version, entry.item.digest())
+        if "0x" + hashes.safe_tx_hash.hex() != key:
+            raise QueueError(f"The message's typed data hashes to 0x{hashes.safe_tx_hash.hex()}, not to {key}")
+        if record_signer("0x" + signature.hex(), hashes.safe_tx_hash) != signer:
+            raise QueueError(f"The signature is not {signer}'s signature of {key}")
+        self._store_signature(entry.item, signer, signature, vault, sign=None, source=source,
+                              detail={**detail, "source": source, "action_signature": "0x" + signature.hex()})
+        return self.entry(key)
+
     def _store_signature(self, item: MessageItem, owner: str, signature: bytes, vault: VaultInfo, *,
-                         sign: Callable[[str], bytes]) -> None:
+                         sign: Callable[[str], bytes] | None, source: str = SOURCE_CUSTOS,
+                         detail: dict[str, Any] | None = None) -> None:
         now = self._clock()
         key = item.message_hash
 
@@ -227,9 +237,9 @@ class MessageQueue:
             if stored is not None:
                 if owner in self._tally(item, rows, vault).signers:
                     return
-                self._store.replace_signature(conn, key, owner, signature, source=SOURCE_CUSTOS, at=now,
+                self._store.replace_signature(conn, key, owner, signature, source=source, at=now,
                                               added_by=self._queue.host)
-            elif not self._store.add_signature(conn, key, owner, signature, source=SOURCE_CUSTOS, at=now,
+            elif not self._store.add_signature(conn, key, owner, signature, source=source, at=now,
                                                added_by=self._queue.host):
                 return
             rows = self._store.load_signatures([key], conn)[key]
@@ -238,8 +248,8 @@ class MessageQueue:
             if current is not None and valid >= vault.threshold and current.state == PROPOSED:
                 self._store.set_state(conn, key, PROPOSED, READY, at=now, ready_at=now)
             self._audit.append(conn, actor=owner, action=actions.APPROVE, subject=key, detail={
-                "message": item.kind, "safe": item.safe, "valid_signatures": valid, "threshold": vault.threshold},
-                sign=sign)
+                "message": item.kind, "safe": item.safe, "valid_signatures": valid, "threshold": vault.threshold,
+                **(detail or {})}, sign=sign)
 
         run_in_transaction(self._store.engine, work)
 

@@ -265,9 +265,11 @@ class QueueService:
         faultpoint("approve.after_commit_before_ack")
         return self.entry(displayed)
 
-    def import_signature(self, safe_tx_hash: str, signature: str, owner: str | None = None) -> QueueEntry:
+    def import_signature(self, safe_tx_hash: str, signature: str, owner: str | None = None, *,
+                         source: str = SOURCE_IMPORTED, detail: dict[str, Any] | None = None) -> QueueEntry:
         """A co-signer's signature made elsewhere (an offline signer, another tool): stored only when it verifies
-        for this item against the vault's owners now; anything else is refused with the reason, nothing stored."""
+        for this item against the vault's owners now; anything else is refused with the reason, nothing stored.
+        `source` goes in the signature's source column (imported, offline); `detail` into its audit entry."""
         entry = self.entry(_hash_arg(safe_tx_hash))
         self._require_approvable(entry)
         parsed = parse_signatures(signature)  # SignatureFormatError: a clear message, nothing stored
@@ -283,9 +285,9 @@ class QueueService:
         if claimed is not None and check.signer != claimed:
             raise QueueError(f"The signature is {check.signer}'s, not {claimed}'s")
         raw = bytes.fromhex(signature.strip().removeprefix("0x"))
-        self._store_signature(entry, check.signer, raw, SOURCE_IMPORTED, sign=None,
-                              detail={"source": SOURCE_IMPORTED, "kind": check.kind.value,
-                                      "action_signature": "0x" + raw.hex()})
+        self._store_signature(entry, check.signer, raw, source, sign=None,
+                              detail={"source": source, "kind": check.kind.value,
+                                      "action_signature": "0x" + raw.hex(), **(detail or {})})
         return self.entry(entry.safe_tx_hash)
 
     def import_transaction(self, raw: bytes, key: str, password: str) -> ImportResult:

@@ -40,6 +40,7 @@ BLOCKING_STATES = (REQUESTED, RELEASED, FAILED)  # a signature may exist for eac
 
 KIND_SAFE_TX = "safe_tx"
 KIND_SAFE_REJECTION = "safe_rejection"
+KIND_SAFE_MESSAGE = "safe_message"  # a SafeMessage hash (no nonce): a statement a vault vouches for
 
 INCIDENT_SECOND_DIGEST = "second_digest_at_nonce"
 INCIDENT_DISPLAY_MISMATCH = "display_mismatch"

@@ -22,6 +22,7 @@ from wallet_app.keys.signature import HALF_N, recover_address
 from wallet_app.keys.signer import Signer
 from wallet_app.safe.journal import (
     INCIDENT_DISPLAY_MISMATCH,
+    KIND_SAFE_MESSAGE,
     KIND_SAFE_REJECTION,
     KIND_SAFE_TX,
     SigningJournal,
@@ -114,6 +115,30 @@ def sign_safe_tx(
     if not canonical_form or _recovers_to(digest, signature.r, signature.s, signature.v) != signer_address:
         journal.mark_failed(ticket, "the signer's signature did not recover to its address (discarded)")
         raise SignerMismatch(f"The signature from {signer_address} did not check out; it was discarded")
+    journal.mark_released(ticket)
+    return signature.to_bytes()
+
+
+def sign_safe_message(signer: Signer, journal: SigningJournal, *, safe: str, chain_id: int, version: str,
+                      digest: bytes, displayed_hash: bytes) -> bytes:
+    """Sign the SafeMessage hash of a 32-byte `digest` for `safe`, recomputed here, only if it equals
+    `displayed_hash`; journaled first (kind safe_message, no nonce) and checked after. Returns r || s || v."""
+    from wallet_app.safe.messages import safe_message_hash
+
+    owner = to_checksum(signer.address)
+    message_hash = safe_message_hash(safe, chain_id, version, digest)
+    if len(displayed_hash) != 32 or not hmac.compare_digest(message_hash, bytes(displayed_hash)):
+        raise HashMismatch(f"The message hashes to 0x{message_hash.hex()}, not to the 0x{bytes(displayed_hash).hex()} "
+                           "shown: nothing was signed")
+    ticket = journal.record_request(chain_id, owner, KIND_SAFE_MESSAGE, message_hash, safe=to_checksum(safe))
+    try:
+        signature = signer.sign_digest(message_hash)
+    except BaseException as exc:
+        journal.mark_failed(ticket, f"{exc.__class__.__name__}: {exc}"[:300])
+        raise
+    if _recovers_to(message_hash, signature.r, signature.s, signature.v) != owner or not 0 < signature.s <= HALF_N:
+        journal.mark_failed(ticket, "the signer's signature did not recover to its address (discarded)")
+        raise SignerMismatch(f"The signature from {owner} did not check out; it was discarded")
     journal.mark_released(ticket)
     return signature.to_bytes()
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 # The newest schema this code reads and writes; a test checks it is the head of the migration scripts.
-SCHEMA_HEAD = "0009_queue_messages"
+SCHEMA_HEAD = "0010_offline_signing"
 
 metadata = MetaData()
 
@@ -81,13 +81,17 @@ keys = Table(
     "keys",
     metadata,
     Column("address", String(42), primary_key=True),
-    Column("kind", String(16), nullable=False),  # keystore, hsm, watch
+    Column("kind", String(16), nullable=False),  # keystore, hsm, watch, offline
     Column("label", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("hsm_module", Text, nullable=True),
     Column("hsm_token", Text, nullable=True),
     Column("hsm_key_label", Text, nullable=True),
     Column("remembered", Boolean, nullable=False, default=False),  # its unlock secret is in the OS keyring
+    # A paired offline signer's key (kind offline, 0010): the device's name and the key origin it declared.
+    Column("offline_device", Text, nullable=True),
+    Column("offline_path", Text, nullable=True),
+    Column("offline_fingerprint", BigInteger, nullable=True),
 )
 
 # Append-only record of what happened to keys (created, imported, exported, deleted, ...), written in the same
@@ -365,4 +369,36 @@ queue_message_signatures = Table(
     Column("added_at", DateTime(timezone=True), nullable=False),
     Column("added_by", Text, nullable=False, default=""),
     ForeignKeyConstraint(["chain_id", "message_hash"], ["queue_messages.chain_id", "queue_messages.message_hash"]),
+)
+
+# Offline signing (0010, wallet_app/offline). On an offline signer profile: the vaults it signs for, as the officer
+# confirmed them on that machine (owners as a JSON list; `fingerprint` is what the officer compared with the online
+# screen; `anchored_how` typed or setup-qr). On the online side: each sign request sent to an offline signer, so that
+# an answer counts only for a request this profile made, to the owner it was made for.
+offline_vaults = Table(
+    "offline_vaults",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("address", String(42), primary_key=True),
+    Column("label", Text, nullable=False),
+    Column("version", String(16), nullable=False),
+    Column("owners", Text, nullable=False),
+    Column("threshold", Integer, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("anchored_at", DateTime(timezone=True), nullable=False),
+    Column("anchored_how", String(16), nullable=False),
+)
+
+offline_requests = Table(
+    "offline_requests",
+    metadata,
+    Column("request_id", String(36), primary_key=True),  # the UUID of the eth-sign-request
+    Column("chain_id", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),  # safe_tx, safe_message
+    Column("subject_hash", String(66), nullable=False),  # the safeTxHash or SafeMessage hash asked for
+    Column("safe", String(42), nullable=False),
+    Column("owner", String(42), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("answered_at", DateTime(timezone=True), nullable=True),
+    Index("offline_requests_by_subject", "chain_id", "subject_hash"),
 )

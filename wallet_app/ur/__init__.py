@@ -1,0 +1,1 @@
+"""BC-UR (Uniform Resources): bytewords, fountain-coded multi-part QR sequences, and the `ur:` text form."""
