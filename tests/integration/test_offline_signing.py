@@ -84,16 +84,23 @@ def set_up(work: Path, database_url: str | None = None) -> Setup:
     ok(setup.offline_cli("offline", "account", "--key", ben, "--password-file", str(work / "pw"), "--device",
                          "Ben's signer", "--out", str(work / "account.txt")))
     ok(setup.online_cli("offline", "pair", str(work / "account.txt"), "--label", "Ben Wong (offline)"))
-    for vault in json.loads(ok(setup.online_cli("vaults", "list", "--json"))):
-        shown = ok(setup.online_cli("offline", "vault", "show", vault["address"]))
-        fields = [line.split(None, 1) for line in shown.splitlines() if line and not line.startswith("Type")]
-        owners = [["--owner", value] for name, value in fields if name == "Owner"]
+    for number, vault in enumerate(json.loads(ok(setup.online_cli("vaults", "list", "--json")))):
+        setup_file = work / f"vault-{number}.ur"
+        shown = ok(setup.online_cli("offline", "vault", "show", vault["address"], "--out", str(setup_file)))
+        fields = [line.split(None, 1) for line in shown.splitlines() if line and not line.startswith(("Type", "Wrote"))]
         fingerprint = next(value for name, value in fields if name == "Fingerprint")
+        if number == 0:  # the first from the set-up UR, the others typed
+            ok(setup.offline_cli("offline", "vault", "add", "--from", str(setup_file), "--fingerprint", fingerprint))
+            continue
+        owners = [["--owner", value] for name, value in fields if name == "Owner"]
         threshold = next(value for name, value in fields if name == "Threshold").split()[0]
         version = next(value for name, value in fields if name == "Safe")
         ok(setup.offline_cli("offline", "vault", "add", vault["address"], "--version", version,
                              *[a for pair in owners for a in pair], "--threshold", threshold,
                              "--label", vault["label"], "--fingerprint", fingerprint))
+    code, _out, err = setup.offline_cli("offline", "vault", "add", "--from", str(work / "vault-0.ur"),
+                                        "--fingerprint", "0000 0000 0000 0000 0000")
+    assert code == 1 and ("anchored already" in err or "does not match" in err)
     ok(setup.online_cli("policy", "export", "--out", str(work / "policy.json")))
     ok(setup.offline_cli("policy", "import", str(work / "policy.json")))
     return setup
@@ -282,3 +289,22 @@ def test_a_holding_statement_signed_offline_shows_every_field_and_completes_with
                                         str(setup.work / "pw"), "--out", str(setup.work / "forged.answer"),
                                         "--confirm", message)
     assert code == 1 and "the statement or the message was altered" in out
+
+
+def test_an_answer_made_by_keystone_s_registry_is_accepted(tmp_path: Path) -> None:
+    """An ERC-4527 signer answers with an eth-signature UR that Keystone's registry encodes (here: the signature made
+    with the owner's key, wrapped by the reference libraries run by Node): Custos takes it back like its own."""
+    from tests.support.node_ur import run_node_ur
+
+    setup = set_up(tmp_path)
+    pending = setup.pending()
+    request = setup.work / "keystone.request"
+    ok(setup.online_cli("offline", "request", pending, "--key", setup.ben, "--out", str(request)))
+    read = read_request_lines(read_text_file(request, "request"))
+    key = bytes.fromhex((setup.work / "ben.key").read_text().strip().removeprefix("0x"))
+    signature = bytes(Account.unsafe_sign_hash(bytes.fromhex(pending[2:]), key).signature)
+    reply = run_node_ur({"op": "eth_signature_encode", "request_id": str(read.sign_request.request_id),
+                         "signature_hex": signature.hex(), "origin": "Keystone"})
+    assert "error" not in reply, reply
+    (setup.work / "keystone.answer").write_text(str(reply["ur"]) + "\n")
+    assert "ready: 2 of 2 signatures" in ok(setup.online_cli("offline", "import", str(setup.work / "keystone.answer")))

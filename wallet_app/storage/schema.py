@@ -386,7 +386,8 @@ offline_vaults = Table(
     Column("threshold", Integer, nullable=False),
     Column("fingerprint", String(64), nullable=False),
     Column("anchored_at", DateTime(timezone=True), nullable=False),
-    Column("anchored_how", String(16), nullable=False),
+    Column("anchored_how", String(16), nullable=False),  # typed, setup-qr, change (a signed owner change)
+    Column("last_change_nonce", BigInteger, nullable=True),  # the nonce of the last owner change applied
 )
 
 offline_requests = Table(

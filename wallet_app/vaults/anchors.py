@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from eth_hash.auto import keccak
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
 from wallet_app.audit import actions
 from wallet_app.audit.log import AuditLog
@@ -26,6 +26,7 @@ from wallet_app.storage.schema import offline_vaults
 
 HOW_TYPED = "typed"
 HOW_SETUP_QR = "setup-qr"
+HOW_CHANGE = "change"
 MAX_OWNERS = 50
 
 
@@ -90,6 +91,7 @@ class AnchoredVault:
     facts: VaultFacts
     anchored_at: datetime
     how: str
+    last_change_nonce: int | None = None
 
 
 class AnchorStore:
@@ -139,6 +141,26 @@ class AnchorStore:
                                            "how": how, "label": facts.label})
         return AnchoredVault(facts, at, how)
 
+    def apply_change(self, raw: bytes, *, now: datetime | None = None) -> tuple[AnchoredVault, AnchoredVault]:
+        """Apply an owner change its previous quorum signed (wallet_app.vaults.anchor_changes); (before, after)."""
+        from wallet_app.vaults.anchor_changes import apply_change
+
+        address = _change_vault(raw)
+        before = self.require(address)
+        facts, tx = apply_change(raw, before.facts, last_nonce=before.last_change_nonce)
+        at = now or datetime.now(UTC)
+        with self._engine.begin() as conn:
+            conn.execute(update(offline_vaults).where(
+                offline_vaults.c.chain_id == self._chain_id, offline_vaults.c.address == facts.address).values(
+                owners=json.dumps(list(facts.owners)), threshold=facts.threshold, fingerprint=facts.fingerprint,
+                anchored_at=at, anchored_how=HOW_CHANGE, last_change_nonce=tx.nonce))
+            if self._audit is not None:
+                self._audit.append(conn, actor=actions.OPERATOR, action=actions.OFFLINE_ANCHOR, subject=facts.address,
+                                   detail={"how": HOW_CHANGE, "nonce": str(tx.nonce), "owners": list(facts.owners),
+                                           "threshold": facts.threshold, "fingerprint": facts.fingerprint,
+                                           "previous_fingerprint": before.facts.fingerprint})
+        return before, AnchoredVault(facts, at, HOW_CHANGE, tx.nonce)
+
     def owner_reader(self) -> LoadAnchoredOwners:
         return LoadAnchoredOwners(self)
 
@@ -165,4 +187,19 @@ def _anchored(row: object) -> AnchoredVault:
     if facts.fingerprint != str(getattr(row, "fingerprint")):  # noqa: B009
         raise AnchorError(f"The anchored vault {facts.address} was edited outside Custos (its fingerprint no longer "
                           "matches its owners and threshold); nothing is signed for it")
-    return AnchoredVault(facts, at, str(getattr(row, "anchored_how")))  # noqa: B009
+    nonce = getattr(row, "last_change_nonce", None)
+    return AnchoredVault(facts, at, str(getattr(row, "anchored_how")),  # noqa: B009
+                         None if nonce is None else int(nonce))
+
+
+def _change_vault(raw: bytes) -> str:
+    """The vault a change file names (read fully, strictly, by apply_change)."""
+    from wallet_app.domain.strict_json import StrictJsonError, loads_strict
+
+    try:
+        body = loads_strict(raw, "the vault change file", limit=256 * 1024)
+    except StrictJsonError as exc:
+        raise AnchorError(exc.user_message) from None
+    if not isinstance(body, dict) or not isinstance(body.get("safe"), str):
+        raise AnchorError("This is not a vault change file: it names no vault")
+    return to_checksum(body["safe"])

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("anchored_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("anchored_how", sa.String(16), nullable=False),
+        sa.Column("last_change_nonce", sa.BigInteger, nullable=True),
     )
     op.create_table(
         "offline_requests",
