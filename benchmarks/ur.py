@@ -11,11 +11,11 @@ parts until the decoder completes; a round is REPEAT decodes after a warm-up one
 second, median of ROUNDS rounds; the ratio is Custos's rate over the reference's ("parts read" is Custos's count
 over the reference's: a decoder that solves sooner reads fewer of the lossy stream).
 
-Frames: how many frames of the animated QR code a reader must be shown until Custos's decoder completes, at the
+Frames: how many frames of the animated QR code a reader must be shown until it holds the whole request, at the
 default frame size, with no loss and with each frame lost with probability LOSS = 0.3 (seeded `random.Random`, TRIALS
-trials: median and worst), from an endless fountain stream; and the seconds that takes at FRAMES_PER_SECOND = 4, the
-display speed the desktop app defaults to. (The app's animation also carries Custos's custos-check UR beside the
-sign request, so its real animations are longer; this counts the ERC-4527 request alone.)
+trials: median and worst), from the app's own endless animation (`wallet_app.offline.transport.Animation`: the
+eth-sign-request and Custos's custos-check with the online decision and its chain facts, read by `RequestReader`);
+and the seconds that takes at the app's default speed (DEFAULT_FRAMES_PER_SECOND, 4).
 
 Environment: BENCH_ROUNDS (default 3), BENCH_UR_REPEAT (default 20), BENCH_UR_TRIALS (default 20). Needs node and
 `make node-deps`.
@@ -31,6 +31,9 @@ import time
 import uuid
 from pathlib import Path
 
+from wallet_app.offline.online_check import OnlineCheck
+from wallet_app.offline.transport import DEFAULT_FRAGMENT, DEFAULT_FRAMES_PER_SECOND, Animation, RequestReader
+from wallet_app.policy.carried_facts import CarriedFacts
 from wallet_app.ur.eth_types import DATA_TYPE_TYPED_DATA, EthSignRequest, parse_path
 from wallet_app.ur.ur import UR, URDecoder, UREncoder
 
@@ -48,8 +51,8 @@ from tests.support.node_ur import (  # noqa: E402
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 REPEAT = int(os.environ.get("BENCH_UR_REPEAT", "20"))
 TRIALS = int(os.environ.get("BENCH_UR_TRIALS", "20"))
-FRAGMENT = 200  # bytes of CBOR per frame
-FRAMES_PER_SECOND = 4
+FRAGMENT = DEFAULT_FRAGMENT  # bytes of CBOR per frame
+FRAMES_PER_SECOND = DEFAULT_FRAMES_PER_SECOND
 LOSS = 0.3
 REQUESTS = {"typical SafeTx (3 transfers)": 3, "MultiSend of 100 transfers": 100}
 
@@ -92,17 +95,39 @@ def lossy_stream(ur: UR, seed: int, length: int) -> list[str]:
     return [part for part in (encoder.next_part() for _ in range(length)) if rng.random() >= LOSS]
 
 
-def frames_until_complete(ur: UR, seed: int | None) -> int:
-    """Frames shown until Custos's decoder completes; each lost with probability LOSS (seed None: none lost)."""
-    encoder = UREncoder(ur, FRAGMENT)
+def check_ur(request: UR, transfers: int) -> UR:
+    """A custos-check of the size the online desktop sends: every hard block's verdict and one rule per transfer (up
+    to 20), with the prices of three assets and a simulation."""
+    from datetime import UTC, datetime
+
+    from wallet_app.holdings.model import Price
+    from wallet_app.policy.facts import SimulationOutcome
+
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    rules = [(f"rule-{i}", "pass") for i in range(12 + min(transfers, 20))]
+    prices = {f"0x{i:040x}": Price(10**6 + i, 6, "HKD", "NAV feed 0x…", now, False) for i in range(1, 4)}
+    facts = CarriedFacts(prices=prices, simulation=SimulationOutcome(reverted=False), vault_nonce=42)
+    request_id = EthSignRequest.from_cbor(request.cbor).request_id
+    check = OnlineCheck(request_id=request_id, safe_tx_hash=bytes(32), chain_id=SAMPLE_CHAIN_ID,
+                        safe="0x" + "11" * 20, nonce=42, block_number=1_000_000, block_hash=bytes(32),
+                        checked_at=now, decision="allow", rules=tuple(rules), policy_digest="0x" + "ab" * 32,
+                        policy_version=3, proposer="0x" + "22" * 20, approvers=("0x" + "33" * 20,),
+                        simulation="simulated at block 1000000: it succeeds", facts=facts)
+    return UR("custos-check", check.to_cbor())
+
+
+def frames_until_complete(urs: list[UR], seed: int | None) -> int:
+    """Frames of the app's animation shown until the request is read whole; each lost with probability LOSS (seed
+    None: none lost)."""
+    animation = Animation(urs, FRAGMENT)
     rng = random.Random(seed)
-    decoder = URDecoder()
+    reader = RequestReader()
     shown = 0
-    while not decoder.is_complete:
-        part = encoder.next_part()
+    while not reader.is_complete:
+        frame = animation.next_frame()
         shown += 1
         if seed is None or rng.random() >= LOSS:
-            decoder.receive(part)
+            reader.receive(frame)
     return shown
 
 
@@ -143,12 +168,14 @@ def main() -> None:
           f"({LOSS:.0%} loss: median and worst of {TRIALS} seeded trials):")
     for name, transfers in REQUESTS.items():
         ur = sign_request_ur(transfers)
-        clean = frames_until_complete(ur, None)
-        lossy_counts = [frames_until_complete(ur, seed) for seed in range(TRIALS)]
+        urs = [ur, check_ur(ur, transfers)]
+        clean = frames_until_complete(urs, None)
+        lossy_counts = [frames_until_complete(urs, seed) for seed in range(TRIALS)]
         median, worst = statistics.median(lossy_counts), max(lossy_counts)
         chars = len(UREncoder(ur, FRAGMENT).next_part())
-        print(f"  {name:30} {len(ur.cbor):7,} B  {UREncoder(ur, FRAGMENT).fragment_count:4} fragments of "
-              f"~{chars} chars")
+        size = sum(len(u.cbor) for u in urs)
+        print(f"  {name:30} {size:7,} B  {Animation(urs, FRAGMENT).cycle_length:4} fragments of ~{chars} chars "
+              f"(request {len(ur.cbor):,} B, check {len(urs[1].cbor):,} B)")
         print(f"    {'0% loss:':9} {clean:5} frames {clean / FRAMES_PER_SECOND:6.1f} s")
         print(f"    {f'{LOSS:.0%} loss:':9} {median:5.0f} frames {median / FRAMES_PER_SECOND:6.1f} s  (worst {worst} "
               f"frames, {worst / FRAMES_PER_SECOND:.1f} s)")

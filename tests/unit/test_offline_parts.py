@@ -18,7 +18,6 @@ from wallet_app.holdings.model import FxRate, Price, Standard
 from wallet_app.offline.online_check import OnlineCheck, OnlineCheckError
 from wallet_app.offline.transport import Animation, RequestReader, TransportError, frames, read_text_file
 from wallet_app.policy.carried_facts import CarriedFacts, SpendingRecorder
-from wallet_app.policy.engine import RuleVerdict
 from wallet_app.policy.facts import HolderStatus, PermissionedToken, SimulationOutcome
 from wallet_app.profiles import create_profile
 from wallet_app.storage.schema import offline_vaults
@@ -101,8 +100,8 @@ def test_carried_facts_survive_the_trip_and_replay_by_window_length() -> None:
 def check(request_id: uuid.UUID) -> OnlineCheck:
     return OnlineCheck(request_id=request_id, safe_tx_hash=b"\x02" * 32, chain_id=133, safe=VAULT, nonce=3,
                        block_number=99, block_hash=b"\x03" * 32, checked_at=NOW, decision="allow",
-                       rules=(RuleVerdict("chain", "pass", "ok"),), policy_digest="0x" + "ab" * 32, policy_version=2,
-                       proposer=OWNERS[0], approvers=(OWNERS[0], OWNERS[1]), intent_text="transfer\u202e",
+                       rules=(("chain", "pass"),), policy_digest="0x" + "ab" * 32, policy_version=2,
+                       proposer=OWNERS[0], approvers=(OWNERS[0], OWNERS[1]),
                        simulation="simulated", facts=carried())
 
 

@@ -19,7 +19,6 @@ from wallet_app.domain.addresses import to_checksum
 from wallet_app.domain.strict_json import loads_strict
 from wallet_app.errors import WalletError
 from wallet_app.policy.carried_facts import CarriedFacts, CarriedFactsError
-from wallet_app.policy.engine import RuleVerdict
 from wallet_app.ur.cbor import Tagged, dumps, loads
 from wallet_app.ur.errors import URError
 
@@ -30,7 +29,7 @@ MAX_JSON_BYTES = 512 * 1024
 _VERDICTS = ("pass", "deny", "escalate", "skip", "match")
 _DECISIONS = ("allow", "deny", "escalate")
 _KEYS = {"format", "chain_id", "safe", "nonce", "block_number", "block_hash", "checked_at", "decision", "rules",
-         "policy_digest", "policy_version", "proposer", "approvers", "intent_text", "simulation", "facts"}
+         "policy_digest", "policy_version", "proposer", "approvers", "simulation", "facts"}
 
 
 class OnlineCheckError(WalletError, ValueError):
@@ -48,12 +47,11 @@ class OnlineCheck:
     block_hash: bytes
     checked_at: datetime
     decision: str
-    rules: tuple[RuleVerdict, ...]
+    rules: tuple[tuple[str, str], ...]  # (rule id, verdict); the words are the signer's own
     policy_digest: str | None
     policy_version: int | None
     proposer: str | None
     approvers: tuple[str, ...]
-    intent_text: str
     simulation: str
     facts: CarriedFacts
 
@@ -62,9 +60,9 @@ class OnlineCheck:
             "format": FORMAT, "chain_id": self.chain_id, "safe": self.safe, "nonce": str(self.nonce),
             "block_number": self.block_number, "block_hash": "0x" + self.block_hash.hex(),
             "checked_at": self.checked_at.isoformat(), "decision": self.decision,
-            "rules": [[v.id, v.verdict, v.reason] for v in self.rules], "policy_digest": self.policy_digest,
+            "rules": [list(v) for v in self.rules], "policy_digest": self.policy_digest,
             "policy_version": self.policy_version, "proposer": self.proposer, "approvers": list(self.approvers),
-            "intent_text": self.intent_text, "simulation": self.simulation, "facts": self.facts.to_json(),
+            "simulation": self.simulation, "facts": self.facts.to_json(),
         }
         text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return dumps({1: Tagged(37, self.request_id.bytes), 2: self.safe_tx_hash, 3: text})
@@ -130,9 +128,9 @@ def _read(cbor: bytes) -> OnlineCheck | MessageCheck:
         raise OnlineCheckError(f"The online check is not in the form {FORMAT}")
     rules = []
     for row in _list(body["rules"]):
-        if not isinstance(row, list) or len(row) != 3 or row[1] not in _VERDICTS:
+        if not isinstance(row, list) or len(row) != 2 or row[1] not in _VERDICTS:
             raise OnlineCheckError("A rule verdict in the online check is malformed")
-        rules.append(RuleVerdict(_text(row[0], 80), row[1], _text(row[2], 2000)))
+        rules.append((_text(row[0], 80), str(row[1])))
     if body["decision"] not in _DECISIONS:
         raise OnlineCheckError("The online check's decision is not allow, deny or escalate")
     checked_at = datetime.fromisoformat(_text(body["checked_at"], 40))
@@ -153,7 +151,7 @@ def _read(cbor: bytes) -> OnlineCheck | MessageCheck:
         policy_version=None if version is None else _count(version),
         proposer=None if proposer is None else to_checksum(_text(proposer, 42)),
         approvers=tuple(to_checksum(_text(a, 42)) for a in _list(body["approvers"])),
-        intent_text=_text(body["intent_text"], 20_000), simulation=_text(body["simulation"], 4_000),
+        simulation=_text(body["simulation"], 4_000),
         facts=CarriedFacts.from_json(body["facts"]),
     )
 

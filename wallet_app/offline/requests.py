@@ -118,10 +118,10 @@ class OfflineRequests:
         check = OnlineCheck(
             request_id=request_id, safe_tx_hash=result.safe_tx_hash, chain_id=tx.chain_id, safe=tx.safe,
             nonce=tx.nonce, block_number=result.block_number, block_hash=result.block_hash,
-            checked_at=result.checked_at, decision=d.decision, rules=tuple(d.rules),
+            checked_at=result.checked_at, decision=d.decision, rules=tuple((v.id, v.verdict) for v in d.rules),
             policy_digest=result.policy_digest, policy_version=result.policy_version,
-            proposer=entry.item.proposer, approvers=approvers, intent_text=result.intent_text[:20_000],
-            simulation=result.simulation_text[:4_000], facts=result.carried)
+            proposer=entry.item.proposer, approvers=approvers, simulation=result.simulation_text[:4_000],
+            facts=result.carried)
         request = _sign_request(request_id, safe_tx_typed_data(tx), tx.chain_id, path, signer)
         return SentRequest(request, check, key, compute_hashes(tx), result.block_number, d.decision)
 
