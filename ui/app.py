@@ -19,15 +19,17 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from ui.errors import ErrorPresenter, ErrorReport, one_line
 from ui.gc_guard import GuiThreadCollector
 from ui.main_window import MainWindow
+from ui.offline.routing import profile_is_offline
 from ui.session import (
     BuildServices,
     OpenProfile,
@@ -37,6 +39,9 @@ from ui.session import (
     default_peek_profile,
 )
 from ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from ui.offline.session import OfflineSession
 
 log = logging.getLogger(__name__)
 
@@ -184,22 +189,35 @@ def main(
     collector.start()
     presenter = ErrorPresenter(show=_log_only if args.quit_after_load else None)
     runner = TaskRunner(presenter=presenter)
-    window = MainWindow(profile_name=args.profile)
-    if args.investor:
-        window.enter_investor_view(args.account or None)
     home = args.home.expanduser() if args.home is not None else None
-    session = WalletSession(
-        window=window,
-        runner=runner,
-        home=home,
-        profile_name=args.profile,
-        open_profile=open_profile,
-        build_services=build_services,
-        # The saved snapshot is painted from disk first, unless a caller (tests) brings its own profiles.
-        peek_profile=default_peek_profile if open_profile is default_open_profile else None,
-        parent=window,
-    )
-    clock = _StartupClock(app, window, session) if args.quit_after_load else None
+    window: QMainWindow
+    session: WalletSession | OfflineSession
+    clock: QObject | None
+    # An offline signer profile gets its own window and never reaches the main window's session, which builds the
+    # chain stack; its settings file says which it is (a caller that brings its own profiles gets the main window).
+    if open_profile is default_open_profile and profile_is_offline(home, args.profile):
+        from ui.offline.session import OfflineSession, QuitWhenReady
+        from ui.offline.window import OfflineSignerWindow
+
+        window = OfflineSignerWindow(profile_name=args.profile)
+        session = OfflineSession(window=window, runner=runner, home=home, profile_name=args.profile, parent=window)
+        clock = QuitWhenReady(app, session, window, started_at=STARTED_AT) if args.quit_after_load else None
+    else:
+        window = main_window = MainWindow(profile_name=args.profile)
+        if args.investor:
+            main_window.enter_investor_view(args.account or None)
+        session = wallet_session = WalletSession(
+            window=main_window,
+            runner=runner,
+            home=home,
+            profile_name=args.profile,
+            open_profile=open_profile,
+            build_services=build_services,
+            # The saved snapshot is painted from disk first, unless a caller (tests) brings its own profiles.
+            peek_profile=default_peek_profile if open_profile is default_open_profile else None,
+            parent=window,
+        )
+        clock = _StartupClock(app, main_window, wallet_session) if args.quit_after_load else None
     # Ctrl+C or a polite kill closes the window like the Quit action, so that the services (and the devnet's
     # state) are closed properly. The collector's timer gives Python the chance to run these handlers.
     previous = {sig: signal.signal(sig, lambda *_: window.close()) for sig in (signal.SIGINT, signal.SIGTERM)}

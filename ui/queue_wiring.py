@@ -24,6 +24,9 @@ def attach_queue(window: Any, services: Any, runner: TaskRunner, *,
         return None
     page: ApprovalsPage = window.approvals_page
     sources: QueueSources = sources_from_services(services)
+    from ui.dialogs.offline_answer import offline_sources
+
+    page.offline.attach(offline_sources(services))  # sign requests for owners whose keys are on offline machines
     page.attach(queue, runner, sources)
     page.attach_messages(getattr(services, "messages", None), proofs=getattr(services, "proofs", None),
                          audit=getattr(services, "audit", None))  # Safe messages beside the transactions

@@ -24,6 +24,7 @@ UI_SHELL = {"ui.app", "ui.main_window", "ui.session", "ui.queue_wiring", "ui.not
             "ui.gc_guard", "ui.startup_clock"}
 ROWS: tuple[tuple[str, ...], ...] = (
     ("ui: shell",),
+    ("ui.offline",),
     ("ui.pages",),
     ("ui.dialogs",),
     ("ui.widgets",),
@@ -50,6 +51,7 @@ ROWS: tuple[tuple[str, ...], ...] = (
 )
 NOTES = {
     "ui: shell": "app, main window, session, queue wiring, notifications, custos entry",
+    "ui.offline": "the offline signer's window: sign, vaults, keys, policy, audit",
     "ui.pages": "one tab each: holdings, history, vaults, keys, policy, approvals, audit",
     "ui.dialogs": "propose, review and approve, unlock, keys, vaults, tokens, policy",
     "ui.widgets": "address and hash views, tone labels, charts, policy panels",

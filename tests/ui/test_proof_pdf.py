@@ -18,7 +18,8 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.holdings_fakes import TREASURY
 from tests.ui.test_proofs_page import attached, page, real_bundle  # noqa: F401 (`page` is a fixture)
-from ui.pages.proofs_export import ExportRefused, write_new_pdf
+from ui.new_files import FileRefused
+from ui.pages.proofs_export import write_new_pdf
 from ui.pages.proofs_page import ProofsPage
 from ui.proof_pdf import render_bundle_pdf
 from ui.tasks import TaskRunner
@@ -215,7 +216,7 @@ def test_export_pdf_on_the_proofs_tab_writes_a_new_file_and_records_it(qtbot: Qt
 def test_a_file_that_appears_while_the_pdf_is_typeset_is_never_overwritten(qapp: object, tmp_path: Path) -> None:
     out = tmp_path / "late.pdf"
     out.write_text("kept")
-    with pytest.raises(ExportRefused, match="already exists"):
+    with pytest.raises(FileRefused, match="already exists"):
         write_new_pdf(out, real_bundle(), None, "")
     assert out.read_text() == "kept"
     with pytest.raises(UnusableInput):

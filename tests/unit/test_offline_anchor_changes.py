@@ -13,10 +13,10 @@ from eth_account import Account
 from wallet_app.config import ProfileConfig
 from wallet_app.domain.abi import build_call
 from wallet_app.domain.safe_tx import Operation, SafeTx, compute_hashes
+from wallet_app.offline.anchor_changes import apply_change, apply_change_file, change_bundle
 from wallet_app.profiles import create_profile
 from wallet_app.ur.errors import URError
 from wallet_app.ur.ur import UR, decode_ur, encode_ur
-from wallet_app.vaults.anchor_changes import apply_change, change_bundle
 from wallet_app.vaults.anchor_setup import facts_from_setup, setup_ur
 from wallet_app.vaults.anchors import HOW_TYPED, AnchorError, AnchorStore, vault_facts
 
@@ -89,11 +89,11 @@ def test_the_store_applies_once_and_logs(tmp_path: Path) -> None:
     store = AnchorStore(engine=profile.engine, chain_id=133)
     store.anchor(FACTS, how=HOW_TYPED)
     raw = signed(change(SWAP), 0, 1)
-    before, after = store.apply_change(raw)
+    before, after = apply_change_file(store, raw)
     assert before.facts == FACTS and after.last_change_nonce == 5
     assert store.require(VAULT).facts == after.facts
     with pytest.raises(AnchorError, match="applied already"):
-        store.apply_change(raw)  # replay
+        apply_change_file(store, raw)  # replay
     profile.close()
 
 

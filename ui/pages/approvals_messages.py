@@ -17,7 +17,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from ui.errors import one_line
-from ui.pages.proofs_export import AskSavePath, ask_save_path, write_new_file
+from ui.new_files import write_new_file
+from ui.pages.proofs_export import AskSavePath, ask_save_path
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from wallet_app.errors import WalletError

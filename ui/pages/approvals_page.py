@@ -4,9 +4,11 @@ Each transaction shows what it does (decoded from its bytes by the core), where 
 threshold n" (and "k valid of m rows" when stored rows do not count), and who proposed it when. Two proposals at one
 nonce are both shown with a warning and never chosen between (A10); gaps, stale, rejected and quarantined items are
 said in words and colour. Propose…, Review…, Approve…, Reject… and Execute… open the dialogs; approving, rejecting and
-executing always go through the review dialog, so that what is signed is on screen. Under the transactions, the
-Safe messages (holding statements a vault's quorum signs; ui/pages/approvals_messages.py) are read with the queue and
-approved through their own review dialog, every field of the typed data on screen.
+executing always go through the review dialog, so that what is signed is on screen. Sign offline… and Import offline
+signature… make a sign request for an owner whose key is on an offline machine and take its answer back
+(ui/pages/approvals_offline.py). Under the transactions, the Safe messages (holding statements a vault's quorum signs;
+ui/pages/approvals_messages.py) are read with the queue and approved through their own review dialog, every field of
+the typed data on screen.
 
 Threads: Refresh first follows the chain (`QueueService.follow`, which moves items the chain executed; it writes, so
 SERIAL lane, with its progress shown) and then reads the queue (`load`, PARALLEL lane). The queue notifier
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.errors import one_line
+from ui.pages.approvals_offline import OfflineActions
 from ui.pages.lazy_page import LazyPage
 from ui.queue_sources import QueueNotifierLike, QueueServiceLike, QueueSources
 from ui.signals import emit
@@ -44,6 +47,7 @@ from ui.widgets.plain_label import PlainLabel
 if TYPE_CHECKING:  # built on first show (ensure_built), not at start-up
     from PySide6.QtWidgets import QTreeView
 
+    from ui.dialogs.offline_request_dialog import OfflineRequestDialog
     from ui.dialogs.propose_tx_dialog import ProposeTxDialog
     from ui.dialogs.review_message_dialog import ReviewMessageDialog
     from ui.dialogs.review_tx_dialog import ReviewTxDialog
@@ -125,10 +129,12 @@ class ApprovalsPage(LazyPage):
         self._load_again = False
         self._following = False
         self._generation = 0
-        self._dialog: ReviewTxDialog | ProposeTxDialog | ReviewMessageDialog | None = None
+        self._dialog: ReviewTxDialog | ProposeTxDialog | ReviewMessageDialog | OfflineRequestDialog | None = None
         self._message_parts: tuple[MessageQueueLike | None, Any, Any] = (None, None, None)
         self._relay: ProgressRelay | None = None
         self.notifier: QueueNotifierLike | None = None  # set by ui.queue_wiring.attach_queue
+        self.offline = OfflineActions(self, context=lambda: (self._runner, self._queue, self._sources),
+                                      opened=self._opened, changed=self._changed)  # its parts: attach_queue
 
     # -- building (on first show) ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -234,10 +240,15 @@ class ApprovalsPage(LazyPage):
         self.approve_button.clicked.connect(lambda: self.review_selected("approve"))
         self.reject_button.clicked.connect(lambda: self.review_selected("reject"))
         self.execute_button.clicked.connect(lambda: self.review_selected("execute"))
+        sign_offline, import_offline, offline_outcome = self.offline.build()  # ui/pages/approvals_offline.py
+        sign_offline.clicked.connect(lambda: self.review_selected("offline"))
+        import_offline.clicked.connect(self.offline.import_answer)
         buttons = QHBoxLayout()
         buttons.addWidget(self.propose_button)
-        buttons.addStretch(1)
-        for button in (self.review_button, self.approve_button, self.reject_button, self.execute_button):
+        buttons.addWidget(import_offline)
+        buttons.addWidget(offline_outcome, 1)
+        buttons.addStretch(0)  # takes the room while no outcome is said
+        for button in (self.review_button, self.approve_button, sign_offline, self.reject_button, self.execute_button):
             buttons.addWidget(button)
 
         layout = self.layout()
@@ -279,6 +290,7 @@ class ApprovalsPage(LazyPage):
         """The services are closing: no more reads, and the notifier stops polling."""
         self._queue = self._sources = None
         self._message_parts = (None, None, None)
+        self.offline.attach(None)
         if self._built:
             self.message_section.detach()
         self._generation += 1
@@ -298,7 +310,7 @@ class ApprovalsPage(LazyPage):
         return self._state
 
     @property
-    def dialog(self) -> ReviewTxDialog | ProposeTxDialog | ReviewMessageDialog | None:
+    def dialog(self) -> ReviewTxDialog | ProposeTxDialog | ReviewMessageDialog | OfflineRequestDialog | None:
         return self._dialog
 
     @property
@@ -502,6 +514,7 @@ class ApprovalsPage(LazyPage):
         self.reject_button.setEnabled(ready and free and item is not None and item.rejectable)
         self.execute_button.setEnabled(ready and free and item is not None and item.attention.executable
                                        and getattr(self._queue, "execute", None) is not None)
+        self.offline.refresh_buttons(enabled=ready and free, item=item)
         self.messages_panel.set_actions(enabled=ready and free and self.message_section.messages is not None,
                                         can_export=self.message_section.can_export)
 
@@ -509,6 +522,9 @@ class ApprovalsPage(LazyPage):
     def review_selected(self, action: str = "") -> None:
         item = self.selected()
         if item is None:
+            return
+        if action == "offline":  # a sign request for an owner who signs on an offline machine
+            self.offline.open_request(item.safe_tx_hash)
             return
         self.open_review(item.safe_tx_hash, action)
 
@@ -546,7 +562,7 @@ class ApprovalsPage(LazyPage):
         self._opened(dialog)
         return dialog
 
-    def _opened(self, dialog: ReviewTxDialog | ProposeTxDialog | ReviewMessageDialog) -> None:
+    def _opened(self, dialog: ReviewTxDialog | ProposeTxDialog | ReviewMessageDialog | OfflineRequestDialog) -> None:
         self._dialog = dialog
         dialog.sig_queue_changed.connect(self._changed)
         dialog.finished.connect(self._dialog_finished)

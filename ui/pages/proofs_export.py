@@ -11,17 +11,13 @@ from typing import Any
 
 from PySide6.QtWidgets import QBoxLayout, QFileDialog, QLayout, QPushButton, QWidget
 
-from wallet_app.errors import WalletError
+from ui.new_files import FileRefused, write_new_file
 
 AskSavePath = Callable[[QWidget, str], str | None]
 """(parent, suggested file name) -> chosen path, or None if cancelled."""
 
 RecordProofExport = Callable[[str, str, Path], object]
 """Records a written bundle in the audit log: (account, "json" or "pdf", path)."""
-
-
-class ExportRefused(WalletError):
-    code = "proof_export_refused"
 
 
 def ask_json_path(parent: QWidget, suggested: str) -> str | None:
@@ -67,24 +63,12 @@ def write_new_json(path: Path, data: bytes, record: RecordProofExport | None, ac
     return str(path)
 
 
-def write_new_file(path: Path, data: bytes) -> None:
-    """`data` as a new file at `path` (`wallet_app.storage.atomic.write_new`); ExportRefused says why not."""
-    from wallet_app.storage.atomic import write_new
-
-    try:
-        write_new(path, data)
-    except FileExistsError:
-        raise ExportRefused(f"Not written: {path} already exists. Exports are never overwritten.") from None
-    except OSError as exc:
-        raise ExportRefused(f"{path} could not be written ({exc.strerror or type(exc).__name__}).") from None
-
-
 def write_new_pdf(path: Path, bundle: Mapping[str, Any], record: RecordProofExport | None, account: str) -> str:
     """The bundle's PDF form written to a new file at `path` (typeset first, so a refusal leaves nothing behind)."""
     from ui.proof_pdf import render_bundle_pdf  # loads the proof reader and the PDF writer: on a worker lane only
 
     if path.exists():
-        raise ExportRefused(f"Not written: {path} already exists. Exports are never overwritten.")
+        raise FileRefused(f"Not written: {path} already exists. Exports are never overwritten.")
     with tempfile.TemporaryDirectory(prefix=".custos-pdf-", dir=path.parent) as folder:
         typeset = render_bundle_pdf(bundle, Path(folder) / path.name)
         write_new_file(path, typeset.read_bytes())

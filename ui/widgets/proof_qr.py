@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
@@ -34,19 +35,30 @@ def qr_image(text: str, *, scale: int = 4, border: int = 4) -> QImage:
 
 def read_qr_texts(path: Path) -> list[str]:
     """The text of every QR code found in the image at `path`; ValueError (in words) when it is not an image."""
-    import zxingcpp  # only when images are read
-
     if path.stat().st_size > MAX_IMAGE_BYTES:
         raise ValueError(f"{path.name} is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB")
     image = QImage(str(path))
     if image.isNull():
         raise ValueError(f"{path.name} is not an image that can be read")
+    return decode_qr_image(image)
+
+
+def decode_qr_image(image: QImage, *, max_side: int | None = None) -> list[str]:
+    """The text of every QR code in `image` (zxing-cpp), the image first scaled down to `max_side` pixels when
+    larger (a camera frame)."""
+    import zxingcpp  # only when images are read
+
+    if max_side is not None and max(image.width(), image.height()) > max_side:
+        image = image.scaled(max_side, max_side, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
     grey = image.convertToFormat(QImage.Format.Format_Grayscale8)
     width, height, stride = grey.width(), grey.height(), grey.bytesPerLine()
+    if not width or not height:
+        return []
     pixels = memoryview(bytes(grey.constBits())[: stride * height]).cast("B", (height, stride))
     view = zxingcpp.ImageView(pixels, width, height, zxingcpp.ImageFormat.Lum, stride, 1)
     formats = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-    return [code.text for code in zxingcpp.read_barcodes(view, formats=formats)]
+    return [code.text for code in zxingcpp.read_barcodes(view, formats=formats) if code.text]
 
 
 def bundle_from_images(paths: Sequence[Path]) -> tuple[bytes | None, str]:

@@ -24,10 +24,8 @@ from wallet_app.cli.common import Commands, print_lines, read_secret_file, with_
 from wallet_app.errors import ConfigError, UserCancelled
 
 if TYPE_CHECKING:
-    from wallet_app.keys.service import KeyService
     from wallet_app.profiles import Profile
     from wallet_app.services import Services
-    from wallet_app.ur.keypath import KeyPath
 
 
 def register(commands: Commands[argparse.ArgumentParser]) -> None:
@@ -76,8 +74,8 @@ def _request(args: argparse.Namespace) -> int:
 
     def work(services: Services) -> int:
         requests = OfflineRequests(queue=services.queue, engine=services.profile.engine, audit=services.audit,
-                                   messages=services.messages)
-        sent = requests.create(args.safe_tx_hash, owner, key_origin=paired_origin(services.keys, owner))
+                                   messages=services.messages, key_origins=services.keys.offline_origin)
+        sent = requests.create(args.safe_tx_hash, owner)
         if args.out is not None:
             write_new_file(args.out, ("\n".join(encode_ur(ur).upper() for ur in sent.urs) + "\n").encode("ascii"))
             where = str(args.out)
@@ -92,16 +90,6 @@ def _request(args: argparse.Namespace) -> int:
         return 0
 
     return with_services(args, work)
-
-
-def paired_origin(keys: KeyService, owner: str) -> KeyPath | None:
-    """The key origin a paired offline signer declared for `owner`, for the request's derivation path."""
-    from wallet_app.ur.keypath import parse_path
-
-    origin = keys.offline_origin(owner)
-    if origin is None or origin.path is None:
-        return None
-    return parse_path(origin.path, source_fingerprint=origin.fingerprint)
 
 
 def _write_frames(folder: Path, parts: list[str]) -> str:

@@ -178,6 +178,7 @@ def _change(args: argparse.Namespace) -> int:
 
 def _update(args: argparse.Namespace) -> int:
     from wallet_app.audit.profile_log import build_audit_log
+    from wallet_app.offline.anchor_changes import apply_change_file
     from wallet_app.offline.transport import read_text_file
     from wallet_app.vaults.anchors import AnchorStore
 
@@ -187,7 +188,7 @@ def _update(args: argparse.Namespace) -> int:
         if not profile.is_offline:
             raise ConfigError("Owner changes are applied on an offline signer profile; an online one reads the chain")
         store = AnchorStore(engine=profile.engine, chain_id=profile.config.chain_id, audit=build_audit_log(profile))
-        before, after = store.apply_change(raw)
+        before, after = apply_change_file(store, raw)
         print(f"Applied the owner change at nonce {after.last_change_nonce}, signed by the anchored quorum "
               f"({before.facts.threshold} of {len(before.facts.owners)}):")
         print_lines(facts_lines(after.facts))

@@ -24,6 +24,7 @@ from wallet_app.audit.log import AuditLog
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.domain.safe_tx import SafeTxHashes, compute_hashes
 from wallet_app.errors import WalletError
+from wallet_app.keys.registry import OfflineOrigin
 from wallet_app.keys.signature import recover_address
 from wallet_app.offline.online_check import UR_TYPE as CHECK_TYPE
 from wallet_app.offline.online_check import MessageCheck, OnlineCheck
@@ -74,18 +75,24 @@ class ImportedAnswer:
 
 class OfflineRequests:
     def __init__(self, *, queue: QueueService, engine: Engine, audit: AuditLog, messages: MessageQueue | None = None,
+                 key_origins: Callable[[str], OfflineOrigin | None] | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        """`key_origins`: the key origin a paired offline signer declared for an owner (KeyService.offline_origin),
+        which the request names as its derivation path (an ERC-4527 signer finds its key by it)."""
         self._queue = queue
+        self._key_origins = key_origins
         self._messages = messages
         self._engine = engine
         self._audit = audit
         self._clock = clock
 
-    def create(self, subject_hash: str, owner: str, *, key_origin: KeyPath | None = None) -> SentRequest:
+    def create(self, subject_hash: str, owner: str) -> SentRequest:
         """A sign request for `owner` of the queued transaction (safeTxHash) or Safe message (SafeMessage hash)."""
         key = hash_arg(subject_hash, "safeTxHash or SafeMessage hash")
         signer = to_checksum(owner)
-        path = key_origin or parse_path(DEFAULT_PATH)
+        origin = self._key_origins(signer) if self._key_origins is not None else None
+        path = parse_path(DEFAULT_PATH) if origin is None or origin.path is None else \
+            parse_path(origin.path, source_fingerprint=origin.fingerprint)
         if self._messages is not None and self._messages.has(key):
             sent = self._message_request(key, signer, path)
         else:

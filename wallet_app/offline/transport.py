@@ -2,7 +2,8 @@
 
 A request is two URs: the ERC-4527 `eth-sign-request` (what any ERC-4527 signer reads) and Custos's `custos-check`
 (what the online desktop checked). Frames interleave the parts of both, so one animation carries them; a reader
-keeps one decoder per UR type and is complete when the sign request is, and the check too if any of its parts came.
+keeps one decoder per UR type and is complete only when it holds both: Custos signs no request without the check, and
+a file holds the sign request on its first line, so a reader that stopped there would lose the check.
 Frames may arrive in any order, lost or repeated (fountain codes). A file holds the same parts, one a line.
 """
 
@@ -26,6 +27,10 @@ DEFAULT_FRAGMENT = 200  # bytes of CBOR per frame: a QR code of about version 13
 DEFAULT_FRAMES_PER_SECOND = 4
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_FRAME_CHARS = 100_000
+
+
+NO_CHECK = ("The request carries no online check (custos-check): it does not come from a Custos online desktop, and "
+            "Custos signs no request whose chain facts (simulation, compliance, velocity) were not checked online")
 
 
 class TransportError(URError):
@@ -62,7 +67,7 @@ def frames(urs: Iterable[UR], max_fragment: int = DEFAULT_FRAGMENT, *, rounds: i
 @dataclass(frozen=True)
 class ReadRequest:
     sign_request: EthSignRequest
-    check: OnlineCheck | MessageCheck | None
+    check: OnlineCheck | MessageCheck | None  # None only when built by hand (the reader requires the check)
 
 
 class RequestReader:
@@ -86,26 +91,30 @@ class RequestReader:
 
     @property
     def progress(self) -> float:
-        decoders = list(self._decoders.values()) or [URDecoder()]
-        if SIGN_REQUEST_TYPE not in self._decoders:
-            return 0.0
-        return sum(1.0 if d.is_complete else d.estimated_progress for d in decoders) / len(decoders)
+        """From 0 to 1 over both URs (a UR not begun counts 0)."""
+        done = [1.0 if d.is_complete else d.estimated_progress for d in self._decoders.values()]
+        return sum(done) / 2
 
     @property
     def is_complete(self) -> bool:
-        return bool(self._decoders) and SIGN_REQUEST_TYPE in self._decoders and \
-            all(d.is_complete for d in self._decoders.values())
+        return len(self._decoders) == 2 and all(d.is_complete for d in self._decoders.values())
+
+    @property
+    def sign_request_only(self) -> bool:
+        """The sign request is whole and no part of an online check came (a request from another tool)."""
+        decoder = self._decoders.get(SIGN_REQUEST_TYPE)
+        return decoder is not None and decoder.is_complete and CHECK_TYPE not in self._decoders
 
     def result(self) -> ReadRequest:
+        if self.sign_request_only:
+            raise TransportError(NO_CHECK)
         if not self.is_complete:
             raise TransportError(f"The request is not complete yet ({round(self.progress * 100)}% of it was read)")
         request = EthSignRequest.from_cbor(self._decoders[SIGN_REQUEST_TYPE].result.cbor)
-        check = None
-        if CHECK_TYPE in self._decoders:
-            check = read_check(self._decoders[CHECK_TYPE].result.cbor)
-            if check.request_id != request.request_id:
-                raise TransportError("The online check belongs to another request (its request id differs): frames "
-                                     "of two requests were mixed; nothing was read")
+        check = read_check(self._decoders[CHECK_TYPE].result.cbor)
+        if check.request_id != request.request_id:
+            raise TransportError("The online check belongs to another request (its request id differs): frames "
+                                 "of two requests were mixed; nothing was read")
         return ReadRequest(request, check)
 
 

@@ -1,12 +1,12 @@
 """The online side of an anchored vault's owner change: an executed owner change of the queue, with the signatures
-that executed it, written for the offline signers (wallet_app.vaults.anchor_changes reads it there)."""
+that executed it, written for the offline signers (wallet_app.offline.anchor_changes reads it there)."""
 
 from __future__ import annotations
 
+from wallet_app.offline.anchor_changes import OWNER_CALLS, change_bundle
 from wallet_app.queue.errors import QueueError
 from wallet_app.queue.service import QueueService
 from wallet_app.queue.states import FINAL
-from wallet_app.vaults.anchor_changes import OWNER_CALLS, change_bundle
 
 
 def export_change(queue: QueueService, safe_tx_hash: str) -> tuple[bytes, str]:

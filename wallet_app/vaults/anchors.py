@@ -141,25 +141,21 @@ class AnchorStore:
                                            "how": how, "label": facts.label})
         return AnchoredVault(facts, at, how)
 
-    def apply_change(self, raw: bytes, *, now: datetime | None = None) -> tuple[AnchoredVault, AnchoredVault]:
-        """Apply an owner change its previous quorum signed (wallet_app.vaults.anchor_changes); (before, after)."""
-        from wallet_app.vaults.anchor_changes import apply_change
-
-        address = _change_vault(raw)
-        before = self.require(address)
-        facts, tx = apply_change(raw, before.facts, last_nonce=before.last_change_nonce)
+    def save_change(self, before: AnchoredVault, facts: VaultFacts, nonce: int, *,
+                    now: datetime | None = None) -> AnchoredVault:
+        """Store the facts an owner change gave (verified by wallet_app.offline.anchor_changes) with its nonce."""
         at = now or datetime.now(UTC)
         with self._engine.begin() as conn:
             conn.execute(update(offline_vaults).where(
                 offline_vaults.c.chain_id == self._chain_id, offline_vaults.c.address == facts.address).values(
                 owners=json.dumps(list(facts.owners)), threshold=facts.threshold, fingerprint=facts.fingerprint,
-                anchored_at=at, anchored_how=HOW_CHANGE, last_change_nonce=tx.nonce))
+                anchored_at=at, anchored_how=HOW_CHANGE, last_change_nonce=nonce))
             if self._audit is not None:
                 self._audit.append(conn, actor=actions.OPERATOR, action=actions.OFFLINE_ANCHOR, subject=facts.address,
-                                   detail={"how": HOW_CHANGE, "nonce": str(tx.nonce), "owners": list(facts.owners),
+                                   detail={"how": HOW_CHANGE, "nonce": str(nonce), "owners": list(facts.owners),
                                            "threshold": facts.threshold, "fingerprint": facts.fingerprint,
                                            "previous_fingerprint": before.facts.fingerprint})
-        return before, AnchoredVault(facts, at, HOW_CHANGE, tx.nonce)
+        return AnchoredVault(facts, at, HOW_CHANGE, nonce)
 
     def owner_reader(self) -> LoadAnchoredOwners:
         return LoadAnchoredOwners(self)
@@ -191,15 +187,3 @@ def _anchored(row: object) -> AnchoredVault:
     return AnchoredVault(facts, at, str(getattr(row, "anchored_how")),  # noqa: B009
                          None if nonce is None else int(nonce))
 
-
-def _change_vault(raw: bytes) -> str:
-    """The vault a change file names (read fully, strictly, by apply_change)."""
-    from wallet_app.domain.strict_json import StrictJsonError, loads_strict
-
-    try:
-        body = loads_strict(raw, "the vault change file", limit=256 * 1024)
-    except StrictJsonError as exc:
-        raise AnchorError(exc.user_message) from None
-    if not isinstance(body, dict) or not isinstance(body.get("safe"), str):
-        raise AnchorError("This is not a vault change file: it names no vault")
-    return to_checksum(body["safe"])

@@ -23,7 +23,7 @@ from wallet_app.domain.strict_json import StrictJsonError, loads_strict
 from wallet_app.errors import WalletError
 from wallet_app.keys.signature import HALF_N, recover_address
 from wallet_app.safe.tx_typed_data import safe_tx_from_typed_data, safe_tx_typed_data
-from wallet_app.vaults.anchors import AnchorError, VaultFacts, vault_facts
+from wallet_app.vaults.anchors import AnchoredVault, AnchorError, AnchorStore, VaultFacts, vault_facts
 
 FORMAT = "custos-vault-change/1"
 MAX_BYTES = 256 * 1024
@@ -41,6 +41,19 @@ def change_bundle(tx: SafeTx, signatures: Mapping[str, bytes]) -> bytes:
             "typed_data": safe_tx_typed_data(tx),
             "signatures": [{"owner": o, "signature": "0x" + s.hex()} for o, s in sorted(signatures.items())]}
     return (json.dumps(body, indent=2) + "\n").encode("ascii")
+
+
+def apply_change_file(store: AnchorStore, raw: bytes) -> tuple[AnchoredVault, AnchoredVault]:
+    """Apply the owner change in `raw` to the vault it names, anchored in `store`; (before, after)."""
+    try:
+        body = loads_strict(raw, "the vault change file", limit=MAX_BYTES)
+    except StrictJsonError as exc:
+        raise AnchorError(exc.user_message) from None
+    if not isinstance(body, dict) or not isinstance(body.get("safe"), str):
+        raise AnchorError("This is not a vault change file: it names no vault")
+    before = store.require(to_checksum(body["safe"]))
+    facts, tx = apply_change(raw, before.facts, last_nonce=before.last_change_nonce)
+    return before, store.save_change(before, facts, tx.nonce)
 
 
 def apply_change(raw: bytes, current: VaultFacts, *, last_nonce: int | None) -> tuple[VaultFacts, SafeTx]:

@@ -1,0 +1,309 @@
+"""A sign request for an owner who signs on an offline machine, for one pending transaction of the queue: the desktop
+twin of `custos offline request`.
+
+The officer picks the owner (the vault's owners who have not signed; paired offline signers first, with their
+device's name). Making the request checks the item as an approval would, at the latest block, and records the
+request (`OfflineRequests.create`: it reads the chain and writes, so SERIAL lane, with a busy bar). Then the dialog
+shows the request as an animated QR code, the domain hash, message hash and safeTxHash in exactly the lines the
+offline signer shows (`wallet_app.offline.rendering.hash_lines`, SECURITY K6) with the instruction to compare them,
+and what the online check decided at which block. "Save as file…" writes the UR lines (as `--out` does) to a new
+file, never over one. "Import the answer…" reads the signer's eth-signature (camera, images or file) and stores it
+(`ui/dialogs/offline_answer.py`): an answer to another request is refused, nothing is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSpacerItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.dialogs.offline_answer import AnswerImport, OfflineSources, imported_text
+from ui.dialogs.offline_request_work import (
+    MadeRequest,
+    RequestSetup,
+    load_setup,
+    make_request,
+    request_file_text,
+)
+from ui.errors import one_line
+from ui.fonts import fixed_font
+from ui.new_files import write_new_file
+from ui.signals import emit
+from ui.tasks import TaskRunner
+from ui.tones import DECISION_TONES
+from ui.widgets.animated_qr import AnimatedQr
+from ui.widgets.error_line import ErrorLine
+from ui.widgets.plain_label import PlainLabel
+from ui.widgets.tone_label import ToneLabel
+from wallet_app.errors import WalletError
+
+if TYPE_CHECKING:
+    from ui.queue_sources import QueueServiceLike, QueueSources
+
+AskPath = Callable[[QWidget, str], str | None]
+INTRO = ("Pick the owner whose key is on an offline machine. Custos checks the transaction and the policy at the "
+         "latest block, records the request and shows it as an animated QR code for that machine's camera, or saves "
+         "it as a file. The answer it gives back is imported here.")
+BUSY_TEXT = "Checking the transaction and the policy at the latest block, and making the request…"
+
+
+def ask_request_path(parent: QWidget, suggested: str) -> str | None:
+    path, _filter = QFileDialog.getSaveFileName(parent, "Save the sign request", suggested,
+                                                "UR lines (*.txt);;All files (*)",
+                                                options=QFileDialog.Option.DontConfirmOverwrite)
+    return path or None
+
+
+class OfflineRequestDialog(QDialog):
+    sig_request_shown = Signal(object)
+    """The request was made and is on screen; carries the SentRequest."""
+    sig_queue_changed = Signal(str)
+    """An answer was imported; carries the safeTxHash."""
+    sig_outcome_shown = Signal(str)
+    """Saving, importing or making the request said how it went; carries the words."""
+
+    def __init__(self, *, runner: TaskRunner, queue: QueueServiceLike, sources: QueueSources,
+                 offline: OfflineSources, safe_tx_hash: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setObjectName("offlineRequestDialog")
+        self.setWindowTitle("Sign on an offline machine")
+        self._runner, self._queue, self._sources, self._offline = runner, queue, sources, offline
+        self._hash = safe_tx_hash
+        self._made: MadeRequest | None = None
+        self._busy = False
+        self.ask_path: AskPath = ask_request_path  # tests replace it
+        self.answer: AnswerImport | None = None
+        self.heading = PlainLabel("Reading the transaction…", selectable=True)
+        self.heading.setObjectName("offlineHeading")
+        self.heading.setWordWrap(True)
+        font = self.heading.font()
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.intro = PlainLabel(INTRO)
+        self.intro.setWordWrap(True)
+        self.owner = QComboBox()
+        self.owner.setObjectName("offlineOwner")
+        self.owner.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.owner.setMinimumContentsLength(40)
+        self.make_button = QPushButton("&Make the request")
+        self.make_button.setObjectName("offlineMake")
+        self.make_button.setToolTip("Check the transaction and the policy now and make a sign request for this owner")
+        self.make_button.clicked.connect(self.make)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.hide()
+        self.busy_text = PlainLabel(BUSY_TEXT)
+        self.busy_text.setWordWrap(True)
+        self.busy_text.hide()
+        self.error = ErrorLine()
+        self.error.setObjectName("offlineError")
+        self.qr = AnimatedQr()
+        self.request_id = PlainLabel(selectable=True)
+        self.request_id.setObjectName("offlineRequestId")
+        self.request_id.setWordWrap(True)
+        self.checked = ToneLabel(bold=True, selectable=True)
+        self.checked.setObjectName("offlineChecked")
+        self.checked.setWordWrap(True)
+        self.hash_text = PlainLabel(selectable=True)
+        self.hash_text.setObjectName("offlineHashes")
+        self.hash_text.setFont(fixed_font())
+        self.instruction = ToneLabel(bold=True)
+        self.instruction.setObjectName("offlineInstruction")
+        self.instruction.setWordWrap(True)
+        self.save_button = QPushButton("&Save as file…")
+        self.save_button.setObjectName("offlineSave")
+        self.save_button.setToolTip("Write the request as UR lines, one part a line (for an SD card); never over an "
+                                    "existing file")
+        self.save_button.clicked.connect(self.save)
+        self.import_button = QPushButton("&Import the answer…")
+        self.import_button.setObjectName("offlineImport")
+        self.import_button.setToolTip("Read the offline signer's answer (camera, images or a file) and store it")
+        self.import_button.clicked.connect(self.import_answer)
+        self.outcome = ToneLabel(selectable=True)
+        self.outcome.setObjectName("offlineOutcome")
+        self.outcome.setWordWrap(True)
+        self.request_box = self._build_request_box()
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        picker = QHBoxLayout()
+        picker.addWidget(PlainLabel("Owner who signs offline:"))
+        picker.addWidget(self.owner, 1)
+        picker.addWidget(self.make_button)
+        busy = QHBoxLayout()
+        busy.addWidget(self.busy_bar)
+        busy.addWidget(self.busy_text, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.intro)
+        layout.addLayout(picker)
+        layout.addLayout(busy)
+        layout.addWidget(self.error)
+        layout.addWidget(self.request_box, 1)
+        self._filler = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
+        layout.addItem(self._filler)  # keeps the picker at the top until the request is shown
+        layout.addWidget(close)
+        self._update_controls()
+        self.resize(780, 300)
+        self.load()
+
+    def _build_request_box(self) -> QGroupBox:
+        box = QGroupBox("The sign request: show it to the offline signer's camera, or save it as a file")
+        box.setObjectName("offlineRequestBox")
+        side = QVBoxLayout()
+        side.addWidget(self.request_id)
+        side.addWidget(self.checked)
+        side.addWidget(self.instruction)
+        side.addStretch(1)
+        actions = QHBoxLayout()
+        actions.addWidget(self.save_button)
+        actions.addWidget(self.import_button)
+        actions.addStretch(1)
+        side.addLayout(actions)
+        side.addWidget(self.outcome)
+        top = QHBoxLayout()
+        top.addWidget(self.qr, 3)
+        top.addLayout(side, 2)
+        hashes = QGroupBox("The hashes: the offline signer must show these very lines")
+        hashes.setObjectName("offlineHashBox")
+        QVBoxLayout(hashes).addWidget(self.hash_text)
+        layout = QVBoxLayout(box)
+        layout.addLayout(top, 1)
+        layout.addWidget(hashes)
+        box.hide()
+        return box
+
+    # -- what tests and the page read -----------------------------------------------------------------------------
+    @property
+    def made(self) -> MadeRequest | None:
+        return self._made
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def hash_lines_shown(self) -> list[str]:
+        return self.hash_text.text().split("\n") if self.hash_text.text() else []
+
+    # -- reading the owners ---------------------------------------------------------------------------------------
+    def load(self) -> None:
+        queue, sources, offline, wanted = self._queue, self._sources, self._offline, self._hash
+        self._set_busy(True, "Reading the transaction and its owners…")
+        (self._runner.query(lambda: load_setup(queue, sources, offline, wanted)).with_owner(self)
+         .on_success(self._loaded).on_failure(self._failed).quietly().run())
+
+    def _loaded(self, setup: RequestSetup) -> None:
+        self._set_busy(False)
+        self.heading.setText(setup.heading)
+        self.owner.clear()
+        for choice in setup.choices:
+            self.owner.addItem(choice.text, choice.address)
+        if not setup.choices:
+            self.error.show_error("Every owner has signed this transaction already: no sign request is needed.")
+        self._update_controls()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self.error.show_error(one_line(exc))
+        emit(self.sig_outcome_shown, one_line(exc))
+        if not isinstance(exc, WalletError):
+            self._runner.present(exc, self)
+        self._update_controls()
+
+    # -- making the request ---------------------------------------------------------------------------------------
+    def make(self) -> None:
+        owner = self.owner.currentData()
+        if self._busy or self._made is not None or not owner:
+            return
+        offline, wanted = self._offline, self._hash
+        self.error.clear_error()
+        self._set_busy(True, BUSY_TEXT)
+        (self._runner.command(lambda: make_request(offline, wanted, owner)).with_owner(self)
+         .on_success(self._made_request).on_failure(self._failed).quietly().run())
+
+    def _made_request(self, made: MadeRequest) -> None:
+        from wallet_app.offline.rendering import COMPARE_INSTRUCTION
+
+        self._set_busy(False)
+        self._made = made
+        sent = made.sent
+        self.request_id.setText(f"Sign request {sent.sign_request.request_id}\nfor {self.owner.currentText()}")
+        self.checked.setText(made.checked)
+        self.checked.set_tone(DECISION_TONES.get(str(sent.decision), "plain"))
+        self.hash_text.setText("\n".join(made.lines))
+        self.instruction.setText(COMPARE_INSTRUCTION)
+        self.qr.set_urs(sent.urs)
+        self.intro.hide()
+        self._filler.changeSize(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.request_box.show()
+        self.layout().invalidate()
+        self.resize(max(self.width(), 960), max(self.height(), 820))
+        self._update_controls()
+        emit(self.sig_request_shown, sent)
+
+    # -- saving and importing -------------------------------------------------------------------------------------
+    def save(self) -> None:
+        made = self._made
+        if made is None or self._busy:
+            return
+        answer = self.ask_path(self, f"sign-request-{self._hash[2:10]}.txt")
+        if not answer:
+            return
+        path, data = Path(answer), request_file_text(made.sent.urs)
+        (self._runner.command(lambda: write_new_file(path, data)).with_owner(self)
+         .on_success(lambda where: self._say(f"Saved the request to {where}", "good"))
+         .on_failure(lambda exc: self._say(one_line(exc), "bad")).quietly().run())
+
+    def import_answer(self) -> AnswerImport | None:
+        made = self._made
+        if made is None or self._busy or (self.answer is not None and self.answer.running):
+            return None
+        if self.answer is not None:
+            self.answer.deleteLater()  # the previous reading is over
+        self.answer = AnswerImport(runner=self._runner, sources=self._offline, parent=self,
+                                   expected_request=made.sent.sign_request.request_id)
+        self.answer.sig_imported.connect(self._imported)
+        self.answer.sig_refused.connect(lambda text: self._say(text, "bad"))
+        self.answer.start()
+        return self.answer
+
+    def _imported(self, imported: Any) -> None:
+        self._say(imported_text(imported), "good")
+        self.import_button.setEnabled(False)  # answered: a second copy would be refused (K3)
+        emit(self.sig_queue_changed, self._hash)
+
+    def _say(self, text: str, tone: str) -> None:
+        self.outcome.setText(text)
+        self.outcome.set_tone(tone)
+        emit(self.sig_outcome_shown, text)
+
+    # -- state ----------------------------------------------------------------------------------------------------
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        self._busy = busy
+        self.busy_bar.setVisible(busy)
+        self.busy_text.setText(text)
+        self.busy_text.setVisible(busy)
+        self._update_controls()
+
+    def _update_controls(self) -> None:
+        ready = not self._busy and self._made is None
+        self.owner.setEnabled(ready and self.owner.count() > 0)
+        self.make_button.setEnabled(ready and self.owner.count() > 0)
+        self.save_button.setEnabled(not self._busy and self._made is not None)
