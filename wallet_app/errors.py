@@ -32,6 +32,12 @@ class ProfileExists(ConfigError):
     code = "profile_exists"
 
 
+class FileRefused(WalletError):
+    """A file Custos was asked to write for people outside it was not written (it exists, or the folder refused)."""
+
+    code = "file_refused"
+
+
 class StorageError(WalletError):
     code = "storage"
 

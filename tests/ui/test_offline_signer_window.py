@@ -397,3 +397,118 @@ def test_custos_gui_opens_the_offline_window_with_no_chain_and_no_socket(homes: 
     assert report["code"] == 0
     assert report["signed"] == "UR:ETH-SIGNATURE/"
     assert report["events"] == [] and report["chain"] == [], report["chain"]
+
+
+# -- anchoring from the online desktop's set-up code ----------------------------------------------------------------
+SETUP_VAULT = "0x" + "cd" * 20
+
+
+def open_anchor_dialog(qtbot: QtBot, window: OfflineSignerWindow) -> Any:
+    page = window.vaults_page
+    window.pages.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=WAIT_MS)
+    with qtbot.waitSignal(page.sig_dialog_opened, timeout=WAIT_MS) as opened:
+        qtbot.mouseClick(page.anchor_button, LEFT)
+    return opened.args[0]
+
+
+def setup_file(path: Path, chain_id: int, homes: Homes, label: str = "Escrow by code") -> Any:
+    """A set-up UR file as `custos offline vault show VAULT --out FILE` writes it online; returns its facts."""
+    from wallet_app.ur.ur import encode_ur
+    from wallet_app.vaults.anchor_setup import setup_ur
+    from wallet_app.vaults.anchors import vault_facts
+
+    facts = vault_facts(chain_id, SETUP_VAULT, "1.4.1", [homes.setup.ben, homes.setup.alice], 2, label)
+    path.write_text(encode_ur(setup_ur(facts)).upper() + "\n")
+    return facts
+
+
+def scan_setup(qtbot: QtBot, dialog: Any, path: Path) -> Any:
+    """Read the set-up code..., then File... in the scan dialog, as a person does; returns the scan dialog."""
+    with qtbot.waitSignal(dialog.sig_scan_opened, timeout=WAIT_MS) as opened:
+        qtbot.mouseClick(dialog.read_setup_button, LEFT)
+    scan = opened.args[0]
+    scan.ask_file = lambda _parent: [str(path)]
+    qtbot.mouseClick(scan.file_button, LEFT)
+    return scan
+
+
+def test_a_set_up_code_fills_the_anchor_dialog_read_only(qtbot: QtBot, window: OfflineSignerWindow, homes: Homes,
+                                                         tmp_path: Path) -> None:
+    context = window.context
+    assert context is not None
+    facts = setup_file(tmp_path / "vault.setup", context.chain_id, homes)
+    dialog = open_anchor_dialog(qtbot, window)
+    assert not dialog.from_setup and not dialog.clear_setup_button.isVisible()
+    with qtbot.waitSignal(dialog.sig_setup_read, timeout=WAIT_MS) as read:
+        scan_setup(qtbot, dialog, tmp_path / "vault.setup")
+    assert read.args[0] == facts and dialog.scan_dialog is None  # the scan dialog closed itself
+    assert dialog.address.text() == facts.address and dialog.version.text() == "1.4.1"
+    assert dialog.owner_lines() == [homes.setup.ben, homes.setup.alice]
+    assert dialog.threshold.value() == 2 and dialog.label.text() == "Escrow by code"
+    fields = (dialog.address, dialog.version, dialog.owners, dialog.threshold, dialog.label)
+    assert all(field.isReadOnly() for field in fields)
+    assert dialog.from_setup and dialog.clear_setup_button.isVisible()
+    assert "from a file" in dialog.setup_note.text() and "compare the fingerprint" in dialog.setup_note.text()
+    assert dialog.computed.text() == facts.fingerprint_words and not dialog.problem.isVisible()
+    assert not dialog.submit_button.isEnabled()  # the fingerprint must still be typed
+    qtbot.mouseClick(dialog.clear_setup_button, LEFT)
+    assert not dialog.from_setup and not any(field.isReadOnly() for field in fields)
+    assert dialog.address.text() == "" and dialog.owner_lines() == [] and dialog.computed.text() == "—"
+    qtbot.keyClicks(dialog.address, SETUP_VAULT)  # typed instead
+    assert dialog.address.text() == SETUP_VAULT
+    dialog.reject()
+
+
+def test_a_vault_read_from_its_set_up_code_is_anchored_as_setup_qr(qtbot: QtBot, window: OfflineSignerWindow,
+                                                                   homes: Homes, tmp_path: Path) -> None:
+    from ui.offline.vaults_page import AnchorColumn
+    from wallet_app.vaults.anchors import HOW_SETUP_QR, vault_facts
+
+    context = window.context
+    assert context is not None
+    facts = setup_file(tmp_path / "vault.setup", context.chain_id, homes)
+    dialog = open_anchor_dialog(qtbot, window)
+    with qtbot.waitSignal(dialog.sig_setup_read, timeout=WAIT_MS):
+        scan_setup(qtbot, dialog, tmp_path / "vault.setup")
+    other = vault_facts(context.chain_id, SETUP_VAULT, "1.4.1", [homes.setup.ben, homes.setup.alice], 1)
+    qtbot.keyClicks(dialog.typed, other.fingerprint_words)  # as if the code was swapped on the way
+    assert not dialog.submit_button.isEnabled() and "Not the same fingerprint" in dialog.match.text()
+    dialog.submit()
+    assert dialog.isVisible() and context.signer.anchors.find(SETUP_VAULT) is None  # nothing is anchored
+    dialog.typed.clear()
+    qtbot.keyClicks(dialog.typed, facts.fingerprint_words)
+    assert dialog.submit_button.isEnabled() and dialog.match.tone == "good"
+    page = window.vaults_page
+    with qtbot.waitSignal(page.sig_vaults_shown, timeout=WAIT_MS) as shown:
+        qtbot.mouseClick(dialog.submit_button, LEFT)
+    assert shown.args[0] == 3 and "Anchored Escrow by code" in page.status.text()
+    anchored = context.signer.anchors.find(SETUP_VAULT)
+    assert anchored is not None and anchored.how == HOW_SETUP_QR == "setup-qr" and anchored.facts == facts
+    [entry] = [e for e in context.signer.audit.load_entries(action="offline_anchor") if e.subject == facts.address]
+    assert json.loads(entry.detail)["how"] == "setup-qr"
+    [listed] = [v for r in range(page.model.rowCount())
+                if (v := page.model.vault_at(r)) is not None and v.facts.address == facts.address]
+    assert "from the set-up QR code" in page.model.text(listed, AnchorColumn.ANCHORED)
+
+
+def test_a_set_up_code_for_another_chain_or_of_another_type_is_refused(
+        qtbot: QtBot, window: OfflineSignerWindow, homes: Homes, tmp_path: Path) -> None:
+    context = window.context
+    assert context is not None
+    setup_file(tmp_path / "other-chain.setup", 1, homes)
+    dialog = open_anchor_dialog(qtbot, window)
+    with qtbot.waitSignal(dialog.sig_setup_refused, timeout=WAIT_MS) as refused:
+        scan_setup(qtbot, dialog, tmp_path / "other-chain.setup")
+    text: str = refused.args[0]
+    assert "chain 1 (Ethereum)" in text and f"chain {context.chain_id}" in text and "Nothing was filled" in text
+    assert dialog.setup_note.text() == text and dialog.setup_note.tone == "bad"
+    assert not dialog.from_setup and dialog.address.text() == "" and dialog.owner_lines() == []
+    assert not dialog.address.isReadOnly() and not dialog.submit_button.isEnabled()
+    scan = scan_setup(qtbot, dialog, homes.request)  # a sign request is not a vault's set-up
+    qtbot.waitUntil(lambda: scan.problem.isVisible(), timeout=WAIT_MS)
+    assert "not the custos-vault that is expected here" in scan.problem.text()
+    assert scan.isVisible() and dialog.scan_dialog is scan and dialog.address.text() == ""
+    scan.reject()
+    assert dialog.scan_dialog is None and not dialog.from_setup and dialog.owner_lines() == []
+    dialog.reject()

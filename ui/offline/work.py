@@ -118,10 +118,12 @@ def load_anchors(signer: OfflineSigner) -> list[AnchoredVault]:
     return signer.anchors.load_all()
 
 
-def anchor(signer: OfflineSigner, facts: VaultFacts) -> AnchoredVault:
-    from wallet_app.vaults.anchors import HOW_TYPED
+def anchor(signer: OfflineSigner, facts: VaultFacts, *, from_setup: bool = False) -> AnchoredVault:
+    """Anchor `facts` once, after the officer compared the fingerprint: recorded as "setup-qr" when they came from the
+    online desktop's set-up code, as "typed" otherwise."""
+    from wallet_app.vaults.anchors import HOW_SETUP_QR, HOW_TYPED
 
-    return signer.anchors.anchor(facts, how=HOW_TYPED)
+    return signer.anchors.anchor(facts, how=HOW_SETUP_QR if from_setup else HOW_TYPED)
 
 
 # -- policy -------------------------------------------------------------------------------------------------------

@@ -104,15 +104,8 @@ def visible_lines(text: str) -> str:
     from wallet_app.holdings.views import make_visible
 
     return "\n".join(make_visible(line) for line in text.split("\n"))
-
-
 def write_new_file(out: Path, data: bytes) -> None:
-    """`data` as a new file (never over one), written whole before it appears; ConfigError in words otherwise."""
-    from wallet_app.storage.atomic import write_new
+    """`data` as a new file (never over one), written whole before it appears; FileRefused in words otherwise."""
+    from wallet_app.storage.atomic import write_new_file as write
 
-    try:
-        write_new(out, data)
-    except FileExistsError:
-        raise ConfigError(f"{out} already exists; choose another file name") from None
-    except OSError as exc:
-        raise ConfigError(f"{out} could not be written: {exc.strerror or exc.__class__.__name__}") from None
+    write(out, data)

@@ -50,3 +50,17 @@ def write_new(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         fsync_directory(path.parent)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def write_new_file(path: Path, data: bytes) -> str:
+    """`data` as a new file (`write_new`): FileRefused in words when something is there already or the folder
+    refuses it. Returns the path written, as text."""
+    from wallet_app.errors import FileRefused
+
+    try:
+        write_new(path, data)
+    except FileExistsError:
+        raise FileRefused(f"Not written: {path} already exists. Files are never overwritten.") from None
+    except OSError as exc:
+        raise FileRefused(f"{path} could not be written ({exc.strerror or type(exc).__name__}).") from None
+    return str(path)
