@@ -304,3 +304,193 @@ def test_without_the_message_queue_the_section_stays_hidden(qtbot: QtBot, runner
     assert not page.messages_panel.isVisible()
     assert page.open_message_review("0x" + "00" * 32) is None
 
+
+
+# -- Sign offline… ------------------------------------------------------------------------------------------------
+# Qt Multimedia's FFmpeg backend warns about optional acceleration libraries it cannot load on this machine; this
+# marker takes the place of the offscreen plugin's one (tests/ui/conftest.py), so it repeats that too.
+OFFLINE_LOG = pytest.mark.qt_log_ignore(r"^Couldn't (load|resolve) ",
+                                        r"^This plugin does not support (propagateSizeHints|raise)\(\)$")
+
+
+def offline_page(qtbot: QtBot, runner: TaskRunner, demo: Demo, message_hash: str) -> ApprovalsPage:
+    """The page as the window wires it with the core's offline requests too (ui/queue_wiring.py), the message
+    selected."""
+    from ui.dialogs.offline_answer import offline_sources
+
+    services = demo.services
+    page = ApprovalsPage()
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.offline.attach(offline_sources(services))
+    page.attach(services.queue, runner, sources_from_services(services))
+    page.attach_messages(services.messages, proofs=services.proofs, audit=services.audit)
+    with qtbot.waitSignal(page.sig_queue_shown, timeout=WAIT):
+        page.show()
+    qtbot.waitUntil(lambda: page.message_section.state is not None and not page.loading, timeout=WAIT)
+    assert page.messages_panel.select(message_hash)
+    return page
+
+
+def read_request_frames(qtbot: QtBot, qr: Any, folder: Path) -> Any:
+    """The frames the dialog's AnimatedQr plays, stepped one by one into a RequestReader until the request is
+    complete; the first one is also read back from the image drawn (zxing-cpp)."""
+    from ui.widgets.proof_qr import read_qr_texts
+    from wallet_app.offline.transport import RequestReader
+
+    qr.pause()
+    reader = RequestReader()
+    for number in range(20 * max(qr.cycle_length, 1)):
+        qtbot.waitUntil(qr.step, timeout=WAIT)
+        if number == 0:
+            path = folder / "frame-0.png"
+            assert qr.current_image().save(str(path))
+            assert read_qr_texts(path) == [qr.current_text()]
+        reader.receive(qr.current_text())
+        if reader.is_complete:
+            return reader.result()
+    raise AssertionError(f"{reader.progress:.0%} after {reader.frames_read} frames")
+
+
+@OFFLINE_LOG
+def test_sign_offline_makes_a_request_of_the_safe_message_and_imports_its_answer(qtbot: QtBot, runner: TaskRunner,
+                                                                                 demo: Demo, tmp_path: Path) -> None:
+    """Sign offline… of a holding statement's Safe message: the owners who have not signed, the statement in words,
+    the SafeMessage hash lines the offline signer prints (K6) and no chain-facts line; the animated request decodes
+    into a MessageCheck of that hash, and Carmen's signature of it imports as the message's next signature."""
+    import os
+
+    from tests.ui.test_offline_request_ui import answer_file, eip712_digest, import_from_file, signed_answer
+    from ui.dialogs.offline_request_dialog import MESSAGE_INTRO, OfflineRequestDialog
+    from ui.models.queue_rows import plain
+    from wallet_app.offline.online_check import MessageCheck
+    from wallet_app.offline.rendering import MESSAGE_NAMES, compare_instruction, hash_lines
+
+    messages = demo.services.messages
+    entry = ask_statement(demo)
+    message_hash = entry.message_hash
+    before = messages.entry(message_hash).valid_signatures
+    page = offline_page(qtbot, runner, demo, message_hash)
+    button = page.messages_panel.offline_button
+    assert button.isVisible() and button.isEnabled() and button.text() == "Sign offline…"
+    if os.environ.get("CUSTOS_SHOTS"):
+        qtbot.wait(50)  # the selection's details laid out
+        assert page.grab().save(str(Path(os.environ["CUSTOS_SHOTS"]) / "light_approvals_message_offline.png"))
+    with qtbot.waitSignal(page.sig_dialog_opened, timeout=WAIT) as opened:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    dialog = opened.args[0]
+    assert isinstance(dialog, OfflineRequestDialog) and page.dialog is dialog
+    assert dialog.for_message and dialog.subject_hash == message_hash
+    assert not button.isEnabled() and not page.messages_panel.approve_button.isEnabled()  # one dialog at a time
+    qtbot.waitUntil(lambda: dialog.owner.count() > 0 and not dialog.busy, timeout=WAIT)
+    assert {dialog.owner.itemData(i) for i in range(dialog.owner.count())} == set(entry.owners) - set(entry.signers)
+    assert dialog.heading.text().startswith(f"Holding statement for {CLIENT_VAULT}")
+    assert f"{before} of {entry.threshold} signatures" in dialog.heading.text() and "nonce" not in dialog.heading.text()
+    assert dialog.statement_lines() == [plain(line) for line in entry.words] and len(entry.words) > 2
+    assert dialog.intro.text() == MESSAGE_INTRO
+
+    dialog.owner.setCurrentIndex(dialog.owner.findData(demo[CARMEN]))
+    with qtbot.waitSignal(dialog.sig_request_shown, timeout=WAIT) as shown:
+        dialog.make_button.click()
+    sent = shown.args[0]
+    assert dialog.made is not None and dialog.made.sent is sent
+    assert sent.block_number is None and sent.subject_hash == message_hash
+    assert "0x" + sent.hashes.safe_tx_hash.hex() == message_hash.lower()
+    # K6: the domain hash, struct hash and SafeMessage hash in the offline signer's lines, and its instruction.
+    assert dialog.hash_lines_shown() == hash_lines(sent.hashes, MESSAGE_NAMES)
+    assert dialog.hash_lines_shown()[4].startswith("SafeMessage ")
+    assert dialog.instruction.text() == compare_instruction("SafeMessage hash")
+    assert dialog.checked.isHidden() and "checked online" not in dialog.checked.text()
+    assert str(sent.sign_request.request_id) in dialog.request_id.text()
+
+    read = read_request_frames(qtbot, dialog.qr, tmp_path)
+    assert read.sign_request.request_id == sent.sign_request.request_id
+    assert isinstance(read.check, MessageCheck)
+    assert "0x" + read.check.message_hash.hex() == message_hash.lower()
+    assert read.check.safe == entry.item.safe and read.check.statement == entry.item.typed()
+    typed = json.loads(read.sign_request.sign_data)
+    assert "0x" + eip712_digest(typed).hex() == message_hash.lower()  # the typed data is the SafeMessage's
+    assert "0x" + read.sign_request.address.hex() == demo[CARMEN].lower()
+
+    good = signed_answer(demo, CARMEN, sent.sign_request.request_id, message_hash)
+    answer = dialog.import_answer()
+    assert answer is not None
+    with qtbot.waitSignal(dialog.sig_queue_changed, timeout=WAIT) as changed:
+        outcome, _words = import_from_file(qtbot, answer, answer_file(tmp_path / "answer.txt", good))
+    assert outcome == "imported" and changed.args == [message_hash]
+    assert dialog.outcome.text().startswith(f"The offline signature was imported: {before + 1} of "
+                                            f"{entry.threshold} signatures (")
+    assert dialog.outcome.tone == "good" and not dialog.import_button.isEnabled()
+    now = messages.entry(message_hash)
+    assert now.valid_signatures == before + 1 and demo[CARMEN] in now.signers
+    with qtbot.waitSignal(dialog.finished, timeout=WAIT):
+        dialog.reject()
+    qtbot.waitUntil(lambda: page.dialog is None and not page.loading and not runner.in_flight, timeout=WAIT)
+    assert row_texts(page, message_hash)[MessageColumn.SIGNATURES] == f"{before + 1} of {entry.threshold} signatures"
+    assert page.messages_panel.select(message_hash) and button.isEnabled() == (now.state == "proposed")
+
+
+def test_sign_offline_is_offered_for_a_message_only_with_offline_requests(qtbot: QtBot, runner: TaskRunner,
+                                                                          demo: Demo) -> None:
+    entry = ask_statement(demo)
+    page = open_page(qtbot, runner, demo)  # no offline requests attached
+    assert page.messages_panel.select(entry.message_hash)
+    assert page.messages_panel.offline_button.isHidden()
+    assert page.message_section.open_offline(entry.message_hash) is None and page.dialog is None
+
+    other = offline_page(qtbot, runner, demo, entry.message_hash)
+    panel = other.messages_panel
+    assert panel.offline_button.isEnabled()
+    panel.table.clearSelection()
+    assert not panel.offline_button.isEnabled()  # nothing selected
+    other.detach()
+    assert panel.offline_button.isHidden()
+
+
+@OFFLINE_LOG
+def test_the_message_request_in_a_light_and_a_dark_palette(qtbot: QtBot, runner: TaskRunner, demo: Demo,
+                                                           tmp_path: Path) -> None:
+    """The message's request dialog at its normal size: the code grabbed from the screen still reads and no hash line
+    is cut, in either palette. CUSTOS_SHOTS=DIR keeps the PNGs."""
+    import os
+
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui.make_shots import dark_palette
+    from ui.dialogs.offline_answer import offline_sources
+    from ui.dialogs.offline_request_dialog import OfflineRequestDialog
+    from ui.widgets.proof_qr import read_qr_texts
+
+    out = Path(os.environ.get("CUSTOS_SHOTS", tmp_path))
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    original = QPalette(app.palette())
+    entry = ask_statement(demo)
+    try:
+        for name, palette in (("light", app.style().standardPalette()), ("dark", dark_palette())):
+            app.setPalette(palette)
+            dialog = OfflineRequestDialog(runner=runner, sources=sources_from_services(demo.services),
+                                          offline=offline_sources(demo.services), messages=demo.services.messages,
+                                          message_hash=entry.message_hash)
+            qtbot.addWidget(dialog)
+            dialog.show()
+            qtbot.waitUntil(lambda d=dialog: d.owner.count() > 0 and not d.busy, timeout=WAIT)
+            dialog.owner.setCurrentIndex(dialog.owner.findData(demo[CARMEN]))
+            assert dialog.grab().save(str(out / f"{name}_offline_message_owner.png"))
+            with qtbot.waitSignal(dialog.sig_request_shown, timeout=WAIT):
+                dialog.make_button.click()
+            dialog.qr.pause()
+            qtbot.waitUntil(dialog.qr.step, timeout=WAIT)
+            qtbot.wait(50)
+            shot = out / f"{name}_offline_message_request.png"
+            assert dialog.grab().save(str(shot))
+            assert read_qr_texts(shot) == [dialog.qr.current_text()]
+            metrics = dialog.hash_text.fontMetrics()
+            widths = [metrics.horizontalAdvance(line) for line in dialog.hash_lines_shown()]
+            assert max(widths) <= dialog.hash_text.width()  # no hash line is cut
+            assert dialog.statement_box.isVisible() and dialog.checked.isHidden()
+            dialog.hide()
+    finally:
+        app.setPalette(original)

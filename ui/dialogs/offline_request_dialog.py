@@ -1,5 +1,5 @@
-"""A sign request for an owner who signs on an offline machine, for one pending transaction of the queue: the desktop
-twin of `custos offline request`.
+"""A sign request for an owner who signs on an offline machine, for one pending transaction of the queue or one queued
+Safe message (a holding statement a vault's quorum signs): the desktop twin of `custos offline request`.
 
 The officer picks the owner (the vault's owners who have not signed; paired offline signers first, with their
 device's name). Making the request checks the item as an approval would, at the latest block, and records the
@@ -9,15 +9,23 @@ offline signer shows (`wallet_app.offline.rendering.hash_lines`, SECURITY K6) wi
 and what the online check decided at which block. "Save as file…" writes the UR lines (as `--out` does) to a new
 file, never over one. "Import the answer…" reads the signer's eth-signature (camera, images or file) and stores it
 (`ui/dialogs/offline_answer.py`): an answer to another request is refused, nothing is stored.
+
+For a Safe message (`message_hash`, with the message queue) the dialog lists the owners who have not signed it and
+shows the statement in words (every field of its typed data, as the core reads it) where a transaction's intent
+would be; the request carries no chain facts, so there is no "checked online at block" line, and the hash lines are
+the domain hash, struct hash and SafeMessage hash with the instruction to compare the SafeMessage hash, as the
+offline signer prints them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,6 +45,7 @@ from ui.dialogs.offline_answer import AnswerImport, OfflineSources, imported_tex
 from ui.dialogs.offline_request_work import (
     MadeRequest,
     RequestSetup,
+    load_message_setup,
     load_setup,
     make_request,
     request_file_text,
@@ -50,10 +59,12 @@ from ui.tones import DECISION_TONES
 from ui.widgets.animated_qr import AnimatedQr
 from ui.widgets.error_line import ErrorLine
 from ui.widgets.plain_label import PlainLabel
+from ui.widgets.policy_active import read_only_text
 from ui.widgets.tone_label import ToneLabel
 from wallet_app.errors import WalletError
 
 if TYPE_CHECKING:
+    from ui.message_sources import MessageQueueLike
     from ui.queue_sources import QueueServiceLike, QueueSources
 
 AskPath = Callable[[QWidget, str], str | None]
@@ -61,6 +72,12 @@ INTRO = ("Pick the owner whose key is on an offline machine. Custos checks the t
          "latest block, records the request and shows it as an animated QR code for that machine's camera, or saves "
          "it as a file. The answer it gives back is imported here.")
 BUSY_TEXT = "Checking the transaction and the policy at the latest block, and making the request…"
+MESSAGE_INTRO = ("Pick the owner whose key is on an offline machine. Custos records a request for this Safe message's "
+                 "SafeMessage hash and shows it as an animated QR code for that machine's camera, or saves it as a "
+                 "file; the offline signer shows the statement below, field by field. The answer it gives back is "
+                 "imported here.")
+MESSAGE_BUSY_TEXT = "Checking the message and its vault's owners, and making the request…"
+STATEMENT_LINES_SHOWN = 8  # lines of the statement shown without scrolling its box
 
 
 def ask_request_path(parent: QWidget, suggested: str) -> str | None:
@@ -74,43 +91,62 @@ class OfflineRequestDialog(QDialog):
     sig_request_shown = Signal(object)
     """The request was made and is on screen; carries the SentRequest."""
     sig_queue_changed = Signal(str)
-    """An answer was imported; carries the safeTxHash."""
+    """An answer was imported; carries the safeTxHash (or the SafeMessage hash)."""
     sig_outcome_shown = Signal(str)
     """Saving, importing or making the request said how it went; carries the words."""
 
-    def __init__(self, *, runner: TaskRunner, queue: QueueServiceLike, sources: QueueSources,
-                 offline: OfflineSources, safe_tx_hash: str, parent: QWidget | None = None) -> None:
+    def __init__(self, *, runner: TaskRunner, queue: QueueServiceLike | None = None, sources: QueueSources,
+                 offline: OfflineSources, safe_tx_hash: str = "", messages: MessageQueueLike | None = None,
+                 message_hash: str = "", parent: QWidget | None = None) -> None:
+        """For a queued transaction: `queue` and `safe_tx_hash`; for a Safe message: `messages` and `message_hash`."""
+        if (queue is None or not safe_tx_hash) == (messages is None or not message_hash):
+            raise ValueError("a sign request is for a transaction (queue, safe_tx_hash) or a message (messages, "
+                             "message_hash)")
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setObjectName("offlineRequestDialog")
         self.setWindowTitle("Sign on an offline machine")
         self._runner, self._queue, self._sources, self._offline = runner, queue, sources, offline
-        self._hash = safe_tx_hash
+        self._messages = messages
+        self._message = bool(message_hash) and messages is not None
+        self._hash = message_hash if self._message else safe_tx_hash
         self._made: MadeRequest | None = None
         self._busy = False
         self.ask_path: AskPath = ask_request_path  # tests replace it
         self.answer: AnswerImport | None = None
-        self.heading = PlainLabel("Reading the transaction…", selectable=True)
+        self.heading = PlainLabel("Reading the message…" if self._message else "Reading the transaction…",
+                                  selectable=True)
         self.heading.setObjectName("offlineHeading")
         self.heading.setWordWrap(True)
         font = self.heading.font()
         font.setBold(True)
         self.heading.setFont(font)
-        self.intro = PlainLabel(INTRO)
+        self.intro = PlainLabel(MESSAGE_INTRO if self._message else INTRO)
         self.intro.setWordWrap(True)
+        self.statement = read_only_text("offlineStatement", fixed=True, wrap=True)
+        self.statement.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)  # long hex too
+        self.statement.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.statement.setToolTip("Every field of the statement the owner signs, as the core reads it; the offline "
+                                  "signer shows the same fields")
+        self.statement_box = QGroupBox("The statement the owner signs, field by field")
+        self.statement_box.setObjectName("offlineStatementBox")
+        QVBoxLayout(self.statement_box).addWidget(self.statement)
+        self.statement_box.hide()  # a Safe message's, once read
         self.owner = QComboBox()
         self.owner.setObjectName("offlineOwner")
         self.owner.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.owner.setMinimumContentsLength(40)
         self.make_button = QPushButton("&Make the request")
         self.make_button.setObjectName("offlineMake")
-        self.make_button.setToolTip("Check the transaction and the policy now and make a sign request for this owner")
+        self.make_button.setToolTip("Make a sign request of the SafeMessage hash for this owner" if self._message
+                                    else "Check the transaction and the policy now and make a sign request for this "
+                                    "owner")
         self.make_button.clicked.connect(self.make)
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setTextVisible(False)
         self.busy_bar.hide()
-        self.busy_text = PlainLabel(BUSY_TEXT)
+        self.busy_text = PlainLabel(self._busy_text)
         self.busy_text.setWordWrap(True)
         self.busy_text.hide()
         self.error = ErrorLine()
@@ -153,6 +189,7 @@ class OfflineRequestDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.intro)
+        layout.addWidget(self.statement_box)
         layout.addLayout(picker)
         layout.addLayout(busy)
         layout.addWidget(self.error)
@@ -161,7 +198,8 @@ class OfflineRequestDialog(QDialog):
         layout.addItem(self._filler)  # keeps the picker at the top until the request is shown
         layout.addWidget(close)
         self._update_controls()
-        self.resize(780, 300)
+        width, height = (860, 480) if self._message else (780, 300)  # a message shows its statement too
+        self.resize(width, height)
         self.load()
 
     def _build_request_box(self) -> QGroupBox:
@@ -199,25 +237,62 @@ class OfflineRequestDialog(QDialog):
     def busy(self) -> bool:
         return self._busy
 
+    @property
+    def subject_hash(self) -> str:
+        """The safeTxHash or SafeMessage hash the request is for."""
+        return self._hash
+
+    @property
+    def for_message(self) -> bool:
+        """A Safe message's request, not a transaction's."""
+        return self._message
+
+    @property
+    def _busy_text(self) -> str:
+        return MESSAGE_BUSY_TEXT if self._message else BUSY_TEXT
+
+    def statement_lines(self) -> list[str]:
+        return self.statement.toPlainText().splitlines() if self.statement_box.isVisibleTo(self) else []
+
     def hash_lines_shown(self) -> list[str]:
         return self.hash_text.text().split("\n") if self.hash_text.text() else []
 
     # -- reading the owners ---------------------------------------------------------------------------------------
     def load(self) -> None:
-        queue, sources, offline, wanted = self._queue, self._sources, self._offline, self._hash
-        self._set_busy(True, "Reading the transaction and its owners…")
-        (self._runner.query(lambda: load_setup(queue, sources, offline, wanted)).with_owner(self)
+        sources, offline, wanted = self._sources, self._offline, self._hash
+        work: Callable[[], RequestSetup]
+        if self._message:
+            messages = self._messages
+            assert messages is not None
+            self._set_busy(True, "Reading the message and its vault's owners…")
+            work = partial(load_message_setup, messages, sources, offline, wanted)
+        else:
+            queue = self._queue
+            assert queue is not None
+            self._set_busy(True, "Reading the transaction and its owners…")
+            work = partial(load_setup, queue, sources, offline, wanted)
+        (self._runner.query(work).with_owner(self)
          .on_success(self._loaded).on_failure(self._failed).quietly().run())
 
     def _loaded(self, setup: RequestSetup) -> None:
         self._set_busy(False)
         self.heading.setText(setup.heading)
+        if setup.statement:
+            self._show_statement(setup.statement)
         self.owner.clear()
         for choice in setup.choices:
             self.owner.addItem(choice.text, choice.address)
         if not setup.choices:
-            self.error.show_error("Every owner has signed this transaction already: no sign request is needed.")
+            what = "message" if self._message else "transaction"
+            self.error.show_error(f"Every owner has signed this {what} already: no sign request is needed.")
         self._update_controls()
+
+    def _show_statement(self, lines: tuple[str, ...]) -> None:
+        self.statement.setPlainText("\n".join(lines))
+        metrics = self.statement.fontMetrics()
+        shown = min(max(len(lines), 3), STATEMENT_LINES_SHOWN)
+        self.statement.setFixedHeight(metrics.lineSpacing() * shown + 2 * self.statement.frameWidth() + 10)
+        self.statement_box.show()
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)
@@ -234,21 +309,20 @@ class OfflineRequestDialog(QDialog):
             return
         offline, wanted = self._offline, self._hash
         self.error.clear_error()
-        self._set_busy(True, BUSY_TEXT)
+        self._set_busy(True, self._busy_text)
         (self._runner.command(lambda: make_request(offline, wanted, owner)).with_owner(self)
          .on_success(self._made_request).on_failure(self._failed).quietly().run())
 
     def _made_request(self, made: MadeRequest) -> None:
-        from wallet_app.offline.rendering import COMPARE_INSTRUCTION
-
         self._set_busy(False)
         self._made = made
         sent = made.sent
         self.request_id.setText(f"Sign request {sent.sign_request.request_id}\nfor {self.owner.currentText()}")
         self.checked.setText(made.checked)
         self.checked.set_tone(DECISION_TONES.get(str(sent.decision), "plain"))
+        self.checked.setVisible(bool(made.checked))  # a Safe message carries no chain facts
         self.hash_text.setText("\n".join(made.lines))
-        self.instruction.setText(COMPARE_INSTRUCTION)
+        self.instruction.setText(made.instruction)
         self.qr.set_urs(sent.urs)
         self.intro.hide()
         self._filler.changeSize(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)

@@ -6,10 +6,16 @@ lane, the newer read superseding an older one) and shows them in its `MessagePan
 where (a save dialog that never offers to overwrite), then on the SERIAL lane builds the statement with the vault's
 signatures (`ProofService.signed_statement`, which verifies it whole first), writes it to a new file (an existing one
 is refused, never overwritten) and records the export in the audit log.
+
+Sign offline… opens the sign-request dialog (ui/dialogs/offline_request_dialog.py) for the selected message: an owner
+whose key is on an offline machine gets a request of its SafeMessage hash, and the answer is imported there. It uses
+the page's offline parts (`page.offline.sources`, attached by the wiring) and takes the page's one dialog slot, as
+Review… and Approve… do; without the offline parts the button is not shown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +30,8 @@ from ui.tasks import TaskRunner
 from wallet_app.errors import WalletError
 
 if TYPE_CHECKING:
+    from ui.dialogs.offline_answer import OfflineSources
+    from ui.dialogs.offline_request_dialog import OfflineRequestDialog
     from ui.message_sources import MessageQueueLike
     from ui.models.message_rows import MessageRow, MessageState
     from ui.queue_sources import QueueSources
@@ -75,8 +83,13 @@ class MessageSection(QObject):
         self._generation = 0
         self._state: MessageState | None = None
         self._runner: TaskRunner | None = None
+        self._sources: QueueSources | None = None
         self.ask_save_json: AskSavePath = ask_json_path
+        # How a dialog opened from here takes the page's one dialog slot (the page tracks it, disables its buttons
+        # while it is open and reads the queue again after it): ApprovalsPage._opened, unless the page sets another.
+        self.open_dialog: Callable[[Any], None] | None = getattr(parent, "_opened", None)
         panel.sig_export_requested.connect(self.export)
+        panel.sig_offline_requested.connect(self.open_offline)
         panel.setVisible(False)
 
     @property
@@ -95,16 +108,26 @@ class MessageSection(QObject):
         self._messages, self._proofs, self._audit = messages, proofs, audit
         self._generation += 1
         self.panel.setVisible(messages is not None)
+        self.panel.set_offline(self.offline_sources is not None)
 
     def detach(self) -> None:
-        self._messages = self._runner = None
+        self._messages = self._runner = self._sources = None
         self._generation += 1
+        self.panel.set_offline(False)
+
+    @property
+    def offline_sources(self) -> OfflineSources | None:
+        """The core's offline sign requests, as the page's offline actions hold them (None: not attached)."""
+        if self._messages is None:
+            return None
+        return getattr(getattr(self._page, "offline", None), "sources", None)
 
     def reload(self, runner: TaskRunner, sources: QueueSources) -> None:
         messages = self._messages
         if messages is None:
             return
-        self._runner = runner
+        self._runner, self._sources = runner, sources
+        self.panel.set_offline(self.offline_sources is not None)
         self._generation += 1
         generation = self._generation
         if self._state is None:
@@ -126,6 +149,23 @@ class MessageSection(QObject):
         text = f"The Safe messages could not be read: {one_line(exc)}"
         self.panel.show_message(text)
         self.panel.show_result(text, "bad")
+
+    # -- signing offline --------------------------------------------------------------------------------------
+    def open_offline(self, message_hash: str) -> OfflineRequestDialog | None:
+        """The sign-request dialog for `message_hash`, for an owner whose key is on an offline machine."""
+        runner, sources, messages, offline = self._runner, self._sources, self._messages, self.offline_sources
+        if runner is None or sources is None or messages is None or offline is None \
+                or getattr(self._page, "dialog", None) is not None:
+            return None
+        from ui.dialogs.offline_request_dialog import OfflineRequestDialog
+
+        dialog = OfflineRequestDialog(runner=runner, sources=sources, offline=offline, messages=messages,
+                                      message_hash=message_hash, parent=self._page)
+        if self.open_dialog is not None:
+            self.open_dialog(dialog)
+        else:
+            dialog.open()
+        return dialog
 
     # -- exporting ------------------------------------------------------------------------------------------
     def export(self, message_hash: str) -> None:

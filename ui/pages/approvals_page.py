@@ -215,6 +215,7 @@ class ApprovalsPage(LazyPage):
         self.details = QueueDetails()
         self.messages_panel = MessagePanel()
         self.message_section = MessageSection(self.messages_panel, self)
+        self.message_section.open_dialog = self._opened  # one dialog at a time; the queue is read again after it
         self.message_section.attach(self._message_parts[0], proofs=self._message_parts[1],
                                     audit=self._message_parts[2])
         self.messages_panel.sig_review_requested.connect(self.open_message_review)

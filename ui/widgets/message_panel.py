@@ -2,7 +2,8 @@
 statement a vault's quorum signs) and, under the list, the selected one — where it stands, who it still waits for,
 each warning (quarantine, flagged signatures) in words and colour, its whole SafeMessage hash with a Copy button,
 and, once the quorum has signed a statement, the command that writes it. Review… and Approve… ask the page to open
-the review dialog; nothing is signed here. Everything from the queue is plain text."""
+the review dialog, Sign offline… the sign request for an owner whose key is on an offline machine; nothing is signed
+here. Everything from the queue is plain text."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QHeaderView, QPushButton, 
 
 from ui.fonts import fixed_font
 from ui.models.message_model import MessagesTableModel
-from ui.models.message_rows import MessageColumn, MessageRow, filter_rows, messages_summary
+from ui.models.message_rows import PROPOSED, MessageColumn, MessageRow, filter_rows, messages_summary
 from ui.signals import emit
 from ui.widgets.hash_view import HashView
 from ui.widgets.plain_label import PlainLabel
@@ -25,6 +26,8 @@ WAITING_TEXT = "Safe messages are read with the queue."
 EMPTY_TEXT = ("No Safe message is queued. A holding statement for a vault's owners to sign is asked for with "
               "custos statement --sign-by VAULT.")
 FILTERED_TEXT = "No Safe message is queued for this vault."
+OFFLINE_TIP = ("Make a sign request of the selected message for an owner whose key is on an offline machine: an "
+               "animated QR code or a file, then import the answer")
 NOTHING_TEXT = "Select a message; Approve… opens its review: every field of what is signed, the hashes, the signatures."
 
 
@@ -33,6 +36,8 @@ class MessagePanel(QGroupBox):
     """Review… (False) or Approve… (True) was asked for; carries the SafeMessage hash."""
     sig_export_requested = Signal(str)
     """Export signed statement… was pressed; carries the SafeMessage hash."""
+    sig_offline_requested = Signal(str)
+    """Sign offline… was pressed; carries the SafeMessage hash."""
     sig_selection_changed = Signal()
     """Another message (or none) was selected."""
 
@@ -43,6 +48,7 @@ class MessagePanel(QGroupBox):
         self._vault: str | None = None
         self._enabled = False
         self._can_export = False
+        self._can_sign_offline = False
         self.summary = PlainLabel(WAITING_TEXT, selectable=True)
         self.summary.setObjectName("approvalsMessagesSummary")
         self.summary.setWordWrap(True)
@@ -91,17 +97,26 @@ class MessagePanel(QGroupBox):
         self.export_button.setObjectName("approvalsMessageExport")
         self.export_button.setToolTip("Write the statement with the vault's signatures as JSON (verified first; "
                                       "never over an existing file)")
+        self.offline_button = QPushButton("Sign offline…")
+        self.offline_button.setObjectName("approvalsMessageSignOffline")
+        self.offline_button.setToolTip(OFFLINE_TIP)
+        self.offline_button.setVisible(False)  # offered when the core makes offline sign requests
         self.review_button.clicked.connect(lambda: self._request(False))
         self.approve_button.clicked.connect(lambda: self._request(True))
         self.export_button.clicked.connect(self._export)
+        self.offline_button.clicked.connect(self._sign_offline)
 
         hash_row = QHBoxLayout()
         hash_row.setContentsMargins(0, 0, 0, 0)
         hash_row.addWidget(self.hash_caption)
         hash_row.addWidget(self.hash_view)
         hash_row.addStretch(1)
-        for button in (self.review_button, self.approve_button, self.export_button):
-            hash_row.addWidget(button)
+        actions = QHBoxLayout()  # a row of their own: beside the hash they would squeeze it out of sight
+        actions.setContentsMargins(0, 0, 0, 0)
+        actions.addWidget(self.result, 1)
+        actions.addStretch(0)  # takes the room while no result is said
+        for button in (self.review_button, self.approve_button, self.offline_button, self.export_button):
+            actions.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 6)
         layout.setSpacing(4)
@@ -110,8 +125,8 @@ class MessagePanel(QGroupBox):
         layout.addWidget(self.state)
         layout.addWidget(self.warnings_box)
         layout.addWidget(self.hint)
-        layout.addWidget(self.result)
         layout.addLayout(hash_row)
+        layout.addLayout(actions)
         self._show_selected()
 
     # -- rows -----------------------------------------------------------------------------------------------
@@ -201,6 +216,11 @@ class MessagePanel(QGroupBox):
         self._enabled, self._can_export = enabled, can_export
         self._update_buttons()
 
+    def set_offline(self, available: bool) -> None:
+        """Whether the core makes offline sign requests here (Sign offline… is shown only then)."""
+        self._can_sign_offline = available
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         row = self.selected()
         self.review_button.setEnabled(self._enabled and row is not None)
@@ -213,6 +233,15 @@ class MessagePanel(QGroupBox):
         else:
             self.approve_button.setToolTip("Review the selected message and sign its SafeMessage hash with one of "
                                            "your owner keys")
+        self.offline_button.setVisible(self._can_sign_offline)
+        self.offline_button.setEnabled(self._enabled and self._can_sign_offline and row is not None
+                                       and row.state == PROPOSED and not row.quarantined)
+        if row is not None and row.quarantined:
+            self.offline_button.setToolTip("Quarantined: no sign request is made for it")
+        elif row is not None and row.state != PROPOSED:
+            self.offline_button.setToolTip("Signed by the quorum: it takes no more signatures")
+        else:
+            self.offline_button.setToolTip(OFFLINE_TIP)
         self.export_button.setVisible(self._can_export)
         self.export_button.setEnabled(self._enabled and self._can_export and row is not None and row.ready
                                       and not row.quarantined and bool(row.hint))
@@ -222,6 +251,11 @@ class MessagePanel(QGroupBox):
         if row is None or not self._enabled or (approve and not self.approve_button.isEnabled()):
             return
         emit(self.sig_review_requested, row.message_hash, approve)
+
+    def _sign_offline(self) -> None:
+        row = self.selected()
+        if row is not None and self.offline_button.isEnabled():
+            emit(self.sig_offline_requested, row.message_hash)
 
     def _export(self) -> None:
         row = self.selected()
