@@ -10,17 +10,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from wallet_app.keys.registry import OfflineOrigin
     from wallet_app.keys.views import KeyView
 
 KEYSTORE = "keystore"
 HSM = "hsm"
 WATCH = "watch"
+OFFLINE = "offline"
 
 DEFAULT_DERIVATION_PATH = "m/44'/60'/0'/0/0"
 
 
 def kind_of(view: KeyView) -> str:
-    """"keystore", "hsm" or "watch" (the `KeyKind` value)."""
+    """"keystore", "hsm", "watch" or "offline" (the `KeyKind` value)."""
     return str(getattr(view.kind, "value", view.kind))
 
 
@@ -29,7 +31,15 @@ def can_unlock(view: KeyView) -> bool:
 
 
 def kind_text(view: KeyView) -> str:
-    return {KEYSTORE: "Keystore", HSM: "HSM", WATCH: "Watch-only"}.get(kind_of(view), kind_of(view))
+    return {KEYSTORE: "Keystore", HSM: "HSM", WATCH: "Watch-only", OFFLINE: "Offline signer"}.get(
+        kind_of(view), kind_of(view)
+    )
+
+
+def key_origin_text(path: str | None, fingerprint: int | None) -> str:
+    """A paired offline signer's key origin as it declared it, in words: path and master fingerprint (BIP-32)."""
+    where = path or "not declared by the signer"
+    return where if fingerprint is None else f"{where} (master fingerprint {fingerprint:08x})"
 
 
 def secret_name(view: KeyView) -> str:
@@ -51,8 +61,8 @@ def idle_text(seconds: int) -> str:
 
 
 class KeyServiceLike(Protocol):
-    """Every method may block (disk, scrypt, HSM, OS keyring): call them on the serial lane, except `load_keys`,
-    which may run on the parallel lane."""
+    """Every method may block (disk, scrypt, HSM, OS keyring): call them on the serial lane, except `load_keys`
+    and `offline_origin`, which only read and may run on the parallel lane."""
 
     @property
     def idle_timeout_seconds(self) -> int: ...
@@ -67,6 +77,9 @@ class KeyServiceLike(Protocol):
     def delete_key(self, address: str) -> None: ...
     def add_watch(self, address: str, label: str) -> KeyView: ...
     def add_hsm_key(self, module: str, token: str, key_label: str, pin: str, label: str, generate: bool) -> KeyView: ...
+    def add_offline(self, address: str, label: str, *, device: str, path: str | None,
+                    fingerprint: int | None) -> KeyView: ...
+    def offline_origin(self, address: str) -> OfflineOrigin | None: ...
     def unlock(self, address: str, secret: str, *, remember: bool = False) -> None: ...
     def unlock_from_keyring(self, address: str) -> bool: ...
     def forget_remembered(self, address: str) -> None: ...

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QFont
 
 from ui.fonts import fixed_font
-from ui.key_service import WATCH, kind_of, kind_text
+from ui.key_service import OFFLINE, WATCH, kind_of, kind_text
 from ui.models.column_table import AnyIndex, ColumnTableModel
 from ui.plain_text import reveal_invisible
 from ui.signals import emit
@@ -48,6 +48,8 @@ _HEADERS: dict[KeyColumn, tuple[str, str]] = {
 def state_text(view: KeyView) -> str:
     if kind_of(view) == WATCH:
         return "Watch-only"
+    if kind_of(view) == OFFLINE:
+        return "Signs on its own offline device"
     state = "Unlocked" if view.unlocked else "Locked"
     return f"{state} · {REMEMBERED_TEXT}" if view.remembered else state
 
@@ -141,6 +143,9 @@ class KeysTableModel(ColumnTableModel):
             case KeyColumn.STATE:
                 if kind_of(key) == WATCH:
                     return "A watch-only address has no secret here: it cannot sign"
+                if kind_of(key) == OFFLINE:
+                    return ("Its secret is on the paired offline signer: send it a sign request (Approvals, Sign "
+                            "offline…)")
                 text = "It can sign now" if key.unlocked else "Unlock it to sign"
                 if key.remembered:
                     text += "; its unlock secret is kept in this device's OS keyring"

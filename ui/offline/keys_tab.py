@@ -27,7 +27,7 @@ class OfflineKeysTab(QWidget):
         self._context: work.SignerContext | None = None
         self._runner: TaskRunner | None = None
         self.dialog: AccountDialog | AccountQrDialog | None = None
-        self.keys_page = KeysPage()
+        self.keys_page = KeysPage(offer_pairing=False)  # this is the signer: it shows its account, pairs none
         self.pair_button = QPushButton("Show account for &pairing…")
         self.pair_button.setObjectName("showAccountButton")
         self.pair_button.setToolTip("Show the selected key's account (public key, device name) as a QR code for the "

@@ -1,6 +1,7 @@
-"""The Keys page: the profile's keys (keystore, HSM, watch-only), what they own, whether they can sign now, and
-everything a person does with them. Every call to the key service runs on a task runner lane; secrets are asked
-for in dialogs (ui/dialogs) and go straight into the command that uses them."""
+"""The Keys page: the profile's keys (keystore, HSM, watch-only, paired offline signers), what they own, whether they
+can sign now, and everything a person does with them. Every call to the key service runs on a task runner lane;
+secrets are asked for in dialogs (ui/dialogs) and go straight into the command that uses them. The offline signer's
+own window reuses this page without "Pair an offline signer…" (it is the signer)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QFormLayout,
-    QGroupBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QMenu,
@@ -31,15 +31,17 @@ from ui.dialogs.add_key_dialogs import (
 )
 from ui.dialogs.command_dialog import CommandDialog
 from ui.dialogs.key_action_dialogs import ChangePasswordDialog, DeleteKeyDialog, ExportBackupDialog
+from ui.dialogs.pair_offline_dialog import PairOfflineDialog
 from ui.dialogs.unlock_dialog import UnlockDialog
 from ui.errors import one_line
-from ui.key_service import KEYSTORE, KeyServiceLike, can_unlock, idle_text, kind_of, kind_text, secret_name
-from ui.models.keys_model import KEY_ROLE, SORT_ROLE, KeyColumn, KeysTableModel, owns_text
+from ui.key_service import KEYSTORE, OFFLINE, KeyServiceLike, can_unlock, idle_text, kind_of, kind_text, secret_name
+from ui.models.keys_model import KEY_ROLE, SORT_ROLE, KeyColumn, KeysTableModel
 from ui.plain_text import reveal_invisible
 from ui.signals import emit
 from ui.tasks import TaskRunner
-from ui.widgets.address_view import AddressView
+from ui.widgets.account_collector import AccountUrCollector
 from ui.widgets.demo_banner import DemoBanner
+from ui.widgets.key_details import KeyDetails
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.table_layout import build_message_stack, build_read_only_table, build_vertical_split
 from wallet_app.errors import WalletError
@@ -55,6 +57,7 @@ QUORUM_NOTE = (
 )
 CONNECTING_TEXT = "Connecting…"
 NO_KEYS_TEXT = "This profile has no keys yet. Create one, import one, or add an HSM key or a watch-only address."
+PAIR_SCAN_TITLE = "Read the offline signer's account (crypto-hdkey or crypto-account)"
 IDLE_CHECK_MS = 15_000
 
 
@@ -66,16 +69,18 @@ class KeysPage(QWidget):
     sig_keys_shown = Signal(int)
     """Keys read from the service were painted; carries how many."""
     sig_dialog_opened = Signal(object)
-    """A key dialog was opened (window-modal, without a nested event loop); carries it."""
+    """A key dialog or the account scan dialog was opened (window-modal, without a nested event loop); carries it."""
     sig_key_unlocked = Signal(str)
     """A key was unlocked (by its password or PIN, or from the OS keyring); carries its address."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, offer_pairing: bool = True) -> None:
+        """`offer_pairing=False` hides "Pair an offline signer…" (the offline signer's window: it is the signer)."""
         super().__init__(parent)
         self.setObjectName("keysPage")
+        self._offer_pairing = offer_pairing
         self._keys: KeyServiceLike | None = None
         self._runner: TaskRunner | None = None
-        self._dialog: CommandDialog | None = None
+        self._dialog: QDialog | None = None
         self._select_next: str | None = None
         self._load_failing = False
         self._idle_in_flight = False
@@ -97,7 +102,10 @@ class KeysPage(QWidget):
         toolbar = self._build_toolbar()
         self.table = self._build_table()
         self.stack, self.message = build_message_stack(self.table, CONNECTING_TEXT, "keysMessage")
-        self.details = self._build_details()
+        self.details = KeyDetails()
+        self.details_placeholder, self.details_title = self.details.placeholder, self.details.title
+        self.details_address, self.details_kind = self.details.address, self.details.kind
+        self.details_owns, self.details_state = self.details.owns, self.details.state
         splitter = build_vertical_split(self.stack, self.details, stretch=(3, 2), sizes=(360, 240))
         self.status = PlainLabel()
         self.status.setObjectName("keysStatus")
@@ -135,6 +143,8 @@ class KeysPage(QWidget):
         )
         self.add_hsm_action = a("Add HSM key…", "Use a key held in a PKCS#11 hardware security module", self.add_hsm)
         self.add_watch_action = a("Add watch-only address…", "Follow an address that cannot sign", self.add_watch)
+        pair_tip = "Read an offline signer's account (QR code, image or file) and record its key, which signs there"
+        self.pair_offline_action = a("Pair an offline signer…", pair_tip, self.pair_offline)
         self.unlock_action = a("Unlock…", "Unlock the selected key so that it can sign", self.unlock_selected)
         self.lock_action = a("Lock", "Lock the selected key now", self.lock_selected)
         self.export_action = a("Export backup…", "Write an encrypted backup of the selected key", self.export_backup)
@@ -178,8 +188,12 @@ class KeysPage(QWidget):
         self.add_button.setToolTip("Create, import or add a key")
         self.add_button.setMenu(self.add_menu)
         row.addWidget(self.add_button)
-        row.addSpacing(16)
         self.buttons: dict[QAction, QPushButton] = {}
+        self.pair_offline_button = self._button_for(self.pair_offline_action)
+        self.pair_offline_button.setObjectName("pairOfflineButton")
+        self.pair_offline_button.setVisible(self._offer_pairing)
+        row.addWidget(self.pair_offline_button)
+        row.addSpacing(16)
         for action in (*self.key_actions, self.lock_all_action):
             if action is self.lock_all_action:
                 row.addStretch(1)
@@ -211,37 +225,6 @@ class KeysPage(QWidget):
         table.doubleClicked.connect(self._double_clicked)
         table.selectionModel().selectionChanged.connect(self._selection_changed)
         return table
-
-    def _build_details(self) -> QGroupBox:
-        box = QGroupBox("Selected key")
-        box.setObjectName("keyDetails")
-        self.details_placeholder = PlainLabel("Select a key to see what it owns and what you can do with it.")
-        self.details_title = PlainLabel(selectable=True)
-        font = self.details_title.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        self.details_title.setFont(font)
-        self.details_address = AddressView()
-        self.details_kind = PlainLabel()
-        self.details_owns = PlainLabel()
-        self.details_owns.setWordWrap(True)
-        self.details_state = PlainLabel()
-        self.details_state.setWordWrap(True)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.addRow(PlainLabel("Address:"), self.details_address)
-        form.addRow(PlainLabel("Kind:"), self.details_kind)
-        form.addRow(PlainLabel("Owner of:"), self.details_owns)
-        form.addRow(PlainLabel("State:"), self.details_state)
-        self._form_holder = QWidget()
-        self._form_holder.setLayout(form)
-        layout = QVBoxLayout(box)
-        layout.addWidget(self.details_placeholder)
-        layout.addWidget(self.details_title)
-        layout.addWidget(self._form_holder)
-        layout.addStretch(1)
-        return box
 
     # -- what the session tells it --------------------------------------------------------------------------
     def attach(self, keys: KeyServiceLike, runner: TaskRunner, *, idle_check_ms: int = IDLE_CHECK_MS) -> None:
@@ -337,27 +320,13 @@ class KeysPage(QWidget):
         self._update_actions()
 
     def _show_selected(self, key: KeyView | None) -> None:
-        has = key is not None
-        self.details_placeholder.setVisible(not has)
-        self.details_title.setVisible(has)
-        self._form_holder.setVisible(has)
-        if key is None:
-            self.details_title.clear()
-            self.details_address.set_address("")
-            for label in (self.details_kind, self.details_owns, self.details_state):
-                label.clear()
+        self.details.show_key(key)
+        if key is None or kind_of(key) != OFFLINE or self._keys is None or self._runner is None:
             return
-        self.details_title.setText(reveal_invisible(key.label, max_length=80))
-        self.details_address.set_address(key.address)
-        self.details_kind.setText(kind_text(key))
-        self.details_owns.setText(owns_text(key) if key.vaults else "No vault of this profile")
-        if can_unlock(key):
-            state = "Unlocked: it can sign now." if key.unlocked else "Locked: unlock it to sign."
-            if key.remembered:
-                state += f" Its {secret_name(key)} is remembered in this device's OS keyring."
-        else:
-            state = "Watch-only: nothing here can sign for it, so it cannot be unlocked or exported."
-        self.details_state.setText(state)
+        keys, address, details = self._keys, key.address, self.details  # the device and key origin it declared
+        (self._runner.query(lambda: keys.offline_origin(address)).with_key((id(self), "origin")).with_owner(self)
+         .on_success(lambda origin: details.show_origin(address, origin)).quietly()
+         .on_failure(lambda exc: details.show_origin(address, None, f"It cannot be read. {one_line(exc)}")).run())
 
     def _update_actions(self) -> None:
         ready = self._keys is not None and self._runner is not None
@@ -365,6 +334,7 @@ class KeysPage(QWidget):
         for action in self.add_actions:
             action.setEnabled(ready)
         self.add_button.setEnabled(ready)
+        self.pair_offline_action.setEnabled(ready and self._offer_pairing)
         self.lock_all_action.setEnabled(ready)
         signs = key is not None and can_unlock(key)
         unlocked = key is not None and key.unlocked
@@ -379,13 +349,14 @@ class KeysPage(QWidget):
 
     # -- dialogs --------------------------------------------------------------------------------------------
     @property
-    def dialog(self) -> CommandDialog | None:
-        """The key dialog open now, if any."""
+    def dialog(self) -> QDialog | None:
+        """The key dialog (or account scan dialog) open now, if any."""
         return self._dialog
 
-    def _open(self, dialog: CommandDialog, done: Callable[[object], None]) -> None:
+    def _open(self, dialog: QDialog, done: Callable[[object], None] | None = None) -> None:
         self._dialog = dialog
-        dialog.sig_succeeded.connect(done)
+        if isinstance(dialog, CommandDialog) and done is not None:
+            dialog.sig_succeeded.connect(done)
         dialog.finished.connect(self._dialog_finished)
         dialog.open()
         emit(self.sig_dialog_opened, dialog)
@@ -423,6 +394,32 @@ class KeysPage(QWidget):
     def add_hsm(self) -> None:
         if (ready := self._ready()) is not None:
             self._open(AddHsmKeyDialog(runner=ready[1], keys=ready[0], parent=self), self._added)
+
+    def pair_offline(self) -> None:
+        """Read an offline signer's account UR (camera, images or a file), then show what it declares, ask for a
+        label and record its key of kind offline. Cancelling either dialog records nothing."""
+        if not self._offer_pairing or (ready := self._ready()) is None:
+            return
+        from ui.dialogs.qr_scan_dialog import QrScanDialog  # loads the camera (Qt Multimedia) only when asked
+
+        collector = AccountUrCollector()
+        scan = QrScanDialog(collector, PAIR_SCAN_TITLE, self, runner=ready[1])
+        scan.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._open(scan)
+        scan.finished.connect(lambda _result: self._account_read(collector))  # after _dialog_finished: in order
+
+    def _account_read(self, collector: AccountUrCollector) -> None:
+        ready = self._ready()
+        if ready is None or not collector.is_complete:
+            return
+        held = [self.model.key_at(row).address for row in range(self.model.rowCount())]
+        dialog = PairOfflineDialog(runner=ready[1], keys=ready[0], accounts=collector.accounts, held=held, parent=self)
+        self._open(dialog, self._paired)
+
+    def _paired(self, result: object) -> None:
+        keys: list[KeyView] = result  # type: ignore[assignment]  # PairOfflineDialog's command returns the new keys
+        self._select_next = keys[0].address if keys else None
+        self.show_status(f"Paired {', '.join(_name(key) for key in keys)}: it signs on its own device, not here.")
 
     def export_backup(self) -> None:
         key, ready = self.selected_key(), self._ready()
