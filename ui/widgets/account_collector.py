@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ui.widgets.ur_collector import ur_type_of
 from wallet_app.ur.errors import URError
-from wallet_app.ur.ur import URDecoder
+from wallet_app.ur.ur import URDecoder, ur_type
 
 if TYPE_CHECKING:
     from wallet_app.offline.pairing import PairedAccount
@@ -30,7 +29,7 @@ class AccountUrCollector:
         self._accounts: list[PairedAccount] | None = None
 
     def receive(self, text: str) -> bool:
-        kind = ur_type_of(text)
+        kind = ur_type(text)
         if kind not in ACCOUNT_TYPES:
             raise URError(f"This is a UR of type '{kind}', not an offline signer's account (crypto-hdkey or "
                           "crypto-account)")

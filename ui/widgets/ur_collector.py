@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from wallet_app.ur.errors import URError
-from wallet_app.ur.ur import MAX_PART_CHARS, UR, URDecoder
+from wallet_app.ur.ur import UR, URDecoder, ur_type
 
 
 @runtime_checkable
@@ -30,19 +30,6 @@ class UrCollector(Protocol):
     def is_complete(self) -> bool: ...
 
 
-def ur_type_of(text: str) -> str:
-    """The type of a UR string (`ur:TYPE/...`, any case); URError in words when it is not a UR."""
-    if len(text) > MAX_PART_CHARS + 200:
-        raise URError(f"A code of {len(text):,} characters is too long to be a UR part")
-    body = text.strip().lower()
-    if not body.startswith("ur:") or "/" not in body:
-        raise URError("This code is not a UR (it does not start with ur:TYPE/)")
-    kind = body[3:body.index("/")]
-    if not kind or len(kind) > 64 or any(c not in "abcdefghijklmnopqrstuvwxyz0123456789-" for c in kind):
-        raise URError("This code is not a UR (its type is malformed)")
-    return kind
-
-
 class SingleUrCollector:
     """The parts of one UR of `expected_type` (single part, or a fountain-coded sequence); codes of any other type
     are refused by name."""
@@ -53,7 +40,7 @@ class SingleUrCollector:
         self.frames_read = 0
 
     def receive(self, text: str) -> bool:
-        kind = ur_type_of(text)
+        kind = ur_type(text)
         if kind != self.expected_type:
             raise URError(f"This is a UR of type '{kind}', not the {self.expected_type} that is expected here")
         added = self._decoder.receive(text)  # refuses a part of another message, leaving itself as it was

@@ -19,7 +19,7 @@ from wallet_app.offline.online_check import UR_TYPE as CHECK_TYPE
 from wallet_app.offline.online_check import MessageCheck, OnlineCheck, read_check
 from wallet_app.ur.errors import URError
 from wallet_app.ur.eth_types import EthSignature, EthSignRequest
-from wallet_app.ur.ur import UR, URDecoder, UREncoder
+from wallet_app.ur.ur import UR, URDecoder, UREncoder, ur_type
 
 SIGN_REQUEST_TYPE = "eth-sign-request"
 SIGNATURE_TYPE = "eth-signature"
@@ -173,10 +173,7 @@ def read_text_file(path: Path, what: str) -> list[str]:
 
 
 def _ur_type(text: str) -> str:
-    body = text.strip().lower()
-    if not body.startswith("ur:") or "/" not in body:
-        raise TransportError("This is not a UR (it does not start with ur:TYPE/)")
-    kind = body[3:body.index("/")]
-    if not kind or len(kind) > 64 or any(c not in "abcdefghijklmnopqrstuvwxyz0123456789-" for c in kind):
-        raise TransportError("This is not a UR (its type is malformed)")
-    return kind
+    try:
+        return ur_type(text)
+    except URError as exc:
+        raise TransportError(exc.user_message) from None

@@ -192,3 +192,17 @@ def decode_parts(texts: Iterable[str], max_message_len: int = DEFAULT_MAX_MESSAG
         raise URError("no UR part was given")
     raise URError(f"the parts do not complete the message: {decoder.received_count} of about "
                   f"{decoder.expected_part_count} received")
+
+
+def ur_type(text: str) -> str:
+    """The type of a UR string (`ur:TYPE/...`, any case), read before any part of it is decoded (to route a frame
+    to its decoder); URError in words when it is not a UR."""
+    if len(text) > MAX_PART_CHARS + 200:
+        raise URError(f"A code of {len(text):,} characters is too long to be a UR part")
+    body = text.strip().lower()
+    if not body.startswith("ur:") or "/" not in body:
+        raise URError("This code is not a UR (it does not start with ur:TYPE/)")
+    kind = body[3:body.index("/")]
+    if not kind or len(kind) > 64 or any(c not in "abcdefghijklmnopqrstuvwxyz0123456789-" for c in kind):
+        raise URError("This code is not a UR (its type is malformed)")
+    return kind
