@@ -18,6 +18,7 @@ from wallet_app.policy.rules.base import Book, Condition, Relation, Rule
 from wallet_app.policy.rules.conditions import describe_rule
 from wallet_app.policy.rules.destinations import Destinations
 from wallet_app.policy.rules.scope import Kinds
+from wallet_app.policy.vault_section import format_pct
 
 Direction = Literal["loosens", "tightens", "neutral"]
 STRICTNESS = {"allow": 0, "escalate": 1, "deny": 2}
@@ -40,6 +41,7 @@ def compare_policies(active: PolicyDocument, draft: PolicyDocument) -> list[Poli
     _assets(active, draft, out)
     _roles(active, draft, out)
     _pinned(active, draft, out)
+    _vaults(active, draft, out)
     _rules(active, draft, out)
     return out
 
@@ -159,6 +161,37 @@ def _pinned(a: PolicyDocument, d: PolicyDocument, out: list[PolicyChange]) -> No
 
 
 # -- rules ----------------------------------------------------------------------------------------------------------
+
+def _vaults(a: PolicyDocument, d: PolicyDocument, out: list[PolicyChange]) -> None:
+    """A new vault entry, a storage tier or a client-assets flag that moves assets out of the cold report's reach, an
+    approver added or a threshold lowered loosens; when in doubt, loosens."""
+    if a.cold_threshold_bp != d.cold_threshold_bp:
+        out.append(PolicyChange("tightens" if d.cold_threshold_bp > a.cold_threshold_bp else "loosens",
+                                f"the cold-storage threshold changes from {format_pct(a.cold_threshold_bp)} % to "
+                                f"{format_pct(d.cold_threshold_bp)} %"))
+    old = {v.address: v for v in a.vaults}
+    for vault in d.vaults:
+        before = old.pop(vault.address, None)
+        if before is None:
+            out.append(PolicyChange("loosens", f"new {vault.kind} vault {vault.label} ({vault.storage}"
+                                               f"{', client assets' if vault.client_assets else ''})"))
+            continue
+        if before.kind != vault.kind:
+            out.append(PolicyChange("loosens", f"vault {vault.label} changes kind from {before.kind} to {vault.kind}"))
+        if before.storage != vault.storage:
+            out.append(PolicyChange("loosens", f"vault {vault.label} moves from {before.storage} to {vault.storage} "
+                                               "storage"))
+        if before.client_assets != vault.client_assets:
+            held = "holds client assets" if vault.client_assets else "no longer holds client assets"
+            out.append(PolicyChange("loosens", f"vault {vault.label} {held}"))
+        _sets(out, f"approvers of vault {vault.label}", set(before.approvers), set(vault.approvers),
+              added="loosens")
+        _by_number(out, f"the approvals vault {vault.label} needs", before.threshold, vault.threshold,
+                   higher="tightens")
+    for vault in old.values():
+        out.append(PolicyChange("loosens" if vault.client_assets else "tightens",
+                                f"vault {vault.label} is removed from [[vaults]]"))
+
 
 def at_least_as_strict(rule: Rule, than: Rule) -> bool:
     """Whatever `than` decides, `rule` decides the same or more strictly (conditions aside)."""

@@ -24,6 +24,11 @@
     requesters = ["operations"]            # roles; without this table nobody may ask
     valid_days = 30                        # optional, 1 to 366: how long a signed statement may be relied on
 
+    [storage]                              # optional: cold_threshold_pct = "98" (see wallet_app.policy.vault_section)
+
+    [[vaults]]                             # optional: each vault's kind (safe | account), storage tier (hot | warm |
+    address = "0x…"                        # cold), client_assets flag; an account vault's approvers and threshold
+
     [[roles]]                              # named groups of approvers
     name = "treasury-officer"
     members = ["0x…", "0x…"]
@@ -86,11 +91,12 @@ from wallet_app.policy.rules.parsing import (
     parse_address,
     parse_code_hash,
 )
+from wallet_app.policy.vault_section import DEFAULT_COLD_THRESHOLD_BP, PolicyVault, read_storage, read_vault
 
-SECTIONS = ("policy", "governance", "calendar", "denylist", "statements", "roles", "contacts", "assets",
-            "pinned_delegatecall", "rules")
+SECTIONS = ("policy", "governance", "calendar", "denylist", "statements", "storage", "roles", "contacts", "assets",
+            "vaults", "pinned_delegatecall", "rules")
 DEFAULT_STATEMENT_VALID_DAYS = 30
-ARRAYS = ("roles", "contacts", "assets", "pinned_delegatecall", "rules")
+ARRAYS = ("roles", "contacts", "assets", "vaults", "pinned_delegatecall", "rules")
 # Ids of the hard blocks and the catch-all; a rule may not take them.
 RESERVED_IDS = frozenset({"chain", "decoding", "delegatecall", "governance", "gas-refund", "token-approvals",
                           "blind-calls", "lookalike", "denylist", "erc3643", "simulation", "default-deny",
@@ -149,6 +155,8 @@ class PolicyDocument:
     closed_days: tuple[date, ...] = ()
     denylist_file: str | None = None
     statements: StatementSigning | None = None  # None: nobody may ask for a signed statement
+    vaults: tuple[PolicyVault, ...] = ()  # [[vaults]]: kind, storage tier, client assets, account vaults' approvers
+    cold_threshold_bp: int = DEFAULT_COLD_THRESHOLD_BP  # [storage]: client assets to keep cold, 0.01 % units
     book: Book = field(compare=False, repr=False, default_factory=lambda: Book((), (), (), ()))
     zone_name: str = field(compare=False, default="")
     _candidates: dict[tuple[str, str | None], tuple[Rule, ...]] = field(compare=False, repr=False,
@@ -162,6 +170,9 @@ class PolicyDocument:
     def describe_rules(self) -> list[str]:
         """Each rule in plain words, in the order they are tried."""
         return [describe_rule(rule, self.book) for rule in self.rules]
+
+    def vault(self, address: str) -> PolicyVault | None:
+        return next((v for v in self.vaults if v.address == address), None)
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -267,6 +278,9 @@ class _Parser:
         governance = self.section("governance", lambda t: _read_governance(t, book))
         denylist = self.section("denylist", _read_denylist, required=False)
         statements = self.section("statements", lambda t: _read_statements(t, book), required=False)
+        cold_threshold = self.section("storage", read_storage, required=False) or DEFAULT_COLD_THRESHOLD_BP
+        vaults = self.array("vaults", lambda t: read_vault(t, book))
+        self._unique("vaults", vaults, "address")
         zone_name = _zone_name(zone)
         rules = self.array("rules", lambda t: self._rule(t, ParseContext(book, zone, zone_name, frozenset(closed),
                                                                          str(t.get("id", "")))))
@@ -277,7 +291,8 @@ class _Parser:
             loosening_delay_seconds=head["loosening_delay_seconds"], require_simulation=head["require_simulation"],
             governance=governance, contacts=tuple(contacts), assets=tuple(assets), roles=tuple(roles),
             pinned_delegatecall=tuple(pinned), rules=tuple(rules), closed_days=tuple(sorted(closed)),
-            denylist_file=denylist, statements=statements, book=book, zone_name=zone_name,
+            denylist_file=denylist, statements=statements, vaults=tuple(vaults), cold_threshold_bp=cold_threshold,
+            book=book, zone_name=zone_name,
         )
 
     @staticmethod
