@@ -27,6 +27,9 @@ def attach_queue(window: Any, services: Any, runner: TaskRunner, *,
     from ui.dialogs.offline_answer import offline_sources
 
     page.offline.attach(offline_sources(services))  # sign requests for owners whose keys are on offline machines
+    from ui.account_sources import account_sources
+
+    page.accounts.attach(account_sources(services))  # account vaults (a cold vault): their queue and ceremony
     page.attach(queue, runner, sources)
     page.attach_messages(getattr(services, "messages", None), proofs=getattr(services, "proofs", None),
                          audit=getattr(services, "audit", None))  # Safe messages beside the transactions

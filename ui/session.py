@@ -30,6 +30,7 @@ from ui.key_service import KeyServiceLike
 from ui.main_window import MainWindow, ProfileView, SnapshotView
 from ui.pages.history_page import HistoryServiceLike
 from ui.pages.holdings_page import HoldingsServiceLike
+from ui.pages.holdings_storage import storage_report_reader
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from wallet_app.domain.network import ChainStatus, ConnectionState
@@ -279,6 +280,7 @@ class WalletSession(QObject):
         if policy is not None and not self._window.investor_view:
             self._window.policy_page.attach(policy, getattr(services, "policy_checker", None), self._runner,
                                             load_keys=services.keys.load_keys)
+            self._window.holdings_page.attach_storage(storage_report_reader(policy, services.holdings))
         if not self._window.investor_view and getattr(services, "queue", None) is not None:
             from ui.queue_wiring import attach_queue  # the Approvals page and queue notifications; they sign
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wallet_app.account_vaults.ceremony import AccountCeremony
+from wallet_app.account_vaults.service import AccountVaultQueue
+from wallet_app.account_vaults.setup import build_account_vaults
 from wallet_app.audit.log import AuditLog
 from wallet_app.audit.profile_log import build_audit_log
 from wallet_app.chain.client import ChainClient
@@ -61,6 +64,8 @@ class Services:
     queue: QueueService  # the approval queue: propose, approve, reject, execute Safe transactions
     messages: MessageQueue  # Safe messages in the approval queue (statements a vault's quorum signs)
     proofs: ProofService  # ownership proofs and holding statements with proofs; checking bundles
+    account_vaults: AccountVaultQueue  # transfers from account vaults (a cold vault): propose, approve
+    account_ceremony: AccountCeremony  # their cold-ceremony requests, the signed transactions back, sending
 
     def close(self) -> None:
         self.keys.lock_all()
@@ -140,6 +145,8 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
     checker = build_policy_checker(profile, chain, policy, history, audit=audit)
     queue = build_queue_service(profile, chain, keys=keys, vaults=vaults, checker=checker, audit=audit)
     messages = build_message_queue(profile, chain, queue, vaults=vaults, audit=audit)
+    account_vaults, account_ceremony = build_account_vaults(profile, chain, queue=queue, checker=checker,
+                                                            policy=policy, audit=audit)
     return Services(
         profile=profile,
         chain=chain,
@@ -159,4 +166,6 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
         messages=messages,
         proofs=ProofService(chain=chain, chain_id=profile.config.chain_id, network=profile.preset.name,
                             holdings=holdings, audit=audit, messages=messages, policy=policy),
+        account_vaults=account_vaults,
+        account_ceremony=account_ceremony,
     )

@@ -83,7 +83,7 @@ def test_demo_keys_are_encrypted_keystores_only_in_the_demo_profile(demo_home: P
         data = json.loads(path.read_text())
         assert data["crypto"]["kdf"] == "scrypt" and data["crypto"]["kdfparams"]["n"] >= 2**18
         assert (path.stat().st_mode & 0o777) == 0o600
-    assert json.loads(custos(demo_home, "profile", "list", "--json").stdout) == ["demo"]
+    assert json.loads(custos(demo_home, "profile", "list", "--json").stdout) == ["demo", "demo-signer"]
 
 
 def test_an_unknown_profile_is_a_one_line_error(demo_home: Path) -> None:

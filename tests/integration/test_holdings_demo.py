@@ -68,7 +68,7 @@ def test_every_balance_equals_a_direct_read(report: dict[str, Any],
     client, registry = chain
     assert client.fetch_block(report["block_number"]).hash.hex() == report["block_hash"][2:]
     accounts = [a["address"] for a in report["accounts"]]
-    assert len(accounts) == 2 + 5 + 4  # vaults, issuer, officers and operations (keys), investors (labels)
+    assert len(accounts) == 3 + 5 + 4  # vaults (cold included), issuer, officers and operations (keys), investors
     holdings = report["holdings"]
     for holding in holdings:
         assert holding["block_number"] == report["block_number"] and holding["block_hash"] == report["block_hash"]

@@ -22,6 +22,11 @@ from wallet_app.demo.setup import DEMO_PASSWORD
 from wallet_app.domain.abi import build_call
 
 PROFILE = "anvil"
+SIGNER = "signer"  # the offline signer profile holding the cold vault's share records
+COLD_RULE = ('assets = ["HKDH", "HMMF"], kinds = ["transfer"], destinations = ["Harbour client vault"], '
+             'max_amount = { HKDH = "50000000.00", HMMF = "2000000" }')
+SWEEP_RULE = ('assets = ["HSK", "HKDH", "HMMF"], kinds = ["transfer"], destinations = ["Harbour client vault"], '
+              'max_amount = { HSK = "100", HKDH = "5000000000.00", HMMF = "50000000" }')
 HKD = 10**6
 
 
@@ -52,10 +57,11 @@ def anvil_desk(anvil_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     from web3 import HTTPProvider
 
     from wallet_app.chain.web3_client import Web3ChainClient
-    from wallet_app.config import ProfileConfig
+    from wallet_app.config import ProfileConfig, profile_paths
+    from wallet_app.demo.demo_cold import SHARES_DIR, build_demo_signer
     from wallet_app.demo.demo_policy import SANCTIONS_FILE, demo_policy_text, sanctions_text
     from wallet_app.demo.institution import DemoPeople, seed_institution
-    from wallet_app.demo.setup import _register, _write_keystores
+    from wallet_app.demo.setup import _equip_signer, _register, _write_keystores
     from wallet_app.keys.keystore import new_private_key
     from wallet_app.keys.keystore_signer import KeystoreSigner
     from wallet_app.policy.checker_setup import SIMULATION_PROBE, policy_directory
@@ -70,10 +76,14 @@ def anvil_desk(anvil_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     for address, amount in people.genesis_alloc().items():
         rpc(anvil_url, "anvil_setBalance", [address, hex(amount)])
     client = Web3ChainClient(provider=HTTPProvider(anvil_url), endpoint=anvil_url)
-    demo = seed_institution(client, ANVIL_CHAIN_ID, people)
+    # The cold vault: a key ceremony on an offline signer profile of the same data directory, 2 of 3 shares.
+    home = tmp_path_factory.mktemp("anvil-queue") / "home"
+    signer_paths = profile_paths(home, SIGNER)
+    cold_vault = build_demo_signer(signer_paths, home / SHARES_DIR, name=SIGNER, chain_id=ANVIL_CHAIN_ID,
+                                   network="hashkey")
+    demo = seed_institution(client, ANVIL_CHAIN_ID, people, cold_vault=cold_vault)
 
     # The profile: HashKey Chain's chain id at the node's URL, the demo's keys, vaults, tokens and address book.
-    home = tmp_path_factory.mktemp("anvil-queue") / "home"
     config = ProfileConfig(name=PROFILE, network="hashkey", chain_id=ANVIL_CHAIN_ID, rpc_urls=(anvil_url,),
                            allow_quorum_on_device=True, unlock_factors=1,
                            extra={SIMULATION_PROBE: demo.simulation_probe, "confirmations": "1"})  # a local node
@@ -87,6 +97,9 @@ def anvil_desk(anvil_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         devnet_line = "chain_id = 1770177"
         assert text.count(devnet_line) == 1, "the demo policy template's chain line changed"
         text = text.replace(devnet_line, f"chain_id = {ANVIL_CHAIN_ID}")
+        # This institution may empty its cold vault into the client vault (the sweep test): every asset, any amount.
+        assert text.count(COLD_RULE) == 1, "the demo policy's cold-to-client-vault rule changed"
+        text = text.replace(COLD_RULE, SWEEP_RULE)
         directory = policy_directory(profile.paths)
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         (directory / SANCTIONS_FILE).write_text(sanctions_text(), encoding="utf-8")
@@ -97,13 +110,14 @@ def anvil_desk(anvil_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
                                   now=datetime.now(UTC), audit=services.audit)
         finally:
             services.close()
+        _equip_signer(signer_paths, profile, client, demo)  # the treasury anchored, the policy bundle imported
     finally:
         profile.close()
     password_file = home.parent / "password"
     password_file.write_text(DEMO_PASSWORD + "\n")
     names = {p.label.split(" ")[0]: p.address for p in (*people.key_holders, *people.investors)}
     names.update({"vault": demo.vaults["Harbour client vault"], "treasury": demo.vaults["Harbour treasury"],
-                  "HKDH": next(t.address for t in demo.tokens if t.symbol == "HKDH")})
+                  "HKDH": next(t.address for t in demo.tokens if t.symbol == "HKDH"), "cold": cold_vault})
     yield AnvilDesk(home, anvil_url, names, password_file, client, people)
     shutil.rmtree(home, ignore_errors=True)
 
@@ -180,3 +194,4 @@ def test_owner_changes_built_by_custos_execute_on_a_real_safe(anvil_desk: AnvilD
         _execute(client, ANVIL_CHAIN_ID, treasury, vault.nonce, request.to, 0, request.data, signers=signers)
         after = read()
         assert (after.owners, after.threshold, after.nonce) == (owners, threshold, vault.nonce + 1), change
+

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from eth_hash.auto import keccak
 from sqlalchemy import select
 from web3 import HTTPProvider
 
@@ -33,6 +34,7 @@ from wallet_app.demo.demo_policy import SANCTIONS_FILE, demo_policy_text, sancti
 from wallet_app.demo.institution import HKD, DemoInstitution, DemoPeople, Person, seed_institution
 from wallet_app.demo.setup import _register, _write_keystores
 from wallet_app.domain.abi import build_call
+from wallet_app.domain.addresses import from_bytes
 from wallet_app.keys.keystore import new_private_key
 from wallet_app.keys.keystore_signer import KeystoreSigner
 from wallet_app.policy.check_request import CheckRequest
@@ -51,6 +53,8 @@ from wallet_app.storage.schema import audit_log
 from wallet_app.vaults.known_deployments import SAFE_SINGLETON_FACTORY, SINGLETON_FACTORY_RUNTIME
 
 GWEI = 10**9
+# The demo policy names a cold vault; these tests never move its assets, so it is an address nobody holds a key for.
+KEYLESS_COLD_VAULT = from_bytes(keccak(b"custos test: a cold vault without a key")[-20:])
 PASSWORD = "custos-demo"
 CLIENT_VAULT = "Harbour client vault"
 KOWLOON = "Kowloon Pension Trust (investor)"
@@ -88,7 +92,7 @@ def world(anvil_url: str, tmp_path_factory: pytest.TempPathFactory) -> World:
     people = DemoPeople.generate(new_private_key)
     for address, wei in people.genesis_alloc().items():
         rpc(anvil_url, "anvil_setBalance", [address, hex(wei)])
-    demo = seed_institution(client, ANVIL_CHAIN_ID, people)
+    demo = seed_institution(client, ANVIL_CHAIN_ID, people, cold_vault=KEYLESS_COLD_VAULT)
     home = tmp_path_factory.mktemp("anvil-execute") / "home"
     config = ProfileConfig(name="anvil", network="custom", chain_id=ANVIL_CHAIN_ID, rpc_urls=(anvil_url,),
                            allow_quorum_on_device=True, unlock_factors=1,

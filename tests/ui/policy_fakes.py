@@ -71,6 +71,7 @@ VALUES = {
     "kowloon_pension": KOWLOON, "lion_rock": address("lion rock"), "victoria_harbour": address("victoria harbour"),
     "pending_kyc": PENDING_KYC, "hkdh": HKDH, "hmmf": address("hmmf"), "hust": address("hust"),
     "hgb29": address("hgb29"), "hdeed": address("hdeed"), "multi_send_call_only": address("multisendcallonly"),
+    "cold_vault": address("cold vault"),
 }
 NAMES = {
     CLIENT_VAULT: "Harbour client vault", TREASURY: "Harbour treasury", ALICE: "Alice Chan", BEN: "Ben Wong",

@@ -172,6 +172,27 @@ SIGNING_SITES.update({  # Safe messages and offline signing (wallet_app/safe/sig
         "pairing: keccak of a fixed text, signed once to recover and show the key's public key (crypto-hdkey)"),
 })
 
+SIGNING_SITES.update({  # a cold vault's ceremony on the offline signer (wallet_app/cold/signing.py)
+    ("wallet_app.cold.signing", "sign_cold"): site(
+        "sign_msg_hash", "tx.signing_hash",
+        "cold sign: the signing hash of the EIP-1559 transaction parsed again from the request's own bytes, reviewed "
+        "on this machine first (review_cold_request: the policy imported here decided on it, the approvers' EIP-712 "
+        "approvals verified against its [[vaults]] entry) and confirmed by the officers; journaled before the key "
+        "rebuilt from K shares signs it, the key wiped after"),
+})
+
+SIGNING_SITES.update({  # account vaults' queue on the online desktop (wallet_app/account_vaults/service.py)
+    ("wallet_app.account_vaults.service", "AccountVaultQueue.propose_with"): site(
+        "sign_digest", "proposal_digest",
+        "account-vault propose: the EIP-191 proposal record naming chain, vault, nonce and the signing hash of the "
+        "EIP-1559 transaction the policy checker decided on (check_account); not the transaction itself"),
+    ("wallet_app.account_vaults.service", "AccountVaultQueue.approve_with"): site(
+        "sign_digest", "approval.digest",
+        "account-vault approve: the EIP-712 AccountVaultApproval of the stored transaction's recomputed signing hash, "
+        "nonce and the policy digest, after the policy decided on it with this approval counted; journaled first; "
+        "an approval, never a transaction signature (only the cold ceremony's K shares sign that)"),
+})
+
 SIGNING_SITES.update({  # the demo's queue (wallet_app/demo/demo_queue.py)
     ("wallet_app.demo.demo_queue", "_signer"): site(
         "KeystoreSigner", None, "demo seeding: Dana and the officers propose and approve the demo's queue items "
@@ -465,6 +486,10 @@ SECRET_COMMANDS: dict[tuple[str, ...], str] = {
                          "after the policy checker decided on it",
     ("safe", "approve"): "signs the safeTxHash recomputed from the queued item's stored fields, after the policy "
                          "decided on it with this approval (SAFE_TX_HASH names a queued item)",
+    ("account-vault", "propose"): "signs the Custos proposal record of the account vault's transfer it builds from "
+                                  "--asset/--amount/--to, after the policy checker decided on it",
+    ("account-vault", "approve"): "signs the EIP-712 approval of the stored transfer's recomputed signing hash, after "
+                                  "the policy decided on it with this approval (HASH names a queued item)",
     ("safe", "reject"): "queues the rejection at the queued item's nonce (its proposal record) and approves it as "
                         "safe approve does",
     ("safe", "execute"): "signs the EOA transaction calling execTransaction with the queued item's verified "
@@ -476,16 +501,33 @@ SECRET_COMMANDS: dict[tuple[str, ...], str] = {
     ("safe", "import"): "signs the Custos proposal record of the transaction read from FILE (its fields checked, a "
                         "stated safeTxHash compared), after the policy checker decided on it, as safe propose does; "
                         "the file's signatures are only verified",
+    # Cold vaults on an offline signer (wallet_app/cli/cold.py): share passphrases, never a key's password.
+    ("cold", "create"): "--passphrase-file encrypts each holder's new share file; the key is generated, split and "
+                        "wiped, and signs nothing",
+    ("cold", "reshare"): "--old-passphrase-file opens the shares that rebuild the key in memory and --passphrase-file "
+                         "encrypts the new shares; signs nothing",
+    ("cold", "confirm"): "--passphrase-file opens the new set's shares, which must rebuild the vault's key; signs "
+                         "nothing",
+    ("cold", "sweep"): "online: signs the Custos proposal record of each transfer it builds from what the old vault "
+                       "holds, after the policy checker decided on it, as account-vault propose does",
+    ("cold", "sign"): "--passphrase-file opens the officers' shares, which rebuild the cold vault's key to sign the "
+                      "signing hash it recomputes from the request's transaction, after the policy imported on this "
+                      "offline signer decided on it, the approvals verified and the officers confirmed that hash "
+                      "(--confirm or typed); takes no hash to sign",
 }
 RECORDED_DIGEST = {("policy", "approve"), ("policy", "reject")}  # their DIGEST names a recorded draft
 # Their SAFE_TX_HASH names a queued item; what is signed is recomputed from its stored fields, never taken as given.
 RECORDED_SAFE_TX = {("safe", "approve"), ("safe", "reject"), ("safe", "execute")}
+# Their HASH names a queued account-vault transfer; the approval is of the signing hash recomputed from its bytes.
+RECORDED_ACCOUNT_TX = {("account-vault", "approve")}
 # Commands whose name says "signature" but that take no key or secret and sign nothing.
 NAMED_FOR_SIGNATURES = {
     ("offline", "sign"): "the command the issue names: it signs a request reviewed on this machine (see "
                          "SECRET_COMMANDS); it takes a request file, never a hash or message to sign",
     ("safe", "import-signature"): "stores a co-signer's signature made elsewhere, after verifying it against the "
                                   "vault's owners; signs nothing",
+    ("cold", "sign"): "the cold vault's signing ceremony: it signs a request reviewed on this machine (see "
+                      "SECRET_COMMANDS); it takes a request file and shares, never a hash or message to sign",
 }
 
 
@@ -515,7 +557,8 @@ def test_no_command_signs_a_hash_or_message() -> None:
         f"{sorted(set(SECRET_COMMANDS) - with_secret)}; {I8}")
     for path in with_secret:
         raw = {d for d in options(tree[path]) if RAW_INPUT.search(d)}
-        named = {"digest"} if path in RECORDED_DIGEST else {"safe_tx_hash"} if path in RECORDED_SAFE_TX else set()
+        named = {"digest"} if path in RECORDED_DIGEST else {"safe_tx_hash"} if path in RECORDED_SAFE_TX else \
+            {"tx_hash"} if path in RECORDED_ACCOUNT_TX else set()
         assert raw == named, (
             f"custos {' '.join(path)} takes a key's secret and {sorted(raw)}: {I8}")
 

@@ -10,8 +10,8 @@ from eth_account.messages import encode_typed_data
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wallet_app.cold.account_tx import AccountTx, AccountTxError, parse_unsigned
 from wallet_app.cold.approval import AccountApproval, ApprovalRefused, count_approvals, recover_approver
+from wallet_app.domain.account_tx import AccountTx, AccountTxError, parse_unsigned
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.keys.keystore_signer import KeystoreSigner
 from wallet_app.policy.vault_section import PolicyVault
@@ -45,7 +45,8 @@ def test_signing_hash_and_signed_bytes_match_eth_account(nonce: int, value: int,
     tx = sample(nonce=nonce, value=value, data=data, max_priority_fee_per_gas=tip, max_fee_per_gas=tip + extra)
     theirs = Account.sign_transaction(eth_account_dict(tx), VAULT_KEY)
     signer = KeystoreSigner(address=VAULT, private_key=VAULT_KEY)
-    ours = tx.signed_bytes(signer.sign_digest(tx.signing_hash()))
+    signature = signer.sign_digest(tx.signing_hash())
+    ours = tx.signed_bytes(signature.recovery_id, signature.r, signature.s)
     assert ours == bytes(theirs.raw_transaction)
     assert parse_unsigned(tx.unsigned_bytes()) == tx
 

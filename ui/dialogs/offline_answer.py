@@ -1,5 +1,7 @@
 """Taking back an offline signer's answer: the `eth-signature` it shows (an animated or still QR code) or writes (a
-file), read with the scan dialog, then `OfflineRequests.import_answer` on the serial lane (it writes).
+file), read with the scan dialog, then `OfflineRequests.import_answer` on the serial lane (it writes). An answer of
+the cold ceremony (a signed transaction of an account vault, for a request `AccountCeremony.request` made) goes to
+`AccountCeremony.import_answer` instead (`import_any`), as `custos offline import` does.
 
 The core accepts an answer only for a request this profile made, from the owner it was made for, over the hash it
 named, and once (SECURITY K2, K3); a refusal is said in words and nothing changes. Opened from a request's dialog, an
@@ -39,10 +41,37 @@ class OfflineRequestsLike(Protocol):
     def import_answer(self, answer: Any, *, transport: str) -> Any: ...
 
 
+class AccountCeremonyLike(Protocol):
+    """The parts of `wallet_app.account_vaults.ceremony.AccountCeremony` an import uses; both read the database."""
+
+    def answers_account_request(self, answer: Any) -> bool: ...
+    def import_answer(self, answer: Any, *, transport: str) -> Any: ...
+
+
 @dataclass(frozen=True)
 class OfflineSources:
     requests: OfflineRequestsLike
     offline_origin: Callable[[str], Any]  # KeyService.offline_origin: a paired key's OfflineOrigin, or None
+    accounts: AccountCeremonyLike | None = None  # the cold ceremony of account vaults: its answers go there
+
+
+@dataclass(frozen=True)
+class ColdImported:
+    """An answer of the cold ceremony taken back: the account vault's transfer is signed now."""
+
+    subject_hash: str  # the transfer's signing hash
+    state: str  # the core's: signed
+    entry: Any  # the AccountEntry
+
+
+def import_any(sources: OfflineSources, answer: Any, transport: str) -> Any:
+    """Store `answer` where it belongs (on a worker lane: it reads and writes the database): the cold ceremony's
+    when it answers a request made for an account vault's transfer, else the Safe queue's offline requests."""
+    accounts = sources.accounts
+    if accounts is not None and accounts.answers_account_request(answer):
+        entry = accounts.import_answer(answer, transport=transport)
+        return ColdImported(str(entry.tx_hash), str(entry.item.state), entry)
+    return sources.requests.import_answer(answer, transport=transport)
 
 
 def offline_sources(services: Any) -> OfflineSources | None:
@@ -56,13 +85,16 @@ def offline_sources(services: Any) -> OfflineSources | None:
 
     requests = OfflineRequests(queue=queue, engine=engine, audit=audit, messages=getattr(services, "messages", None),
                                key_origins=keys.offline_origin)
-    return OfflineSources(requests, keys.offline_origin)
+    return OfflineSources(requests, keys.offline_origin, getattr(services, "account_ceremony", None))
 
 
 def imported_text(imported: Any) -> str:
     """What importing an answer did (an ImportedAnswer), in words: 'k of n signatures' and the item's state now."""
     from ui.models.queue_rows import STATE_WORDS, plain
 
+    if isinstance(imported, ColdImported):
+        return ("The cold ceremony's signed transaction was imported: the transfer is "
+                f"{plain(imported.state, 40)}; Send (Account vaults) broadcasts it.")
     signed, threshold, state = int(imported.signed), int(imported.threshold), str(imported.state)
     return (f"The offline signature was imported: {signed} of {threshold} signature{'s' if threshold != 1 else ''} "
             f"({STATE_WORDS.get(state, plain(state, 40))}).")
@@ -73,7 +105,7 @@ class AnswerImport(QObject):
 
     sig_imported = Signal(object)
     """The core stored the answer; carries what it says of the item now (an ImportedAnswer: subject_hash, state,
-    signed, threshold)."""
+    signed, threshold; or, for the cold ceremony of an account vault, a ColdImported: subject_hash, state)."""
     sig_refused = Signal(str)
     """The answer was refused or could not be read; carries why, in words. Nothing was stored."""
 
@@ -118,14 +150,14 @@ class AnswerImport(QObject):
 
     def import_answer(self, answer: Any, transport: str) -> None:
         """Store `answer` (an EthSignature) through the core, on the serial lane."""
-        requests = self._sources.requests
+        sources = self._sources
         self.running = True
-        (self._runner.command(lambda: requests.import_answer(answer, transport=transport)).with_owner(self._widget)
+        (self._runner.command(lambda: import_any(sources, answer, transport)).with_owner(self._widget)
          .on_success(self._imported).on_failure(self._failed).quietly().run())
 
     def _imported(self, imported: Any) -> None:
         self.running = False
-        emit(self.sig_imported, imported)
+        emit(self.sig_imported, imported)  # an ImportedAnswer, or a ColdImported
 
     def _failed(self, exc: BaseException) -> None:
         self.running = False

@@ -8,7 +8,8 @@ executing always go through the review dialog, so that what is signed is on scre
 signature… make a sign request for an owner whose key is on an offline machine and take its answer back
 (ui/pages/approvals_offline.py). Under the transactions, the Safe messages (holding statements a vault's quorum signs;
 ui/pages/approvals_messages.py) are read with the queue and approved through their own review dialog, every field of
-the typed data on screen.
+the typed data on screen. Between them, the account vaults' transfers (a cold vault's: approvals, the cold ceremony's
+request and answer, sending) have their own section (ui/pages/approvals_accounts.py).
 
 Threads: Refresh first follows the chain (`QueueService.follow`, which moves items the chain executed; it writes, so
 SERIAL lane, with its progress shown) and then reads the queue (`load`, PARALLEL lane). The queue notifier
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.errors import one_line
+from ui.pages.approvals_accounts import AccountSection
 from ui.pages.approvals_offline import OfflineActions
 from ui.pages.lazy_page import LazyPage
 from ui.queue_sources import QueueNotifierLike, QueueServiceLike, QueueSources
@@ -135,6 +137,7 @@ class ApprovalsPage(LazyPage):
         self.notifier: QueueNotifierLike | None = None  # set by ui.queue_wiring.attach_queue
         self.offline = OfflineActions(self, context=lambda: (self._runner, self._queue, self._sources),
                                       opened=self._opened, changed=self._changed)  # its parts: attach_queue
+        self.accounts = AccountSection(self, opened=self._opened, changed=self._changed)  # account vaults (cold)
 
     # -- building (on first show) ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -259,8 +262,9 @@ class ApprovalsPage(LazyPage):
         layout.addWidget(self.problem)
         split = build_vertical_split(stack, self.details, stretch=(3, 1), sizes=(430, 170))
         split.insertWidget(1, self.messages_panel)  # the Safe messages between the transactions and their details
+        split.insertWidget(1, self.accounts.build())  # the account vaults' transfers right under the Safe ones
         split.setStretchFactor(1, 2)
-        split.setSizes([330, 230, 140])
+        split.setSizes([250, 220, 200, 120])
         layout.addWidget(split, 1)
         layout.addLayout(buttons)
         self._fill_vault_filter()
@@ -292,6 +296,7 @@ class ApprovalsPage(LazyPage):
         self._queue = self._sources = None
         self._message_parts = (None, None, None)
         self.offline.attach(None)
+        self.accounts.attach(None)
         if self._built:
             self.message_section.detach()
         self._generation += 1
@@ -376,6 +381,7 @@ class ApprovalsPage(LazyPage):
         self._loading = True
         self._set_busy()
         self.message_section.reload(runner, sources)  # the Safe messages, read beside the queue
+        self.accounts.reload(runner, sources)  # and the account vaults' transfers
         (runner.query(lambda: read_queue(queue, sources, vaults)).with_key((id(self), "queue")).with_owner(self)
          .on_success(lambda state: self._arrived(generation, state))
          .on_failure(lambda exc: self._failed(generation, exc)).quietly().run())
@@ -516,6 +522,7 @@ class ApprovalsPage(LazyPage):
         self.execute_button.setEnabled(ready and free and item is not None and item.attention.executable
                                        and getattr(self._queue, "execute", None) is not None)
         self.offline.refresh_buttons(enabled=ready and free, item=item)
+        self.accounts.set_enabled(ready and free)
         self.messages_panel.set_actions(enabled=ready and free and self.message_section.messages is not None,
                                         can_export=self.message_section.can_export)
 

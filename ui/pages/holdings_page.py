@@ -6,8 +6,9 @@ are computed off the GUI thread). Every fetch uses the same task key, so a newer
 refreshes the session asks for on a new block are coalesced: at most one runs, and one more follows if a block
 arrived meanwhile.
 
-Its parts: the table's view in `ui.widgets.holdings_table`, the totals under it in `ui.widgets.holdings_totals`, and
-exporting a holding statement in `ui.pages.holdings_statement`.
+Its parts: the table's view in `ui.widgets.holdings_table`, the totals under it in `ui.widgets.holdings_totals`,
+exporting a holding statement in `ui.pages.holdings_statement`, and the "Storage tiers" tab (the hot/warm/cold split
+of client assets at the shown block) in `ui.pages.holdings_storage`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +34,7 @@ from ui.models.holdings_filter import HoldingsFilterProxy
 from ui.models.holdings_model import HoldingsTableModel
 from ui.models.holdings_rows import STANDARD_TEXT, PreparedHoldings, account_text, prepare_holdings, short_hash
 from ui.pages.holdings_statement import AskPath, RecordExport, ask_statement_path, read_and_write_statement
+from ui.pages.holdings_storage import FetchReport, StorageTiersTab
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from ui.widgets.error_line import ErrorLine
@@ -127,7 +130,11 @@ class HoldingsPage(QWidget):
         layout.addWidget(self.inconsistent)
         layout.addWidget(self.notice)
         layout.addWidget(self.export_line)
-        layout.addWidget(splitter, 1)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("holdingsTabs")
+        self.tabs.addTab(splitter, "Holdings")
+        self.storage_tiers = StorageTiersTab(self.tabs)  # its tab shows once `attach_storage` gives it a reader
+        layout.addWidget(self.tabs, 1)
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.rowsRemoved.connect(self._update_count)
         self.proxy.modelReset.connect(self._update_count)
@@ -217,6 +224,11 @@ class HoldingsPage(QWidget):
         self._token_service = tokens
         self.tokens_button.show()
 
+    def attach_storage(self, fetch_report: FetchReport) -> None:
+        """The storage-tier report of the policy in force at a block (not in the investor view)."""
+        if self._runner is not None:
+            self.storage_tiers.attach(fetch_report, self._runner)
+
     def open_tokens(self) -> None:
         if self._token_service is None or self._runner is None or self._runner.is_shut_down:
             return
@@ -233,6 +245,7 @@ class HoldingsPage(QWidget):
 
     def detach(self) -> None:
         self._holdings = None
+        self.storage_tiers.detach()
         self._set_busy(False)
         self._update_buttons()
 
@@ -264,6 +277,7 @@ class HoldingsPage(QWidget):
     def refresh(self) -> None:
         """Read again now; a fetch already running is superseded (its result is dropped)."""
         self._again = False
+        self.storage_tiers.refresh()
         self._fetch()
 
     def show_message(self, text: str) -> None:
@@ -414,6 +428,7 @@ class HoldingsPage(QWidget):
             self.show_message(NO_HOLDINGS_TEXT)
             self.stack.setCurrentWidget(self.message)
         self._update_count()
+        self.storage_tiers.show_block(snap.block_number)
         emit(self.sig_accounts_shown, list(snap.accounts))
         emit(self.sig_holdings_shown, snap.block_number)
 

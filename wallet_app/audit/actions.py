@@ -62,13 +62,25 @@ OFFLINE_REQUEST = "offline_request"
 OFFLINE_REFUSED = "offline_refused"
 OFFLINE_SIGN = "offline_sign"
 
+# Cold vaults (wallet_app.cold) on an offline signer: a key ceremony that made a vault, a new share set made from the
+# old one's shares (pending), a new share set confirmed (active; the old one retired)
+COLD_CREATE = "cold_create"
+COLD_RESHARE = "cold_reshare"
+COLD_CONFIRM = "cold_confirm"
+# ... and online, the transaction a cold ceremony signed, taken back and checked to be the vault's
+COLD_SIGNED = "cold_signed"
+
+# The storage-tier report (wallet_app.holdings.storage_report): client assets per tier against the cold threshold
+STORAGE_REPORT = "storage_report"
+
 ALL_ACTIONS: tuple[str, ...] = (
     UNLOCK, UNLOCK_FAILED, LOCK, KEY_CREATE, KEY_IMPORT, KEY_WATCH, KEY_EXPORT, KEY_DELETE, KEY_PASSWORD,
     KEY_REMEMBER, KEY_FORGET,
     TOKEN_ADD, TOKEN_APPROVE, TOKEN_REMOVE, TOKEN_FLAG, FEED_CHANGE,
     POLICY_PROPOSE, POLICY_APPROVE, POLICY_REJECT, POLICY_QUORUM, POLICY_ACTIVE, POLICY_DECISION,
     VAULT_ADD, VAULT_DEPLOY, PROPOSE, APPROVE, REJECT, EXECUTE, INCIDENT, ROLE_CHANGE, EXPORT, PROOF_VERIFY,
-    OFFLINE_ANCHOR, OFFLINE_REQUEST, OFFLINE_REFUSED, OFFLINE_SIGN,
+    OFFLINE_ANCHOR, OFFLINE_REQUEST, OFFLINE_REFUSED, OFFLINE_SIGN, COLD_CREATE, COLD_RESHARE, COLD_CONFIRM,
+    COLD_SIGNED, STORAGE_REPORT,
 )
 
 SIGNING_ACTIONS: frozenset[str] = frozenset({

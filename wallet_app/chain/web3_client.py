@@ -122,10 +122,12 @@ class Web3ChainClient:
 
     # -- calls --------------------------------------------------------------------------------------------
     def call(self, target: str, data: bytes, *, block: BlockRef | bytes = "latest",
-             sender: str | None = None) -> bytes:
+             sender: str | None = None, value: int = 0) -> bytes:
         tx: dict[str, str] = {"to": to_checksum(target), "data": rv.hexdata(data)}
         if sender is not None:
             tx["from"] = to_checksum(sender)
+        if value:
+            tx["value"] = hex(value)
         where: object = rv.block_param(block) if not isinstance(block, bytes) else {
             "blockHash": rv.hexdata(block), "requireCanonical": True}  # EIP-1898: pinned to that very block
         return rv.data(self._request("eth_call", [tx, where]), "call result")

@@ -14,6 +14,13 @@ def register(commands: Commands[argparse.ArgumentParser]) -> None:
 
 
 def _demo_init(args: argparse.Namespace) -> int:
+    from wallet_app.demo.demo_cold import (
+        COLD_THRESHOLD,
+        DEMO_SIGNER_PROFILE,
+        SHARE_HOLDERS,
+        SHARE_PASSPHRASES,
+        SHARES_DIR,
+    )
     from wallet_app.demo.setup import DEMO_PASSWORD, DEMO_PROFILE, ensure_demo
 
     result = ensure_demo(args.home)
@@ -25,4 +32,9 @@ def _demo_init(args: argparse.Namespace) -> int:
         print(f"The demo profile '{DEMO_PROFILE}' already exists in {result.profile_dir}; nothing changed")
     print(f"Demo keys are protected by the demo password: {DEMO_PASSWORD}")
     print("Demo keys exist only in the demo profile; never send real funds to them.")
+    shares = result.profile_dir.parent.parent / SHARES_DIR
+    print(f"The cold vault's key exists only as {len(SHARE_HOLDERS)} shares ({COLD_THRESHOLD} needed), in {shares}; "
+          f"its share records are on the offline signer profile '{DEMO_SIGNER_PROFILE}'. Share passphrases: "
+          + ", ".join(f"{holder}: {passphrase}" for holder, passphrase in zip(SHARE_HOLDERS, SHARE_PASSPHRASES,
+                                                                               strict=True)))
     return 0

@@ -80,7 +80,7 @@ def _request(args: argparse.Namespace) -> int:
             write_new_file(args.out, ("\n".join(encode_ur(ur).upper() for ur in sent.urs) + "\n").encode("ascii"))
             where = str(args.out)
         else:
-            where = _write_frames(args.qr_dir, frames(sent.urs, fragment))
+            where = write_qr_frames(args.qr_dir, frames(sent.urs, fragment))
         checked = ([f"checked online at block {sent.block_number}: {sent.decision}"] if sent.block_number is not None
                    else [])
         names = TX_NAMES if sent.block_number is not None else MESSAGE_NAMES
@@ -92,7 +92,7 @@ def _request(args: argparse.Namespace) -> int:
     return with_services(args, work)
 
 
-def _write_frames(folder: Path, parts: list[str]) -> str:
+def write_qr_frames(folder: Path, parts: list[str]) -> str:
     from wallet_app.ur.qr_png import qr_png
 
     try:
@@ -113,6 +113,11 @@ def _import(args: argparse.Namespace) -> int:
     answer = read_signature_lines(read_text_file(args.file, "answer file"))
 
     def work(services: Services) -> int:
+        if services.account_ceremony.answers_account_request(answer):
+            entry = services.account_ceremony.import_answer(answer, transport="file")
+            print_lines([f"Imported the cold ceremony's signed transaction for {entry.tx_hash}",
+                         f"{entry.item.state}: send it with custos account-vault send {entry.tx_hash}"])
+            return 0
         requests = OfflineRequests(queue=services.queue, engine=services.profile.engine, audit=services.audit,
                                    messages=services.messages)
         imported = requests.import_answer(answer, transport="file")

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from wallet_app.cli.common import print_lines, visible_lines, with_profile, write_new_file
 from wallet_app.cli.policy_text import format_time
 from wallet_app.errors import ConfigError
+from wallet_app.policy.offline_site import offline_policy_site
 
 if TYPE_CHECKING:
-    from wallet_app.audit.log import AuditLog
     from wallet_app.policy.bundle_export import ExportedBundle
-    from wallet_app.policy.bundle_import import ImportedBundle, PolicySite
+    from wallet_app.policy.bundle_import import ImportedBundle
     from wallet_app.policy.service import PolicyService
     from wallet_app.policy.views import ActivePolicy
     from wallet_app.profiles import Profile
@@ -39,21 +39,6 @@ def register_bundle_commands(actions: argparse._SubParsersAction[Any]) -> None:
     bundle_import = actions.add_parser("import", help=IMPORT_HELP)
     bundle_import.add_argument("file", type=Path, metavar="FILE", help="a bundle written by `custos policy export`")
     bundle_import.set_defaults(handler=policy_import)
-
-
-def offline_policy_site(profile: Profile, audit: AuditLog | None = None) -> PolicySite:
-    """An offline profile's policy: approvals checked against the vaults anchored on this machine, no chain."""
-    from wallet_app.policy.bundle_import import PolicySite
-    from wallet_app.policy.checker_setup import policy_directory
-    from wallet_app.policy.policy_store import ActivePolicyFile
-    from wallet_app.policy.service_setup import policy_file_path
-    from wallet_app.vaults.anchors import AnchorStore
-
-    chain_id = profile.config.chain_id
-    return PolicySite(engine=profile.engine, chain_id=chain_id,
-                      load_owners=AnchorStore(engine=profile.engine, chain_id=chain_id).owner_reader(),
-                      active_file=ActivePolicyFile(policy_file_path(profile.paths)),
-                      policy_dir=policy_directory(profile.paths), audit=audit)
 
 
 def with_policy_service(args: argparse.Namespace, work: Callable[[PolicyService, dict[str, str]], T]) -> T:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from wallet_app import __version__
 from wallet_app.cli import (
+    account_vault,
     audit,
+    cold,
     demo,
     devnet,
     feeds,
@@ -26,16 +28,18 @@ from wallet_app.cli import (
     reserves,
     safe,
     statement,
+    storage,
     tokens,
     ur,
     vaults,
 )
 from wallet_app.cli.common import EXIT_CANCELLED, EXIT_ERROR, Handler
 from wallet_app.cli.statement import PdfRenderer
+from wallet_app.cli.storage import StoragePdfRenderer
 from wallet_app.errors import UserCancelled, WalletError
 
-COMMAND_GROUPS = (demo, devnet, vaults, network, holdings, history, keys, tokens, feeds, policy, audit, safe,
-                  offline, statement, proof, reserves, profile, ur)
+COMMAND_GROUPS = (demo, devnet, vaults, network, holdings, storage, history, keys, tokens, feeds, policy, audit, safe,
+                  account_vault, offline, cold, statement, proof, reserves, profile, ur)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,11 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, pdf_renderer: PdfRenderer | None = None) -> int:
-    """Run one command. `pdf_renderer` typesets statements as PDF; the core has none (it has no Qt), the
-    installed `custos` command passes the desktop's."""
+def main(argv: Sequence[str] | None = None, *, pdf_renderer: PdfRenderer | None = None,
+         storage_pdf_renderer: StoragePdfRenderer | None = None) -> int:
+    """Run one command. `pdf_renderer` typesets statements as PDF, `storage_pdf_renderer` storage reports; the core
+    has none (it has no Qt), the installed `custos` command passes the desktop's."""
     args = build_parser().parse_args(argv)
     args.pdf_renderer = pdf_renderer
+    args.storage_pdf_renderer = storage_pdf_renderer
     handler: Handler = args.handler
     try:
         return handler(args)

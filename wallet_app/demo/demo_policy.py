@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from eth_hash.auto import keccak
 
+from wallet_app.demo.demo_cold import COLD_VAULT_LABEL
 from wallet_app.demo.institution import DemoInstitution, DemoPeople
 from wallet_app.domain.addresses import from_bytes
 from wallet_app.errors import ConfigError
@@ -45,6 +46,7 @@ def policy_values(demo: DemoInstitution, people: DemoPeople) -> dict[str, str]:
     values.update({symbol.lower(): tokens[symbol] for symbol in _TOKEN_KEYS})
     values.update(dana=people.operations.address)
     values.update(client_vault=demo.vaults["Harbour client vault"], treasury=demo.vaults["Harbour treasury"],
+                  cold_vault=demo.vaults[COLD_VAULT_LABEL],
                   multi_send_call_only=demo.safe_contracts["multi_send_call_only"])
     return values
 

@@ -18,6 +18,7 @@ from wallet_app.chain.artifacts import load_artifact
 from wallet_app.chain.client import ChainClient
 from wallet_app.chain.multicall import MULTICALL3_ADDRESS
 from wallet_app.chain.sending import OutgoingTx, sign_and_send
+from wallet_app.demo.demo_cold import COLD_VAULT_LABEL
 from wallet_app.demo.deployer import Deployer
 from wallet_app.domain.abi import build_call
 from wallet_app.domain.addresses import from_bytes, to_checksum
@@ -121,7 +122,10 @@ class DemoInstitution:
     simulation_probe: str = ""  # the SafeTxProbe the policy simulates every SafeTx with
 
 
-def seed_institution(client: ChainClient, chain_id: int, people: DemoPeople) -> DemoInstitution:
+def seed_institution(client: ChainClient, chain_id: int, people: DemoPeople,
+                     cold_vault: str | None = None) -> DemoInstitution:
+    """The demo on a fresh chain. `cold_vault` (an account whose key the demo does not hold) receives most of the
+    client HKDH and HMMF: enough HKDH to keep it above the 98% cold threshold, HMMF a little under."""
     deployer = Deployer(client, chain_id, people.issuer.key)
     demo = DemoInstitution()
     _deploy_multicall3(client)
@@ -130,6 +134,8 @@ def seed_institution(client: ChainClient, chain_id: int, people: DemoPeople) -> 
     demo.vaults["Harbour client vault"] = _create_safe(deployer, demo.safe_contracts, officers, 2, salt=1)
     demo.vaults["Harbour treasury"] = _create_safe(deployer, demo.safe_contracts, officers, 3, salt=2)
     _deploy_tokens(deployer, demo, people)
+    if cold_vault is not None:
+        _fill_cold_vault(deployer, demo, cold_vault)
     _deploy_usd_fund(deployer, demo, people)
     _run_vault_history(client, chain_id, demo, people)
     demo.spam_tokens.append(_send_spam_airdrop(deployer, demo))
@@ -258,6 +264,17 @@ def _deploy_tokens(deployer: Deployer, demo: DemoInstitution, people: DemoPeople
     ]
     demo.contracts = {"HMMF NAV feed": nav, "HGB29 price feed": bond_price, "Identity registry": registry,
                       "Bond compliance": compliance}
+
+
+def _fill_cold_vault(deployer: Deployer, demo: DemoInstitution, cold_vault: str) -> None:
+    """Client assets in cold storage: 1,250,000,000 HKDH beside the client vault's 25,000,000 (98.0 % cold once the
+    history's payout has left the client vault) and 30,000,000 HMMF beside its 1,200,000 (96.2 %: under 98 %), and
+    gas money for its own transfers."""
+    demo.vaults[COLD_VAULT_LABEL] = cold_vault
+    tokens = {t.symbol: t.address for t in demo.tokens}
+    deployer.send(tokens["HKDH"], "mint(address,uint256)", cold_vault, 1_250_000_000 * HKD)
+    deployer.send(tokens["HMMF"], "mint(address,uint256)", cold_vault, 30_000_000 * HKD)
+    deployer.send(cold_vault, "", value=10 * ETHER)
 
 
 def _send_spam_airdrop(deployer: Deployer, demo: DemoInstitution) -> str:

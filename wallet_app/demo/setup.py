@@ -1,7 +1,9 @@
 """`custos demo init`: build the demo profile once, completely or not at all.
 
-Everything is built in a staging directory beside the profiles and moved into place by one rename, so a crash
-half-way leaves no half-made demo profile; a second run finds the profile and changes nothing.
+Everything is built in staging directories beside the profiles and moved into place by renames, the demo profile's
+last, so a crash half-way leaves no half-made demo profile; a second run finds the profile and changes nothing. The
+demo's offline signer profile (`demo-signer`, holding the cold vault's share records) and the cold vault's share files
+(`demo-cold-shares/`) are made with it (wallet_app.demo.demo_cold).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from wallet_app.chain.client import ChainClient
 from wallet_app.config import ProfileConfig, ProfilePaths, profile_paths, resolve_home, save_config
+from wallet_app.demo.demo_cold import COLD_VAULT_LABEL, DEMO_SIGNER_PROFILE, SHARES_DIR, build_demo_signer
 from wallet_app.demo.institution import DemoInstitution, DemoPeople, Person, seed_institution
 from wallet_app.domain.network import DEVNET_CHAIN_ID
 from wallet_app.errors import DevnetBusy, DevnetCorrupt
@@ -50,18 +53,28 @@ def ensure_demo(home: Path | str | None) -> DemoResult:
         from wallet_app.errors import ConfigError
 
         raise ConfigError(f"{paths.root} exists but holds no profile; move it aside and run again")
+    signer = profile_paths(resolved, DEMO_SIGNER_PROFILE).root
+    shares = resolved / SHARES_DIR
+    for earlier in (signer, shares):  # the demo's signer and shares go with the demo profile they were made for
+        if earlier.exists():
+            _set_aside(earlier)
     profiles_dir = paths.root.parent
     profiles_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     for stale in profiles_dir.glob(".demo-staging-*"):
         shutil.rmtree(stale)  # our own leftovers from an interrupted run; never a user's profile
     staging = profiles_dir / f".demo-staging-{os.getpid()}"
+    staged = (staging, staging.with_name(staging.name + "-signer"), staging.with_name(staging.name + "-shares"))
     try:
-        _build(staging)
-        os.rename(staging, paths.root)
+        _build(*staged)
+        os.rename(staged[2], shares)
+        os.rename(staged[1], signer)
+        os.rename(staging, paths.root)  # last: a demo profile exists only with its signer and shares
         fsync_directory(profiles_dir)
+        fsync_directory(resolved)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+        for path in staged:
+            if path.exists():
+                shutil.rmtree(path)
     return DemoResult(created=True, profile_dir=paths.root, set_aside=set_aside)
 
 
@@ -89,20 +102,21 @@ def _set_aside(root: Path) -> Path:
     return target
 
 
-def _build(staging: Path) -> None:
+def _build(staging: Path, signer_staging: Path, shares_staging: Path) -> None:
     from wallet_app.chain.devnet import Devnet, DevnetProvider
     from wallet_app.chain.web3_client import Web3ChainClient
     from wallet_app.profiles import open_profile_dir
 
     paths = ProfilePaths(staging)
     people = DemoPeople.generate(new_private_key)
+    cold_vault = build_demo_signer(ProfilePaths(signer_staging), shares_staging)  # the demo never holds its key
     from wallet_app.vaults.known_deployments import SAFE_SINGLETON_FACTORY, SINGLETON_FACTORY_RUNTIME
 
     predeploys = {SAFE_SINGLETON_FACTORY: SINGLETON_FACTORY_RUNTIME}  # so the Safe contracts get canonical addresses
     with Devnet.create(paths.devnet, chain_id=DEVNET_CHAIN_ID, alloc=people.genesis_alloc(),
                        code=predeploys) as devnet:
         client = Web3ChainClient(provider=DevnetProvider(devnet), endpoint="in-process")
-        demo = seed_institution(client, DEVNET_CHAIN_ID, people)
+        demo = seed_institution(client, DEVNET_CHAIN_ID, people, cold_vault=cold_vault)
         _write_keystores(paths.keystores, people.key_holders)
         config = ProfileConfig(name=DEMO_PROFILE, network="devnet", chain_id=DEVNET_CHAIN_ID, demo=True,
                                allow_quorum_on_device=True, unlock_factors=1,
@@ -112,6 +126,7 @@ def _build(staging: Path) -> None:
         try:
             _register(profile, demo, people)
             _put_policy_in_force(profile, client, demo, people)  # reads the vaults' owners: the devnet must be open
+            _equip_signer(ProfilePaths(signer_staging), profile, client, demo)
         finally:
             profile.close()
 
@@ -134,6 +149,38 @@ def _put_policy_in_force(profile: Profile, client: ChainClient, demo: DemoInstit
         services.close()
 
 
+def _equip_signer(signer: ProfilePaths, profile: Profile, client: ChainClient, demo: DemoInstitution) -> None:
+    """The demo signer anchors the treasury (whose owners approve policies) and imports the policy bundle, as its
+    officer would by `custos offline vault add` and `custos policy import`: it can then review the cold vault's
+    transfers under the policy in force."""
+    from wallet_app.audit.profile_log import build_audit_log
+    from wallet_app.policy.bundle_export import build_export
+    from wallet_app.policy.bundle_import import import_bundle
+    from wallet_app.policy.checker_setup import policy_directory
+    from wallet_app.policy.offline_site import offline_policy_site
+    from wallet_app.policy.policy_store import PolicyStore
+    from wallet_app.profiles import open_profile_dir
+    from wallet_app.services import build_services
+    from wallet_app.vaults.anchors import HOW_TYPED, AnchorStore, vault_facts
+
+    services = build_services(profile, chain=client)
+    try:
+        treasury = services.vaults.inspect(demo.vaults["Harbour treasury"]).info
+        bundle = build_export(store=PolicyStore(engine=profile.engine, chain_id=profile.config.chain_id),
+                              service=services.policy, policy_dir=policy_directory(profile.paths)).data
+    finally:
+        services.close()
+    opened = open_profile_dir(signer)
+    try:
+        audit = build_audit_log(opened)
+        AnchorStore(engine=opened.engine, chain_id=opened.config.chain_id, audit=audit).anchor(
+            vault_facts(opened.config.chain_id, treasury.address, treasury.version, treasury.owners,
+                        treasury.threshold, "Harbour treasury"), how=HOW_TYPED)
+        import_bundle(bundle, site=offline_policy_site(opened, audit))
+    finally:
+        opened.close()
+
+
 def _write_keystores(directory: Path, people: tuple[Person, ...]) -> None:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     for person in people:
@@ -151,7 +198,7 @@ def _register(profile: Profile, demo: DemoInstitution, people: DemoPeople) -> No
 
     chain_id = profile.config.chain_id
     for label, address in demo.vaults.items():
-        profile.vault_registry.save_entry(address, label)
+        profile.vault_registry.save_entry(address, label, kind="account" if label == COLD_VAULT_LABEL else "safe")
     with profile.engine.begin() as conn:
         conn.execute(insert(tokens), [
             {"chain_id": chain_id, "address": t.address, "standard": t.standard, "symbol": t.symbol,

@@ -24,6 +24,7 @@ from wallet_app.ur.errors import URError
 
 UR_TYPE = "custos-check"
 FORMAT = "custos-check/1"
+ACCOUNT_FORMAT = "custos-account-check/1"  # an account vault's transfer: the check and the approvals gathered online
 MESSAGE_FORMAT = "custos-message-check/1"
 MAX_JSON_BYTES = 512 * 1024
 _VERDICTS = ("pass", "deny", "escalate", "skip", "match")
@@ -54,16 +55,25 @@ class OnlineCheck:
     approvers: tuple[str, ...]
     simulation: str
     facts: CarriedFacts
+    # An account vault's transfer (`safe` is the vault, `safe_tx_hash` the unsigned transaction's signing hash): the
+    # approvers' EIP-712 approvals gathered online, (approver, 65-byte signature), which the signer verifies itself.
+    account: bool = False
+    approvals: tuple[tuple[str, bytes], ...] = ()
 
     def to_cbor(self) -> bytes:
-        body = {
-            "format": FORMAT, "chain_id": self.chain_id, "safe": self.safe, "nonce": str(self.nonce),
+        body: dict[str, Any] = {
+            "format": ACCOUNT_FORMAT if self.account else FORMAT, "chain_id": self.chain_id, "safe": self.safe,
+            "nonce": str(self.nonce),
             "block_number": self.block_number, "block_hash": "0x" + self.block_hash.hex(),
             "checked_at": self.checked_at.isoformat(), "decision": self.decision,
             "rules": [list(v) for v in self.rules], "policy_digest": self.policy_digest,
             "policy_version": self.policy_version, "proposer": self.proposer, "approvers": list(self.approvers),
             "simulation": self.simulation, "facts": self.facts.to_json(),
         }
+        if self.account:
+            body["approvals"] = [[approver, "0x" + signature.hex()] for approver, signature in self.approvals]
+        elif self.approvals:
+            raise ValueError("only an account vault's check carries approvals")
         text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return dumps({1: Tagged(37, self.request_id.bytes), 2: self.safe_tx_hash, 3: text})
 
@@ -124,8 +134,10 @@ def _read(cbor: bytes) -> OnlineCheck | MessageCheck:
                             chain_id=_count(body["chain_id"]), safe=to_checksum(_text(body["safe"], 42)),
                             kind=_text(body["kind"], 40), statement=body["statement"],
                             proposer=to_checksum(_text(body["proposer"], 42)))
-    if not isinstance(body, dict) or set(body) != _KEYS or body["format"] != FORMAT:
-        raise OnlineCheckError(f"The online check is not in the form {FORMAT}")
+    account = isinstance(body, dict) and body.get("format") == ACCOUNT_FORMAT
+    if not isinstance(body, dict) or set(body) != (_KEYS | {"approvals"} if account else _KEYS) or \
+            body["format"] not in (FORMAT, ACCOUNT_FORMAT):
+        raise OnlineCheckError(f"The online check is not in the form {FORMAT} or {ACCOUNT_FORMAT}")
     rules = []
     for row in _list(body["rules"]):
         if not isinstance(row, list) or len(row) != 2 or row[1] not in _VERDICTS:
@@ -153,7 +165,17 @@ def _read(cbor: bytes) -> OnlineCheck | MessageCheck:
         approvers=tuple(to_checksum(_text(a, 42)) for a in _list(body["approvers"])),
         simulation=_text(body["simulation"], 4_000),
         facts=CarriedFacts.from_json(body["facts"]),
+        account=account, approvals=tuple(_approval(row) for row in _list(body["approvals"])) if account else (),
     )
+
+
+def _approval(row: object) -> tuple[str, bytes]:
+    if not isinstance(row, list) or len(row) != 2:
+        raise OnlineCheckError("An approval in the online check is not [approver, signature]")
+    signature = _text(row[1], 2 + 2 * 65)
+    if len(signature) != 132 or not signature.startswith("0x"):
+        raise OnlineCheckError("An approval signature in the online check is not 0x and 130 hex digits")
+    return to_checksum(_text(row[0], 42)), bytes.fromhex(signature[2:])
 
 
 def _list(value: object) -> list[Any]:

@@ -120,8 +120,8 @@ def review_request(read: ReadRequest, *, chain_id: int, anchors: AnchorStore, po
         del carried["denylist"]  # a policy file: this machine's own copy decides
         with_online = evaluate(document, facts_from_safe_tx(tx, intent, now=now, owners=owners, threshold=threshold,
                                                             **base, **carried))
-    verdicts = _merge(alone.rules, with_online.rules)
-    refusals += _policy_refusals(verdicts, with_online, check)
+    verdicts = merge(alone.rules, with_online.rules)
+    refusals += policy_refusals(verdicts, with_online, check)
     describe = build_describer(document, safe=tx.safe, labels=names, token_facts={}, native=("HSK", 18))
     return OfflineReview(request=request, check=check, vault=vault, signer=signer, tx=tx, hashes=hashes,
                          intent_text=describe(intent), decision=with_online, verdicts=verdicts,
@@ -169,7 +169,7 @@ def _journal_refusals(journal: SigningJournal, chain_id: int, signer: str, tx: S
     return []
 
 
-def _merge(alone: list[RuleVerdict], with_online: list[RuleVerdict]) -> tuple[ReviewedVerdict, ...]:
+def merge(alone: list[RuleVerdict], with_online: list[RuleVerdict]) -> tuple[ReviewedVerdict, ...]:
     """Each verdict with its source: the same with and without the chain facts means decided here."""
     own: dict[str, list[RuleVerdict]] = {}
     for v in alone:
@@ -182,7 +182,7 @@ def _merge(alone: list[RuleVerdict], with_online: list[RuleVerdict]) -> tuple[Re
     return tuple(merged)
 
 
-def _policy_refusals(verdicts: tuple[ReviewedVerdict, ...], decision: Decision,
+def policy_refusals(verdicts: tuple[ReviewedVerdict, ...], decision: Decision,
                      check: OnlineCheck | None) -> list[str]:
     out = [f"The policy on this machine denies it ({v.id}: {v.reason})" for v in verdicts
            if v.verdict == "deny" and v.source == "offline"]

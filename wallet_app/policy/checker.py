@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from wallet_app.chain.client import BlockHeader, ChainClient
+from wallet_app.domain.account_tx import ACCOUNT_VERSION, AccountTx
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.domain.safe_tx import Operation, SafeTx, compute_hashes, safe_tx_json, uses_legacy_domain
 from wallet_app.domain.vaults import VaultInfo
@@ -90,6 +91,8 @@ class CheckResult:
     @property
     def warnings(self) -> list[str]:
         """What the signers should know beyond the decision (SC-10: a Safe before 1.3.0)."""
+        if self.safe_tx.version == ACCOUNT_VERSION:
+            return []
         if uses_legacy_domain(self.safe_tx.version):
             return [f"Safe {self.safe_tx.version} signs without the chain id in its EIP-712 domain (a signature is "
                     "valid on every chain where this address holds this Safe) and cannot have a transaction guard: "
@@ -208,6 +211,61 @@ class PolicyChecker:
             result = replace(result, decision_id=self._record(result, fields.proposer))
         return result
 
+    def check_account(self, vault: str, tx: AccountTx, *, proposer: str | None = None,
+                      approvers: tuple[str, ...] = (), record: bool = True) -> CheckResult:
+        """The decision on a transfer from an account vault (a plain account named in the policy's [[vaults]] with its
+        approvers and threshold): the same decoding, facts and rules as a Safe transaction's, the vault's owners and
+        threshold taken from the policy in force, the transaction simulated as a plain call from the vault, and the
+        decision made for the unsigned transaction's signing hash. No policy in force is a deny; a vault the policy
+        does not name as an account vault, another chain or a nonce already used raise CheckInputError."""
+        from wallet_app.policy.account_checks import account_vault_info, account_view, simulate_account_tx
+
+        now = self._clock()
+        policy, not_in_force = self._load_policy(now)
+        document = policy.document if policy is not None else None
+        tokens = {t.address: t for t in self._load_tokens()}
+        names = dict(self._load_names())
+        header = self._chain.fetch_block("latest")
+        info = account_vault_info(self._chain, document, vault, tx, self._chain_id, header, names)
+        view = account_view(info.address, tx)
+        intent = self._decode(document, view, tokens)
+        describe = build_describer(document, safe=view.safe, labels=names, native=self._native,
+                                   token_facts={a: (t.symbol, t.decimals) for a, t in tokens.items()})
+        carried: CarriedFacts | None = None
+        if document is None:
+            assert not_in_force is not None
+            reason = f"no policy is in force, so every transaction is denied: {not_in_force.user_message}"
+            decision = _single_deny(POLICY_RULE, reason, intent, describe, info, None)
+            simulation_text = "not simulated: no policy is in force"
+        else:
+            checked = CheckedFields(safe=info.address, to=tx.to, value=tx.value, data=tx.data, operation=0,
+                                    safe_tx_gas=0, base_gas=0, gas_price=0, gas_token=view.gas_token,
+                                    refund_receiver=view.refund_receiver, nonce=tx.nonce,
+                                    proposer=None if proposer is None else to_checksum(proposer),
+                                    approvers=tuple(to_checksum(a) for a in approvers))
+            try:
+                decision, simulation_text, carried = self._decide(
+                    document, checked, view, tx.signing_hash(), intent, info, header, tokens, names, now,
+                    simulate=lambda: simulate_account_tx(self._chain, info.address, tx, header))
+            except Exception as exc:  # I9: whatever failed while gathering, nothing is allowed
+                reason = f"the facts the policy needs could not all be read, so nothing is allowed: {_error(exc)}"
+                decision = _single_deny(FACTS_RULE, reason, intent, describe, info, document)
+                simulation_text = "not simulated: the facts could not be gathered"
+        request = CheckRequest(safe=info.address, to=tx.to, value=tx.value, data=tx.data, nonce=tx.nonce,
+                               proposer=proposer, approvers=approvers)
+        signing_hash = tx.signing_hash()
+        result = CheckResult(
+            request=request, safe_tx=view, safe_tx_hash=signing_hash, domain_hash=b"", message_hash=signing_hash,
+            intent=intent, intent_text=decision.intent_text, decision=decision, simulation_text=simulation_text,
+            checked_at=now, policy_version=policy.version if policy is not None else None,
+            policy_digest=policy.digest if policy is not None else None, vault=info, describe=describe,
+            carried=carried, block_number=header.number, block_hash=header.hash,
+        )
+        if record:
+            result = replace(result, decision_id=self._record(result, None if proposer is None else
+                                                              to_checksum(proposer)))
+        return result
+
     def decode(self, tx: SafeTx) -> Intent:
         """The transaction's intent, decoded from its raw fields as the policy in force would (no decision)."""
         policy, _not_in_force = self._load_policy(self._clock())
@@ -260,7 +318,9 @@ class PolicyChecker:
 
     def _decide(self, policy: PolicyDocument, fields: CheckedFields, tx: SafeTx, safe_tx_hash: bytes,
                 intent: Intent, vault: VaultInfo, header: BlockHeader, tokens: Mapping[str, TokenEntry],
-                names: Mapping[str, str], now: datetime) -> tuple[Decision, str, CarriedFacts]:
+                names: Mapping[str, str], now: datetime,
+                simulate: Callable[[], tuple[SimulationOutcome | None, str]] | None = None,
+                ) -> tuple[Decision, str, CarriedFacts]:
         window = longest_window(policy)
         queued: list[Intent] = []
         if window is not None and self._pending is not None:
@@ -280,7 +340,7 @@ class PolicyChecker:
                 flows = flows + pending_outflows(tx.safe, queued, chain_facts.prices, decimals.get, now)
             spent_hkd, spent_amount = build_spent_functions(tx.safe, since, flows)
         recorder = SpendingRecorder(now=now, hkd=spent_hkd, amount=spent_amount)
-        simulation, simulation_text = self._simulate(tx, vault, header)
+        simulation, simulation_text = simulate() if simulate is not None else self._simulate(tx, vault, header)
         facts = facts_from_safe_tx(
             tx, intent, now=now, owners=vault.owners, threshold=vault.threshold, proposer=fields.proposer,
             approvers=fields.approvers, prices=chain_facts.prices, permissioned=chain_facts.permissioned,

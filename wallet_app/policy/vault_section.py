@@ -17,8 +17,8 @@ A Safe may not be cold: the SFC's custody circular (August 2025) says cold walle
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from wallet_app.policy.rules.base import Book

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 # The newest schema this code reads and writes; a test checks it is the head of the migration scripts.
-SCHEMA_HEAD = "0010_offline_signing"
+SCHEMA_HEAD = "0013_account_queue"
 
 metadata = MetaData()
 
@@ -30,6 +30,8 @@ vaults = Table(
     Column("address", String(42), primary_key=True),
     Column("label", Text, nullable=False),
     Column("added_at", DateTime(timezone=True), nullable=False),
+    # safe (owners and threshold on chain) or account (a plain account, approvers in the policy; 0012)
+    Column("kind", String(16), nullable=False, server_default="safe"),
 )
 
 tokens = Table(
@@ -402,4 +404,86 @@ offline_requests = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("answered_at", DateTime(timezone=True), nullable=True),
     Index("offline_requests_by_subject", "chain_id", "subject_hash"),
+)
+
+# Cold vaults (0011, wallet_app/cold) on an offline signer profile: a plain account whose key exists only as SLIP-39
+# shares held by officers. Kept: the address and label, each share set (its 15-bit SLIP-39 identifier, threshold,
+# share count and state: pending until K of its shares rebuilt the key, active, retired) and who holds which member
+# share, handed over as words or as an encrypted file. Never a key, a share or a passphrase.
+cold_vaults = Table(
+    "cold_vaults",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("address", String(42), primary_key=True),
+    Column("label", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+cold_share_sets = Table(
+    "cold_share_sets",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("vault", String(42), primary_key=True),
+    Column("identifier", Integer, primary_key=True),
+    Column("threshold", Integer, nullable=False),
+    Column("share_count", Integer, nullable=False),
+    Column("state", String(16), nullable=False),  # pending, active, retired
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
+    Column("retired_at", DateTime(timezone=True), nullable=True),
+    ForeignKeyConstraint(["chain_id", "vault"], ["cold_vaults.chain_id", "cold_vaults.address"]),
+)
+
+cold_share_holders = Table(
+    "cold_share_holders",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("vault", String(42), primary_key=True),
+    Column("identifier", Integer, primary_key=True),
+    Column("member_index", Integer, primary_key=True),  # from 0, as in the share itself
+    Column("holder", Text, nullable=False),
+    Column("delivery", String(8), nullable=False),  # words, file
+    ForeignKeyConstraint(["chain_id", "vault", "identifier"],
+                         ["cold_share_sets.chain_id", "cold_share_sets.vault", "cold_share_sets.identifier"]),
+)
+
+# Account vaults' approval queue (0013, wallet_app/account_vaults): a proposed transfer from a plain-account vault as
+# its unsigned EIP-1559 bytes (0x hex), keyed by their signing hash; rows are untrusted: loading re-parses the bytes
+# and recomputes the hash (a mismatch quarantines the item) and re-verifies the proposer's record signature and each
+# approval against the policy in force. `signed_tx`: what the cold ceremony returned, checked to be the vault's.
+account_queue_items = Table(
+    "account_queue_items",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("tx_hash", String(66), primary_key=True),
+    Column("vault", String(42), nullable=False),
+    Column("nonce", String(78), nullable=False),
+    Column("unsigned_tx", Text, nullable=False),
+    Column("proposer", String(42), nullable=False),
+    Column("proposer_signature", String(132), nullable=False),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(24), nullable=False),  # proposed, ready, signed, broadcast, final, failed, dropped
+    Column("state_reason", Text, nullable=False, server_default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("signed_tx", Text, nullable=True),
+    Column("sent_tx_hash", String(66), nullable=True),
+    Column("mined_block", BigInteger, nullable=True),
+    Column("mined_block_hash", String(66), nullable=True),
+    Column("outcome", String(16), nullable=True),  # success, reverted
+    Column("final_at", DateTime(timezone=True), nullable=True),
+    Index("account_queue_by_nonce", "chain_id", "vault", "nonce"),
+)
+
+# One EIP-712 AccountVaultApproval per (item, approver) (wallet_app.cold.approval), with the policy digest it names.
+account_queue_approvals = Table(
+    "account_queue_approvals",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("tx_hash", String(66), primary_key=True),
+    Column("approver", String(42), primary_key=True),
+    Column("signature", String(132), nullable=False),
+    Column("policy_digest", String(66), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("added_by", Text, nullable=False, server_default=""),
+    ForeignKeyConstraint(["chain_id", "tx_hash"], ["account_queue_items.chain_id", "account_queue_items.tx_hash"]),
 )

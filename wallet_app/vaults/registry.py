@@ -16,6 +16,7 @@ from wallet_app.storage.schema import vaults
 class VaultEntry:
     address: str
     label: str
+    kind: str = "safe"  # safe | account (a plain account whose approvers are in the policy)
 
 
 class VaultRegistry:
@@ -25,14 +26,15 @@ class VaultRegistry:
 
     def load_entries(self) -> list[VaultEntry]:
         query = (
-            select(vaults.c.address, vaults.c.label)
+            select(vaults.c.address, vaults.c.label, vaults.c.kind)
             .where(vaults.c.chain_id == self._chain_id)
             .order_by(vaults.c.added_at, vaults.c.address)
         )
         with self._engine.connect() as conn:
-            return [VaultEntry(row.address, row.label) for row in conn.execute(query)]
+            return [VaultEntry(row.address, row.label, row.kind) for row in conn.execute(query)]
 
-    def save_entry(self, address: str, label: str, *, also: Callable[[Connection], object] | None = None) -> bool:
+    def save_entry(self, address: str, label: str, *, also: Callable[[Connection], object] | None = None,
+                   kind: str = "safe") -> bool:
         """Add a vault; returns False (and changes nothing) if it is already there. `also` runs in the same
         transaction after the insert (the audit entry of the change)."""
         checksummed = to_checksum(address)
@@ -46,7 +48,8 @@ class VaultRegistry:
                 return False
             conn.execute(
                 insert(vaults).values(
-                    chain_id=self._chain_id, address=checksummed, label=label, added_at=datetime.now(UTC)
+                    chain_id=self._chain_id, address=checksummed, label=label, added_at=datetime.now(UTC),
+                    kind=kind,
                 )
             )
             if also is not None:

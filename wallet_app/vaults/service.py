@@ -85,7 +85,7 @@ class VaultService:
     # -- reading --------------------------------------------------------------------------------------------
     def fetch_vaults(self) -> list[VaultInfo]:
         """Every vault at one block, each with its F4 check (re-made whenever slot 0 or the nonce moved)."""
-        refs = [VaultRef(e.address, e.label) for e in self._registry.load_entries()]
+        refs = [VaultRef(e.address, e.label) for e in self._registry.load_entries() if e.kind == "safe"]
         try:
             infos = fetch_vault_infos(self._chain, refs, self._chain_id)
         except NotASafe:  # one vault that no longer answers as a Safe (a takeover) must not hide the others

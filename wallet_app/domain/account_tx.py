@@ -17,9 +17,9 @@ from eth_hash.auto import keccak
 from wallet_app.domain.addresses import from_bytes, to_checksum
 from wallet_app.domain.units import MAX_UINT256
 from wallet_app.errors import WalletError
-from wallet_app.keys.signature import Signature
 
 TX_TYPE = 0x02
+ACCOUNT_VERSION = "account"  # what a policy check of an account vault's transfer names as the vault's version
 MAX_DATA = 128 * 1024  # bytes of calldata an account vault may send
 _FIELDS = 9
 
@@ -67,9 +67,11 @@ class AccountTx:
     def signing_hash(self) -> bytes:
         return keccak(self.unsigned_bytes())
 
-    def signed_bytes(self, signature: Signature) -> bytes:
+    def signed_bytes(self, y_parity: int, r: int, s: int) -> bytes:
         """The raw transaction to broadcast: the fields, then yParity, r, s."""
-        encoded: bytes = rlp.encode([*self._fields(), signature.recovery_id, signature.r, signature.s])
+        if y_parity not in (0, 1):
+            raise AccountTxError("the signature's y parity must be 0 or 1")
+        encoded: bytes = rlp.encode([*self._fields(), y_parity, r, s])
         return bytes([TX_TYPE]) + encoded
 
 
