@@ -100,9 +100,9 @@ def test_only_an_offline_profile_is_routed_to_the_offline_window(homes: Homes, t
 
 
 def test_the_banner_is_above_every_tab(window: OfflineSignerWindow) -> None:
-    assert window.pages.count() == 5
+    assert window.pages.count() == 6
     titles = [window.pages.tabText(i).replace("&", "") for i in range(window.pages.count())]
-    assert titles == ["Sign", "Vaults", "Keys", "Policy", "Audit"]
+    assert titles == ["Sign", "Vaults", "Cold vaults", "Keys", "Policy", "Audit"]
     for index in range(window.pages.count()):
         window.pages.setCurrentIndex(index)
         assert window.banner.isVisible() and window.banner.text() == OFFLINE_TEXT

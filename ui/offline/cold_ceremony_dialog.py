@@ -131,6 +131,8 @@ class ColdCeremonyDialog(QDialog):
         self.share_count.setObjectName("coldShareCount")
         self.share_count.setRange(2, MAX_SHARES)
         self.share_count.setValue(3)
+        for box in (self.threshold, self.share_count):
+            box.setMaximumWidth(110)
         self.threshold.valueChanged.connect(lambda _v: self._update())
         self.share_count.valueChanged.connect(lambda _v: self._update())
         self.quorum_text = PlainLabel()
@@ -160,7 +162,6 @@ class ColdCeremonyDialog(QDialog):
         self.holder_lines.setObjectName("coldHolderStates")
         self.words = WordsView()
         self.words.sig_written.connect(self._written)
-        self.words.sig_cancel_requested.connect(self.reject)
         layout = QVBoxLayout(page)
         layout.addWidget(self.ceremony_status)
         layout.addWidget(self.progress)
@@ -198,14 +199,17 @@ class ColdCeremonyDialog(QDialog):
         index = self.pages.currentIndex()
         self.threshold.setMaximum(self.share_count.value())
         k, n = self.threshold.value(), self.share_count.value()
-        self.quorum_text.setText(f"Any {k} of the {n} officers together can sign for the vault; {k - 1} alone "
-                                 f"cannot, and the vault survives the loss of {n - k} share{'s' if n - k != 1 else ''}.")
+        lost = f"{n - k} share{'s' if n - k != 1 else ''}"
+        self.quorum_text.setText(f"Any {k} of the {n} officers together can sign for the vault, and fewer cannot; "
+                                 f"the vault survives the loss of {lost}.")
         self.back_button.setVisible(index == 1)
         self.next_button.setVisible(index in (0, 1))
         self.next_button.setText("&Start the ceremony" if index == 1 else "&Next >")
         self.next_button.setEnabled(index == 0 or not self.holders.problem())
         self.cancel_button.setVisible(index != 3)
         self.cancel_button.setEnabled(not self._stopping)
+        self.cancel_button.setText("Cancel the ceremony" if index == 2 else "Cancel")
+        self.cancel_button.setToolTip("Stop: no vault is kept, and the share files already written are removed")
         self.close_button.setVisible(index == 3)
         if index == 1:
             problem = self.holders.problem()
@@ -303,6 +307,7 @@ class ColdCeremonyDialog(QDialog):
 
     def _created(self, result: CeremonyResult) -> None:
         self._running = False
+        self._stopping = False  # a cancel that came after the last share was handed out: the vault was kept
         self.result_value = result
         self.holders.wipe()
         self.words.clear_words()

@@ -45,8 +45,12 @@ def _name(text: str) -> str:
     return reveal_invisible(text, max_length=80)
 
 
-def holders_text(share_set: ShareSet, separator: str = ", ") -> str:
-    return separator.join(f"{h.member_index + 1}. {_name(h.name)} ({cold_work.HOW_TEXT.get(h.delivery, h.delivery)})"
+SHORT_HOW = {"words": "words", "file": "file"}
+
+
+def holders_text(share_set: ShareSet, separator: str = ", ", *, short: bool = False) -> str:
+    how = SHORT_HOW if short else cold_work.HOW_TEXT
+    return separator.join(f"{h.member_index + 1}. {_name(h.name)} ({how.get(h.delivery, h.delivery)})"
                           for h in share_set.holders)
 
 
@@ -87,15 +91,18 @@ class ColdVaultsModel(ColumnTableModel):
     def text(vault: ColdVault, col: int) -> str:
         active = vault.active
         return (_name(vault.label) or "—", vault.address, str(active.identifier),
-                f"{active.threshold} of {active.share_count}", holders_text(active), pending_text(vault))[col]
+                f"{active.threshold} of {active.share_count}", holders_text(active, short=True),
+                pending_text(vault))[col]
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         cell = self.cell(index)
         if cell is None:
             return None
         vault, col = self._rows[cell[0]], cell[1]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self.text(vault, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return holders_text(vault.active, "\n") if col == ColdColumn.HOLDERS else self.text(vault, col)
         if role == Qt.ItemDataRole.FontRole and col == ColdColumn.ADDRESS:
             return fixed_font()
         if role == Qt.ItemDataRole.TextAlignmentRole:

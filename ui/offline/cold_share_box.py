@@ -48,8 +48,8 @@ COMPARE_TEXT = ("Compare the signing hash above with the online desktop's screen
 
 
 class MaskedWords(QWidget):
-    """A share's words typed into masked lines of four (words 1–4, 5–8, …): nothing typed is shown, but each line
-    says how many words it holds, so that a missed word is found without showing any."""
+    """A share's words typed into masked lines of four (words 1 to 4, 5 to 8 and so on): nothing typed is shown, but
+    each line says how many words it holds, so that a missed word is found without showing any."""
 
     sig_changed = Signal()
 
@@ -67,7 +67,7 @@ class MaskedWords(QWidget):
             field.setAccessibleName(f"Share words {i + 1} to {last}")
             count = PlainLabel()
             row = i // WORDS_PER_LINE
-            grid.addWidget(PlainLabel(f"{i + 1}–{last}" if last > i + 1 else f"{last}"), row, 0)
+            grid.addWidget(PlainLabel(f"{i + 1} to {last}" if last > i + 1 else f"{last}"), row, 0)
             grid.addWidget(field, row, 1)
             grid.addWidget(count, row, 2)
             field.textChanged.connect(lambda _t, f=field, c=count, n=last - i: self._count(f, c, n))
@@ -181,7 +181,8 @@ class ColdShareBox(QGroupBox):
         self.clear_button.clicked.connect(self.clear_shares)
         self.sign_button = QPushButton("&Sign with these shares")
         self.sign_button.setObjectName("coldSignButton")
-        self.sign_button.setToolTip("Rebuild the vault's key in memory from the shares, sign the transfer, wipe the key")
+        self.sign_button.setToolTip("Rebuild the vault's key in memory from the shares, sign the transfer, and wipe "
+                                    "the key")
         self.sign_button.clicked.connect(self.request_sign)
         self.busy = PlainLabel("Signing: rebuilding the key from the shares…")
         self.busy.hide()
@@ -315,7 +316,7 @@ class ColdShareBox(QGroupBox):
             return False
         if self.by_file.isChecked():
             return bool(self.file_path.text().strip())
-        return self.words.word_count() > 0
+        return self.words.word_count() == SHARE_WORDS
 
     def _update(self) -> None:
         shown = self._shown

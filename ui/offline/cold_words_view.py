@@ -30,8 +30,6 @@ def _scaled(label: PlainLabel, scale: float, *, bold: bool = False) -> None:
 class WordsView(QStackedWidget):
     sig_written = Signal()
     """The holder confirmed they wrote their words down; the words are already cleared."""
-    sig_cancel_requested = Signal()
-    """Cancel was pressed on this screen: stop the ceremony."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,12 +83,7 @@ class WordsView(QStackedWidget):
         self.written_button.setObjectName("coldWordsWritten")
         self.written_button.setToolTip("Hide these words and go on to the next holder; they are not shown again")
         self.written_button.clicked.connect(self.confirm_written)
-        self.cancel_button = QPushButton("Cancel the ceremony")
-        self.cancel_button.setObjectName("coldWordsCancel")
-        self.cancel_button.setToolTip("Stop here: no vault is kept, share files already written are removed")
-        self.cancel_button.clicked.connect(lambda: emit(self.sig_cancel_requested))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.cancel_button)
+        buttons = QHBoxLayout()  # the dialog's "Cancel the ceremony" stops it from here too
         buttons.addStretch(1)
         buttons.addWidget(self.written_button)
         words = QVBoxLayout(self.words_page)

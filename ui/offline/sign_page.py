@@ -2,9 +2,11 @@
 it on this machine, and sign it only after the officer confirmed the safeTxHash; the answer is shown as a QR code and
 may be saved as a file.
 
-A refused request shows why in a warning box and offers no way to sign: the confirmation box is not even shown, and
-the refusal is recorded in the audit log when it is reviewed. Reviewing and signing run on the serial lane (the
-policy check may write; signing is scrypt, the journal and the audit log); the window never waits on them.
+A cold vault's request (a typed transaction, ERC-4527 data type 4) is reviewed and signed by K officers' shares in
+the cold panel instead (ui/offline/cold_sign_panel.py). A refused request shows why in a warning box and offers no
+way to sign: the confirmation box is not even shown, and the refusal is recorded in the audit log when it is
+reviewed. Reviewing and signing run on the serial lane (the policy check may write; signing is scrypt, the journal
+and the audit log); the window never waits on them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ui.errors import one_line
 from ui.offline import work
+from ui.offline.cold_sign_panel import ColdSignPanel, is_cold
 from ui.offline.review_panel import ReviewPanel
 from ui.offline.review_rows import ShownReview
 from ui.offline.sign_box import SignBox
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ui.dialogs.qr_scan_dialog import QrScanDialog
+    from ui.offline.cold_work import ShownCold
     from wallet_app.offline.transport import ReadRequest, RequestReader
     from wallet_app.ur.ur import UR
 
@@ -137,6 +141,12 @@ class SignPage(QWidget):
         content_layout.addWidget(self.panel.hashes_box)
         content_layout.addWidget(self.splitter, 1)
         self.stack, self.message = build_message_stack(self.content, WAITING_TEXT, "signMessage")
+        self.cold_panel = ColdSignPanel()  # a cold vault's request (data type 4): its review and signing ceremony
+        self.cold_panel.sig_reviewed.connect(self._cold_reviewed)
+        self.cold_panel.sig_review_failed.connect(self._failed)
+        self.cold_panel.sig_busy.connect(self._set_busy)
+        self.cold_panel.sig_signed.connect(lambda text: emit(self.sig_signed, text))
+        self.stack.addWidget(self.cold_panel)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -149,12 +159,14 @@ class SignPage(QWidget):
     def attach(self, context: work.SignerContext, runner: TaskRunner) -> None:
         self._context, self._runner = context, runner
         self.answer.set_runner(runner)
+        self.cold_panel.attach(context, runner)
         self.message.setText(EMPTY_TEXT)
         self._update()
 
     def detach(self) -> None:
         self._context = None
         self.sign_box.set_review(None)
+        self.cold_panel.detach()
         self._update()
 
     def show_message(self, text: str) -> None:
@@ -201,6 +213,10 @@ class SignPage(QWidget):
         """Review a request already read (serial lane)."""
         if self._context is None or self._runner is None:
             return
+        if is_cold(read):
+            self._start("Reviewing the cold vault's request on this signer…")
+            self.cold_panel.review(read)
+            return
         signer = self._context.signer
         self._start("Reviewing the request on this signer…")
         (self._runner.command(lambda: work.review(signer, read)).with_owner(self)
@@ -210,15 +226,15 @@ class SignPage(QWidget):
         """Read a request file (UR lines) and review it; the scan dialog's File… does the same."""
         if self._context is None or self._runner is None:
             return
-        signer = self._context.signer
         self._start(f"Reading {path.name}…")
-        (self._runner.command(lambda: work.review(signer, work.read_request_file(path))).with_owner(self)
-         .on_success(self._reviewed).on_failure(self._failed).quietly().run())
+        (self._runner.command(lambda: work.read_request_file(path)).with_owner(self)
+         .on_success(self.review).on_failure(self._failed).quietly().run())
 
     def _start(self, text: str) -> None:
         self._busy = True
         self.status.setText(text)
         self.sign_box.set_review(None)
+        self.cold_panel.clear()
         self._update()
 
     def _reviewed(self, shown: ShownReview) -> None:
@@ -234,6 +250,19 @@ class SignPage(QWidget):
                             ("." if shown.can_sign else ": refused."))
         self._update()
         emit(self.sig_reviewed, shown)
+
+    def _cold_reviewed(self, shown: ShownCold) -> None:
+        self._show_side(None)
+        self.stack.setCurrentWidget(self.cold_panel)
+        self.refusal_title.setText(REFUSED_TITLE)
+        self.refusals.show_warnings([("bad", r) for r in shown.refusals])
+        self.refusal_box.setVisible(not shown.can_sign)
+        self.status.setText(f"Cold vault request {shown.request_id} reviewed on this signer" +
+                            ("." if shown.can_sign else ": refused."))
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._update()
 
     def _failed(self, exc: BaseException) -> None:
         self._busy = False

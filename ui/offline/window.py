@@ -1,6 +1,6 @@
-"""The offline signer's window: the offline banner above the tabs on every screen, and the tabs Sign, Vaults, Keys,
-Policy and Audit. It never shows holdings, approvals or anything else that needs a chain; the session gives it the
-signer once the profile is open (ui/offline/session.py)."""
+"""The offline signer's window: the offline banner above the tabs on every screen, and the tabs Sign, Vaults, Cold
+vaults, Keys, Policy and Audit. It never shows holdings, approvals or anything else that needs a chain; the session
+gives it the signer once the profile is open (ui/offline/session.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QVBoxLayout,
 
 from ui.offline import work
 from ui.offline.banner import OfflineBanner
+from ui.offline.cold_page import ColdVaultsPage
 from ui.offline.keys_tab import OfflineKeysTab
 from ui.offline.policy_page import OfflinePolicyPage
 from ui.offline.sign_page import SignPage
@@ -31,6 +32,7 @@ class OfflineSignerWindow(QMainWindow):
         self.demo_banner.hide()
         self.sign_page = SignPage()
         self.vaults_page = OfflineVaultsPage()
+        self.cold_page = ColdVaultsPage()
         self.keys_tab = OfflineKeysTab()
         self.policy_page = OfflinePolicyPage()
         self.audit_page = AuditPage()  # built and read when first shown
@@ -40,6 +42,8 @@ class OfflineSignerWindow(QMainWindow):
         for page, title, tip in (
             (self.sign_page, "&Sign", "Read a sign request, review it on this signer, confirm the hash and sign"),
             (self.vaults_page, "&Vaults", "The vaults anchored on this signer, and anchoring one"),
+            (self.cold_page, "&Cold vaults", "Cold vaults whose key only officers' shares rebuild, and the key "
+                                             "ceremony that makes one"),
             (self.keys_tab, "&Keys", "This signer's keys, and showing one's account for pairing"),
             (self.policy_page, "&Policy", "The policy in force here, and importing a policy bundle"),
             (self.audit_page, "&Audit", "Everything done on this signer, hash-chained: filter, verify, export"),
@@ -99,6 +103,7 @@ class OfflineSignerWindow(QMainWindow):
                                     f"{context.chain_id}) · no chain client, no network connection")
         self.sign_page.attach(context, runner)
         self.vaults_page.attach(context, runner)
+        self.cold_page.attach(context, runner)
         self.keys_tab.attach(context, runner)
         self.policy_page.attach(context, runner)
         self.audit_page.attach(context.signer.audit, runner)
@@ -107,6 +112,7 @@ class OfflineSignerWindow(QMainWindow):
         self.context = None
         self.sign_page.detach()
         self.vaults_page.detach()
+        self.cold_page.detach()
         self.keys_tab.detach()
         self.policy_page.detach()
         self.audit_page.detach()

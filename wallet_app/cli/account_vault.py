@@ -17,8 +17,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wallet_app.cli.common import Commands, print_json, print_lines, read_secret_file, with_services, write_new_file
-from wallet_app.errors import ConfigError
+from wallet_app.cli.common import Commands, print_json, print_lines, read_secret_file, with_services
+from wallet_app.cli.offline import add_request_outputs, check_request_outputs, write_request
 
 if TYPE_CHECKING:
     from wallet_app.account_vaults.service import AccountEntry
@@ -51,11 +51,7 @@ def register(commands: Commands[argparse.ArgumentParser]) -> None:
     approve.set_defaults(handler=_approve)
     request = actions.add_parser("request", help="the cold ceremony's sign request for a transfer with its approvals")
     request.add_argument("tx_hash", metavar="HASH")
-    where = request.add_mutually_exclusive_group(required=True)
-    where.add_argument("--out", type=Path, metavar="FILE", help="write the request as UR lines (SD-card transport)")
-    where.add_argument("--qr-dir", type=Path, metavar="DIR", help="write one PNG per QR frame and parts.txt")
-    request.add_argument("--max-fragment", type=int, default=None, metavar="N",
-                         help="bytes per QR frame (default 200; 20 to 2000)")
+    add_request_outputs(request)
     request.set_defaults(handler=_request)
     send = actions.add_parser("send", help="send a transfer the cold ceremony signed and follow it to final")
     send.add_argument("tx_hash", metavar="HASH")
@@ -140,24 +136,11 @@ def _approve(args: argparse.Namespace) -> int:
 
 
 def _request(args: argparse.Namespace) -> int:
-    from wallet_app.offline.transport import DEFAULT_FRAGMENT, frames
-    from wallet_app.ur.ur import encode_ur
-
-    fragment = DEFAULT_FRAGMENT if args.max_fragment is None else args.max_fragment
-    if not 20 <= fragment <= 2000:
-        raise ConfigError("--max-fragment must be from 20 to 2000 bytes")
-    if args.qr_dir is not None and args.qr_dir.exists() and any(args.qr_dir.iterdir()):
-        raise ConfigError(f"{args.qr_dir} is not empty; give a new or empty folder")
+    check_request_outputs(args)
 
     def work(services: Services) -> int:
         sent = services.account_ceremony.request(args.tx_hash)
-        if args.out is not None:
-            write_new_file(args.out, ("\n".join(encode_ur(ur).upper() for ur in sent.urs) + "\n").encode("ascii"))
-            where = str(args.out)
-        else:
-            from wallet_app.cli.offline import write_qr_frames
-
-            where = write_qr_frames(args.qr_dir, frames(sent.urs, fragment))
+        where = write_request(args, sent.urs)
         print_lines([f"Cold ceremony request for {sent.tx_hash} written to {where}",
                      f"Checked at block {sent.block_number}: {sent.decision}",
                      "On the offline signer: custos cold sign REQUEST_FILE --share ... --out ANSWER_FILE; then here: "

@@ -24,8 +24,11 @@ from wallet_app.cli.common import Commands, print_lines, read_secret_file, with_
 from wallet_app.errors import ConfigError, UserCancelled
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from wallet_app.profiles import Profile
     from wallet_app.services import Services
+    from wallet_app.ur.ur import UR
 
 
 def register(commands: Commands[argparse.ArgumentParser]) -> None:
@@ -35,11 +38,7 @@ def register(commands: Commands[argparse.ArgumentParser]) -> None:
     request.add_argument("safe_tx_hash", metavar="SAFE_TX_HASH",
                          help="a queued transaction's safeTxHash, or a statement's SafeMessage hash")
     request.add_argument("--key", required=True, metavar="ADDRESS", help="the owner who signs offline")
-    where = request.add_mutually_exclusive_group(required=True)
-    where.add_argument("--out", type=Path, metavar="FILE", help="write the request as UR lines (SD-card transport)")
-    where.add_argument("--qr-dir", type=Path, metavar="DIR", help="write one PNG per QR frame and parts.txt")
-    request.add_argument("--max-fragment", type=int, default=None, metavar="N",
-                         help="bytes per QR frame (default 200; 20 to 2000)")
+    add_request_outputs(request)
     request.set_defaults(handler=_request)
     imported = actions.add_parser("import", help="take back an offline signer's answer (an eth-signature file)")
     imported.add_argument("file", type=Path, metavar="FILE")
@@ -58,29 +57,47 @@ def register(commands: Commands[argparse.ArgumentParser]) -> None:
     offline_pairing.register(actions)
 
 
+def add_request_outputs(parser: argparse.ArgumentParser) -> None:
+    """--out FILE or --qr-dir DIR, and --max-fragment N: where a sign request goes, and how."""
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", type=Path, metavar="FILE", help="write the request as UR lines (SD-card transport)")
+    where.add_argument("--qr-dir", type=Path, metavar="DIR", help="write one PNG per QR frame and parts.txt")
+    parser.add_argument("--max-fragment", type=int, default=None, metavar="N",
+                        help="bytes per QR frame (default 200; 20 to 2000)")
+
+
+def check_request_outputs(args: argparse.Namespace) -> None:
+    """Refuse a bad --max-fragment or a --qr-dir with files in it, before anything is asked of the chain."""
+    if args.max_fragment is not None and not 20 <= args.max_fragment <= 2000:
+        raise ConfigError("--max-fragment must be from 20 to 2000 bytes")
+    if args.qr_dir is not None and args.qr_dir.exists() and any(args.qr_dir.iterdir()):
+        raise ConfigError(f"{args.qr_dir} is not empty; give a new or empty folder")
+
+
+def write_request(args: argparse.Namespace, urs: Sequence[UR]) -> str:
+    """The request's URs to --out (UR lines) or --qr-dir (frames); where they went, in words."""
+    from wallet_app.offline.transport import DEFAULT_FRAGMENT, frames
+    from wallet_app.ur.ur import encode_ur
+
+    if args.out is not None:
+        write_new_file(args.out, ("\n".join(encode_ur(ur).upper() for ur in urs) + "\n").encode("ascii"))
+        return str(args.out)
+    return write_qr_frames(args.qr_dir, frames(list(urs), args.max_fragment or DEFAULT_FRAGMENT))
+
+
 def _request(args: argparse.Namespace) -> int:
     from wallet_app.domain.addresses import to_checksum
     from wallet_app.offline.rendering import MESSAGE_NAMES, TX_NAMES, compare_instruction, hash_lines
     from wallet_app.offline.requests import OfflineRequests
-    from wallet_app.offline.transport import DEFAULT_FRAGMENT, frames
-    from wallet_app.ur.ur import encode_ur
 
-    fragment = DEFAULT_FRAGMENT if args.max_fragment is None else args.max_fragment
-    if not 20 <= fragment <= 2000:
-        raise ConfigError("--max-fragment must be from 20 to 2000 bytes")
+    check_request_outputs(args)
     owner = to_checksum(args.key)
-    if args.qr_dir is not None and args.qr_dir.exists() and any(args.qr_dir.iterdir()):
-        raise ConfigError(f"{args.qr_dir} is not empty; give a new or empty folder")
 
     def work(services: Services) -> int:
         requests = OfflineRequests(queue=services.queue, engine=services.profile.engine, audit=services.audit,
                                    messages=services.messages, key_origins=services.keys.offline_origin)
         sent = requests.create(args.safe_tx_hash, owner)
-        if args.out is not None:
-            write_new_file(args.out, ("\n".join(encode_ur(ur).upper() for ur in sent.urs) + "\n").encode("ascii"))
-            where = str(args.out)
-        else:
-            where = write_qr_frames(args.qr_dir, frames(sent.urs, fragment))
+        where = write_request(args, sent.urs)
         checked = ([f"checked online at block {sent.block_number}: {sent.decision}"] if sent.block_number is not None
                    else [])
         names = TX_NAMES if sent.block_number is not None else MESSAGE_NAMES
