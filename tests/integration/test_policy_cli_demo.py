@@ -81,6 +81,7 @@ def _placeholders(profile: Profile) -> dict[str, str]:
                                                          chain_id=profile.config.chain_id).load_tokens()}
     names = {key: labels[label] for key, label in {**OFFICERS, **INVESTORS}.items()}
     names.update(client_vault=vaults["Harbour client vault"], treasury=vaults["Harbour treasury"],
+                 cold_vault=vaults["Harbour cold vault"],
                  multi_send_call_only=labels["Safe multi send call only"], issuer=labels["Harbour issuer agent"])
     names.update({symbol.lower(): tokens[symbol] for symbol in ("HKDH", "HMMF", "HUST", "HGB29", "HDEED")})
     names["dana"] = labels.get(OPERATIONS, names["issuer"])  # a proposer who owns no vault

@@ -99,6 +99,7 @@ def _placeholders(profile: Profile) -> dict[str, str]:
     tokens = {t.symbol: t.address for t in registry.load_tokens()}
     names = {key: labels[label] for key, label in {**OFFICERS, **INVESTORS}.items()}
     names.update(client_vault=vaults["Harbour client vault"], treasury=vaults["Harbour treasury"],
+                 cold_vault=vaults["Harbour cold vault"],
                  multi_send_call_only=labels["Safe multi send call only"])
     names.update({symbol.lower(): tokens[symbol] for symbol in ("HKDH", "HMMF", "HUST", "HGB29", "HDEED")})
     return names

@@ -613,6 +613,14 @@ def render_real(app: QApplication, name: str, home: Path, profile: str) -> None:
     app.processEvents()
     window.grab().save(str(OUT / f"real_holdings_{name}.png"))
     print(OUT / f"real_holdings_{name}.png")
+    tiers = window.holdings_page.storage_tiers
+    if window.holdings_page.tabs.isTabVisible(tiers.index):
+        window.holdings_page.tabs.setCurrentIndex(tiers.index)
+        wait_until(app, lambda: tiers.view.prepared is not None and not runner.in_flight, timeout=60)
+        app.processEvents()
+        window.grab().save(str(OUT / f"real_storage_tiers_{name}.png"))
+        print(OUT / f"real_storage_tiers_{name}.png")
+        window.holdings_page.tabs.setCurrentIndex(0)
     page = window.history_page
     window.pages.setCurrentWidget(page)
     wait_until(app, lambda: bool(page.chart.points) and not runner.in_flight, timeout=120)

@@ -162,6 +162,7 @@ class AccountRequestDialog(QDialog):
         self._tx_hash = row.tx_hash
         self._made: Any = None
         self._busy = False
+        self._answered = False
         self.ask_path: AskPath = ask_request_path  # tests replace it
         self.answer: AnswerImport | None = None
         self.heading = bold(_wrapped(f"{row.transfer}\n{row.texts[1]}, nonce {row.nonce}: {row.texts[4]}"))
@@ -324,7 +325,8 @@ class AccountRequestDialog(QDialog):
 
     def _imported(self, imported: Any) -> None:
         self._say(imported_text(imported), "good")
-        self.import_button.setEnabled(False)  # answered: a second copy would be refused
+        self._answered = True  # a second copy would be refused
+        self._update_controls()
         emit(self.sig_queue_changed, self._tx_hash)
 
     def _say(self, text: str, tone: str) -> None:
@@ -342,4 +344,4 @@ class AccountRequestDialog(QDialog):
     def _update_controls(self) -> None:
         made = self._made is not None
         self.save_button.setEnabled(not self._busy and made)
-        self.import_button.setEnabled(not self._busy and made and self._offline is not None)
+        self.import_button.setEnabled(not self._busy and made and not self._answered and self._offline is not None)

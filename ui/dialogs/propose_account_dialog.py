@@ -39,7 +39,7 @@ from ui.dialogs.review_tx_panels import DecisionPanel
 from ui.dialogs.secrets_dialog import SecretsDialog
 from ui.errors import one_line
 from ui.models.queue_propose import AssetOption, BookEntry, Verdict, build_asset_options, build_book, recipient_verdict
-from ui.models.queue_rows import name_of, plain, signing_keys
+from ui.models.queue_rows import label_of, plain, signing_keys
 from ui.signals import emit
 from ui.tasks import TaskRunner
 from ui.widgets.error_line import ErrorLine
@@ -176,7 +176,6 @@ class ProposeAccountDialog(SecretsDialog):
         top = QFormLayout()
         top.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         top.addRow(PlainLabel("From account vault:"), self.vault)
-        top.addRow("", self.vault_note)
         keys = QFormLayout()
         keys.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         keys.addRow(PlainLabel("Proposer key:"), self.proposer)
@@ -188,6 +187,7 @@ class ProposeAccountDialog(SecretsDialog):
         row.addWidget(self.submit_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.vault_note)
         layout.addWidget(self.transfer)
         layout.addLayout(keys)
         layout.addWidget(self.decision, 1)
@@ -276,8 +276,8 @@ class ProposeAccountDialog(SecretsDialog):
         self._context = context
         self.transfer.set_assets(context.assets)
         info = self.chosen_vault()
-        approvers = ", ".join(name_of(a, self._basics.names if self._basics else {}) for a in info.approvers) \
-            if info is not None else ""
+        names = self._basics.names if self._basics else {}
+        approvers = ", ".join(label_of(a, names) or a for a in info.approvers) if info is not None else ""
         if context.problem:
             self._note("warn", context.problem[:400])
         else:

@@ -264,7 +264,8 @@ class ApprovalsPage(LazyPage):
         split.insertWidget(1, self.messages_panel)  # the Safe messages between the transactions and their details
         split.insertWidget(1, self.accounts.build())  # the account vaults' transfers right under the Safe ones
         split.setStretchFactor(1, 2)
-        split.setSizes([250, 220, 200, 120])
+        split.setStretchFactor(2, 2)
+        split.setSizes([200, 300, 160, 100])
         layout.addWidget(split, 1)
         layout.addLayout(buttons)
         self._fill_vault_filter()

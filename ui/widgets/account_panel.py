@@ -63,15 +63,14 @@ class AccountPanel(QGroupBox):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         metrics = self.table.fontMetrics()
-        widest = {AccountColumn.STATE: "Signed by the ceremony: ready to send", AccountColumn.VAULT:
-                  "Harbour cold vault", AccountColumn.NONCE: "Nonce ", AccountColumn.APPROVALS:
-                  "2 of 2 approvals: Alice Chan, Ben Wong", AccountColumn.PROPOSER: "Dana Ho (0x55cC…cbdcA)",
-                  AccountColumn.HASH: "0x0123456789abcdef"}
+        widest = {AccountColumn.STATE: "Ready for the cold ceremony", AccountColumn.VAULT: "Harbour cold vault",
+                  AccountColumn.NONCE: "Nonce", AccountColumn.APPROVALS: "2 of 2 approvals: Alice Chan (officer)",
+                  AccountColumn.PROPOSER: "Dana Ho (operations)", AccountColumn.HASH: "0xe5bb7f…89d6"}
         for column, sample in widest.items():  # wide enough for what they usually hold, in the font in use
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
         header.setSectionResizeMode(AccountColumn.TRANSFER, QHeaderView.ResizeMode.Stretch)
-        self.table.setMinimumHeight(self.fontMetrics().height() * 4)
+        self.table.setMinimumHeight((self.fontMetrics().height() + 8) * 4 + 4)  # the header and three rows
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
         self.stack, self.message = build_message_stack(self.table, WAITING_TEXT, "approvalsAccountsMessage")
 
