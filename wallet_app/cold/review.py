@@ -34,6 +34,7 @@ from wallet_app.domain.hex_text import chunk_hex, hex_text
 from wallet_app.domain.units import format_units
 from wallet_app.holdings.views import make_visible
 from wallet_app.offline.online_check import OnlineCheck
+from wallet_app.offline.rendering import verdict_lines
 from wallet_app.offline.review import RequestRefused, ReviewedVerdict, merge, policy_refusals
 from wallet_app.offline.transport import ReadRequest
 from wallet_app.policy.account_checks import account_view
@@ -257,13 +258,7 @@ def cold_review_lines(review: ColdReview) -> list[str]:
     lines += [f"{'signing hash':<13} {hex_text(review.signing_hash)}", f"{'':<13} {chunk_hex(review.signing_hash)}",
               f"Policy        version {review.policy_version} ({review.policy_digest}), as imported here",
               f"Decision      {review.decision.decision}"]
-    block = review.online_block
-    for v in review.verdicts:
-        where = "decided here" if v.source == "offline" else f"checked online at block {block}"
-        lines.append(f"  {v.verdict:<8} {v.id}: {make_visible(v.reason)} [{where}]")
-    if review.check is not None:
-        lines.append(f"Online desktop decided {review.check.decision} at block {block} "
-                     f"(simulation: {make_visible(review.check.simulation)})")
+    lines += verdict_lines(review.verdicts, review.check, review.online_block)
     if review.refusals:
         return [*lines, "REFUSED:", *("  " + make_visible(r) for r in review.refusals)]
     return [*lines, "Compare the signing hash with the online screen (and, for large transfers, with a second person "

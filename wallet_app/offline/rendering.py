@@ -4,11 +4,14 @@ of four, and the decoded intent as this side's own decoder put it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from wallet_app.domain.hex_text import chunk_hex, hex_text
 from wallet_app.domain.safe_tx import SafeTxHashes
 from wallet_app.holdings.views import make_visible
 from wallet_app.offline.message_review import MessageReview
-from wallet_app.offline.review import OfflineReview
+from wallet_app.offline.online_check import OnlineCheck
+from wallet_app.offline.review import OfflineReview, ReviewedVerdict
 
 
 def compare_instruction(what: str = "safeTxHash") -> str:
@@ -63,16 +66,22 @@ def review_lines(review: OfflineReview | MessageReview) -> list[str]:
         f"Policy        version {review.policy_version} ({review.policy_digest}), as imported here",
         f"Decision      {review.decision.decision}",
     ]
-    block = review.online_block
-    for v in review.verdicts:
-        where = "decided here" if v.source == "offline" else f"checked online at block {block}"
-        lines.append(f"  {v.verdict:<8} {v.id}: {make_visible(v.reason)} [{where}]")
-    if review.check is not None:
-        lines.append(f"Online desktop decided {review.check.decision} at block {block} "
-                     f"(simulation: {make_visible(review.check.simulation)})")
+    lines += verdict_lines(review.verdicts, review.check, review.online_block)
     if review.refusals:
         lines.append("REFUSED:")
         lines += ["  " + make_visible(r) for r in review.refusals]
     else:
         lines.append(COMPARE_INSTRUCTION)
+    return lines
+
+
+def verdict_lines(verdicts: Sequence[ReviewedVerdict], check: OnlineCheck | None, block: int | None) -> list[str]:
+    """Each verdict with where it was decided, then the online desktop's own decision."""
+    lines = []
+    for v in verdicts:
+        where = "decided here" if v.source == "offline" else f"checked online at block {block}"
+        lines.append(f"  {v.verdict:<8} {v.id}: {make_visible(v.reason)} [{where}]")
+    if check is not None:
+        lines.append(f"Online desktop decided {check.decision} at block {block} "
+                     f"(simulation: {make_visible(check.simulation)})")
     return lines

@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from wallet_app.chain.client import BlockHeader, ChainClient
 from wallet_app.domain.account_tx import ACCOUNT_VERSION, AccountTx
 from wallet_app.domain.addresses import to_checksum
-from wallet_app.domain.safe_tx import Operation, SafeTx, compute_hashes, safe_tx_json, uses_legacy_domain
+from wallet_app.domain.safe_tx import (
+    Operation,
+    SafeTx,
+    SafeTxHashes,
+    compute_hashes,
+    safe_tx_json,
+    uses_legacy_domain,
+)
 from wallet_app.domain.vaults import VaultInfo
 from wallet_app.errors import WalletError
 from wallet_app.holdings.feeds import FeedBook
@@ -171,42 +178,16 @@ class PolicyChecker:
 
     def check(self, request: CheckRequest, *, record: bool = True) -> CheckResult:
         fields = check_request(request)
-        now = self._clock()
-        if now.tzinfo is None:
-            raise ValueError("the checker's clock must give aware datetimes")
-        policy, not_in_force = self._load_policy(now)
-        document = policy.document if policy is not None else None
-        tokens = {t.address: t for t in self._load_tokens()}
-        names = dict(self._load_names())
-        header = self._chain.fetch_block("latest")
-        vault = fetch_vault(self._chain, fields.safe, self._chain_id, header, names.get(fields.safe, ""))
+        ctx = self._context()
+        vault = fetch_vault(self._chain, fields.safe, self._chain_id, ctx.header, ctx.names.get(fields.safe, ""))
         safe_tx = _build_safe_tx(fields, vault, self._chain_id)
         hashes = compute_hashes(safe_tx)
-        intent = self._decode(document, safe_tx, tokens)
-        describe = build_describer(document, safe=safe_tx.safe, labels=names, native=self._native,
-                                   token_facts={a: (t.symbol, t.decimals) for a, t in tokens.items()})
-        carried: CarriedFacts | None = None
-        if document is None:
-            assert not_in_force is not None
-            reason = f"no policy is in force, so every transaction is denied: {not_in_force.user_message}"
-            decision = _single_deny(POLICY_RULE, reason, intent, describe, vault, None)
-            simulation_text = "not simulated: no policy is in force"
-        else:
-            try:
-                decision, simulation_text, carried = self._decide(document, fields, safe_tx, hashes.safe_tx_hash,
-                                                                  intent, vault, header, tokens, names, now)
-            except Exception as exc:  # I9: whatever failed while gathering, nothing is allowed
-                reason = f"the facts the policy needs could not all be read, so nothing is allowed: {_error(exc)}"
-                decision = _single_deny(FACTS_RULE, reason, intent, describe, vault, document)
-                simulation_text = "not simulated: the facts could not be gathered"
-        result = CheckResult(
-            request=request, safe_tx=safe_tx, safe_tx_hash=hashes.safe_tx_hash, domain_hash=hashes.domain_hash,
-            message_hash=hashes.message_hash, intent=intent, intent_text=decision.intent_text, decision=decision,
-            simulation_text=simulation_text, checked_at=now,
-            policy_version=policy.version if policy is not None else None,
-            policy_digest=policy.digest if policy is not None else None, vault=vault, describe=describe,
-            carried=carried, block_number=header.number, block_hash=header.hash,
-        )
+        intent, describe = self._read(ctx, safe_tx)
+        decision, simulation_text, carried = self._decide_or_deny(
+            ctx, intent, describe, vault,
+            lambda document: self._decide(document, fields, safe_tx, hashes.safe_tx_hash, intent, vault, ctx.header,
+                                          ctx.tokens, ctx.names, ctx.now))
+        result = _result(ctx, request, safe_tx, hashes, intent, decision, simulation_text, vault, describe, carried)
         if record:
             result = replace(result, decision_id=self._record(result, fields.proposer))
         return result
@@ -220,51 +201,63 @@ class PolicyChecker:
         does not name as an account vault, another chain or a nonce already used raise CheckInputError."""
         from wallet_app.policy.account_checks import account_vault_info, account_view, simulate_account_tx
 
-        now = self._clock()
-        policy, not_in_force = self._load_policy(now)
-        document = policy.document if policy is not None else None
-        tokens = {t.address: t for t in self._load_tokens()}
-        names = dict(self._load_names())
-        header = self._chain.fetch_block("latest")
-        info = account_vault_info(self._chain, document, vault, tx, self._chain_id, header, names)
+        ctx = self._context()
+        info = account_vault_info(self._chain, ctx.document, vault, tx, self._chain_id, ctx.header, ctx.names)
         view = account_view(info.address, tx)
-        intent = self._decode(document, view, tokens)
-        describe = build_describer(document, safe=view.safe, labels=names, native=self._native,
-                                   token_facts={a: (t.symbol, t.decimals) for a, t in tokens.items()})
-        carried: CarriedFacts | None = None
-        if document is None:
-            assert not_in_force is not None
-            reason = f"no policy is in force, so every transaction is denied: {not_in_force.user_message}"
-            decision = _single_deny(POLICY_RULE, reason, intent, describe, info, None)
-            simulation_text = "not simulated: no policy is in force"
-        else:
-            checked = CheckedFields(safe=info.address, to=tx.to, value=tx.value, data=tx.data, operation=0,
-                                    safe_tx_gas=0, base_gas=0, gas_price=0, gas_token=view.gas_token,
-                                    refund_receiver=view.refund_receiver, nonce=tx.nonce,
-                                    proposer=None if proposer is None else to_checksum(proposer),
-                                    approvers=tuple(to_checksum(a) for a in approvers))
-            try:
-                decision, simulation_text, carried = self._decide(
-                    document, checked, view, tx.signing_hash(), intent, info, header, tokens, names, now,
-                    simulate=lambda: simulate_account_tx(self._chain, info.address, tx, header))
-            except Exception as exc:  # I9: whatever failed while gathering, nothing is allowed
-                reason = f"the facts the policy needs could not all be read, so nothing is allowed: {_error(exc)}"
-                decision = _single_deny(FACTS_RULE, reason, intent, describe, info, document)
-                simulation_text = "not simulated: the facts could not be gathered"
+        signing_hash = tx.signing_hash()
+        proposer = None if proposer is None else to_checksum(proposer)
+        approvers = tuple(to_checksum(a) for a in approvers)
+        checked = CheckedFields(safe=info.address, to=tx.to, value=tx.value, data=tx.data, operation=0, safe_tx_gas=0,
+                                base_gas=0, gas_price=0, gas_token=view.gas_token,
+                                refund_receiver=view.refund_receiver, nonce=tx.nonce, proposer=proposer,
+                                approvers=approvers)
+        intent, describe = self._read(ctx, view)
+        decision, simulation_text, carried = self._decide_or_deny(
+            ctx, intent, describe, info,
+            lambda document: self._decide(document, checked, view, signing_hash, intent, info, ctx.header,
+                                          ctx.tokens, ctx.names, ctx.now,
+                                          simulate=lambda: simulate_account_tx(self._chain, info.address, tx,
+                                                                               ctx.header)))
         request = CheckRequest(safe=info.address, to=tx.to, value=tx.value, data=tx.data, nonce=tx.nonce,
                                proposer=proposer, approvers=approvers)
-        signing_hash = tx.signing_hash()
-        result = CheckResult(
-            request=request, safe_tx=view, safe_tx_hash=signing_hash, domain_hash=b"", message_hash=signing_hash,
-            intent=intent, intent_text=decision.intent_text, decision=decision, simulation_text=simulation_text,
-            checked_at=now, policy_version=policy.version if policy is not None else None,
-            policy_digest=policy.digest if policy is not None else None, vault=info, describe=describe,
-            carried=carried, block_number=header.number, block_hash=header.hash,
-        )
+        hashes = SafeTxHashes(domain_hash=b"", message_hash=signing_hash, safe_tx_hash=signing_hash)
+        result = _result(ctx, request, view, hashes, intent, decision, simulation_text, info, describe, carried)
         if record:
-            result = replace(result, decision_id=self._record(result, None if proposer is None else
-                                                              to_checksum(proposer)))
+            result = replace(result, decision_id=self._record(result, proposer))
         return result
+
+    def _context(self) -> _CheckContext:
+        """What every check reads first: the time, the policy in force, tokens, names and the latest block."""
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ValueError("the checker's clock must give aware datetimes")
+        policy, not_in_force = self._load_policy(now)
+        return _CheckContext(now, policy, not_in_force, {t.address: t for t in self._load_tokens()},
+                             dict(self._load_names()), self._chain.fetch_block("latest"))
+
+    def _read(self, ctx: _CheckContext, tx: SafeTx) -> tuple[Intent, Describe]:
+        """The transaction's intent and how it is put in words."""
+        intent = self._decode(ctx.document, tx, ctx.tokens)
+        describe = build_describer(ctx.document, safe=tx.safe, labels=ctx.names, native=self._native,
+                                   token_facts={a: (t.symbol, t.decimals) for a, t in ctx.tokens.items()})
+        return intent, describe
+
+    @staticmethod
+    def _decide_or_deny(ctx: _CheckContext, intent: Intent, describe: Describe, vault: VaultInfo,
+                        decide: Callable[[PolicyDocument], tuple[Decision, str, CarriedFacts]],
+                        ) -> tuple[Decision, str, CarriedFacts | None]:
+        """`decide` under the policy in force; a deny when there is none (I6) or when anything fails (I9)."""
+        if ctx.document is None:
+            assert ctx.not_in_force is not None
+            reason = f"no policy is in force, so every transaction is denied: {ctx.not_in_force.user_message}"
+            return _single_deny(POLICY_RULE, reason, intent, describe, vault, None), \
+                "not simulated: no policy is in force", None
+        try:
+            return decide(ctx.document)
+        except Exception as exc:  # I9: whatever failed while gathering, nothing is allowed
+            reason = f"the facts the policy needs could not all be read, so nothing is allowed: {_error(exc)}"
+            return _single_deny(FACTS_RULE, reason, intent, describe, vault, ctx.document), \
+                "not simulated: the facts could not be gathered", None
 
     def decode(self, tx: SafeTx) -> Intent:
         """The transaction's intent, decoded from its raw fields as the policy in force would (no decision)."""
@@ -386,6 +379,33 @@ class PolicyChecker:
             rules=tuple(d.rules), policy_version=result.policy_version, policy_digest=result.policy_digest,
             proposer=proposer,
         ))
+
+
+@dataclass(frozen=True)
+class _CheckContext:
+    now: datetime
+    policy: ActivePolicy | None
+    not_in_force: PolicyNotInForce | None
+    tokens: dict[str, TokenEntry]
+    names: dict[str, str]
+    header: BlockHeader
+
+    @property
+    def document(self) -> PolicyDocument | None:
+        return self.policy.document if self.policy is not None else None
+
+
+def _result(ctx: _CheckContext, request: CheckRequest, tx: SafeTx, hashes: SafeTxHashes, intent: Intent,
+            decision: Decision, simulation_text: str, vault: VaultInfo, describe: Describe,
+            carried: CarriedFacts | None) -> CheckResult:
+    policy = ctx.policy
+    return CheckResult(
+        request=request, safe_tx=tx, safe_tx_hash=hashes.safe_tx_hash, domain_hash=hashes.domain_hash,
+        message_hash=hashes.message_hash, intent=intent, intent_text=decision.intent_text, decision=decision,
+        simulation_text=simulation_text, checked_at=ctx.now, policy_version=policy.version if policy else None,
+        policy_digest=policy.digest if policy else None, vault=vault, describe=describe, carried=carried,
+        block_number=ctx.header.number, block_hash=ctx.header.hash,
+    )
 
 
 def _build_safe_tx(fields: CheckedFields, vault: VaultInfo, chain_id: int) -> SafeTx:
