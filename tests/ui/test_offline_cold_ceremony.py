@@ -13,6 +13,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from tests.ui import cold_fixtures
+from tests.ui.cold_fixtures import LEFT, WAIT_MS
 from ui.offline import work
 from ui.offline.cold_ceremony_dialog import ColdCeremonyDialog
 from ui.offline.cold_delivery import FILE, WORDS, WordsTurn
@@ -20,25 +22,19 @@ from ui.offline.cold_page import ColdColumn
 from ui.offline.window import OfflineSignerWindow
 from ui.tasks import TaskRunner
 from wallet_app.audit.actions import COLD_CREATE
-from wallet_app.cold import share_file
 from wallet_app.cold.ceremony import ShareFileWriter, create_cold_vault
 from wallet_app.cold.opening import EncryptedShare, ShareWords, open_cold_key
-from wallet_app.cold.share_file import LOWEST_N
 from wallet_app.cold.shares import share_info
 from wallet_app.cold.signer_setup import cold_store
 from wallet_app.config import ProfileConfig
 from wallet_app.profiles import create_profile
 
 CHAIN_ID = 1770177
-WAIT_MS = 20_000
 HOLDERS = ("Alice Chan", "Ben Wong", "Carol Ho")
 PASSPHRASES = ("alice-passphrase", "ben-passphrase", "carol-passphrase")
-LEFT = Qt.MouseButton.LeftButton
 
 
-@pytest.fixture(autouse=True)
-def fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(share_file, "SCRYPT_N", LOWEST_N)
+fast_scrypt = cold_fixtures.fast_scrypt
 
 
 @pytest.fixture
@@ -57,14 +53,7 @@ def context(home: Path) -> Iterator[work.SignerContext]:
 
 @pytest.fixture
 def window(qtbot: QtBot, runner: TaskRunner, context: work.SignerContext) -> Iterator[OfflineSignerWindow]:
-    shown = OfflineSignerWindow(profile_name="signer")
-    qtbot.addWidget(shown)
-    shown.show()
-    with qtbot.waitSignal(shown.cold_page.sig_vaults_shown, timeout=WAIT_MS):
-        shown.attach(context, runner)
-    yield shown
-    shown.detach()
-    qtbot.waitUntil(lambda: runner.in_flight == 0, timeout=WAIT_MS)
+    yield from cold_fixtures.attached_window(qtbot, runner, context)
 
 
 def open_dialog(qtbot: QtBot, window: OfflineSignerWindow) -> ColdCeremonyDialog:

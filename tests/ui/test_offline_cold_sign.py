@@ -12,23 +12,16 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
-from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from tests.ui import cold_fixtures
+from tests.ui.cold_fixtures import LEFT, WAIT_MS
 from tests.unit.test_cold_signing import (
     ALICE,
-    BEN,
-    CARMEN,
-    CHAIN_ID,
-    GOVERNANCE,
-    KEYS,
     NOW,
     PASSPHRASES,
-    T0,
     Signer,
     approve,
-    make_vault,
-    policy_text,
     request,
     transfer,
 )
@@ -37,58 +30,20 @@ from ui.offline.cold_sign_panel import ColdSignPanel
 from ui.offline.window import OfflineSignerWindow
 from ui.tasks import TaskRunner
 from wallet_app.audit.actions import OFFLINE_REFUSED, OFFLINE_SIGN
-from wallet_app.audit.profile_log import build_audit_log
-from wallet_app.cold import share_file
-from wallet_app.cold.share_file import LOWEST_N
-from wallet_app.cold.store import ColdStore
-from wallet_app.config import ProfileConfig
-from wallet_app.keys.keystore_signer import KeystoreSigner
 from wallet_app.offline.online_check import UR_TYPE as CHECK_UR_TYPE
 from wallet_app.offline.transport import ReadRequest, frames, read_signature_lines
-from wallet_app.policy.service_setup import install_signed_policy
-from wallet_app.profiles import create_profile
-from wallet_app.safe.journal import RELEASED, SigningJournal
+from wallet_app.safe.journal import RELEASED
 from wallet_app.ur.ur import UR
 
-WAIT_MS = 20_000
-LEFT = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture(autouse=True)
-def fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(share_file, "SCRYPT_N", LOWEST_N)
-
-
-@pytest.fixture
-def signer(tmp_path: Path) -> Iterator[Signer]:
-    """As tests/unit/test_cold_signing.py's fixture: an offline profile, its cold vault and a policy naming it."""
-    from wallet_app.vaults.anchors import AnchorStore, vault_facts
-
-    profile = create_profile(tmp_path / "home", ProfileConfig(name="signer", network="devnet", chain_id=CHAIN_ID,
-                                                              offline=True))
-    store = ColdStore(engine=profile.engine, chain_id=CHAIN_ID, audit=build_audit_log(profile))
-    vault = make_vault(store, tmp_path / "shares", "Cold Vault")
-    anchors = AnchorStore(engine=profile.engine, chain_id=CHAIN_ID)
-    anchors.anchor(vault_facts(CHAIN_ID, GOVERNANCE, "1.4.1", (ALICE, BEN, CARMEN), 2, "Governance"), how="typed")
-    policy = install_signed_policy(profile, policy_text(vault.address),
-                                   [KeystoreSigner(address=a, private_key=KEYS[a]) for a in (ALICE, BEN)],
-                                   load_owners=anchors.owner_reader(), now=T0)
-    yield Signer(profile, store, vault, tmp_path / "shares", policy, SigningJournal(profile.engine))
-    profile.close()
+fast_scrypt = cold_fixtures.fast_scrypt
+signer = cold_fixtures.signer
 
 
 @pytest.fixture
 def window(qtbot: QtBot, runner: TaskRunner, signer: Signer, tmp_path: Path) -> Iterator[OfflineSignerWindow]:
     context = work.open_signer(tmp_path / "home", "signer")
     context.signer.clock = lambda: NOW  # the request's check was made at NOW - 5 minutes
-    shown = OfflineSignerWindow(profile_name="signer")
-    qtbot.addWidget(shown)
-    shown.show()
-    with qtbot.waitSignal(shown.cold_page.sig_vaults_shown, timeout=WAIT_MS):
-        shown.attach(context, runner)
-    yield shown
-    shown.detach()
-    qtbot.waitUntil(lambda: runner.in_flight == 0, timeout=WAIT_MS)
+    yield from cold_fixtures.attached_window(qtbot, runner, context)
     context.close()
 
 

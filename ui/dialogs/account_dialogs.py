@@ -20,51 +20,44 @@ core.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
-    QGroupBox,
     QHBoxLayout,
-    QProgressBar,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.dialogs.command_dialog import CommandDialog, address_label, bold
-from ui.dialogs.offline_answer import AnswerImport, OfflineSources, imported_text
-from ui.dialogs.offline_request_dialog import ask_request_path
-from ui.dialogs.offline_request_work import request_file_text
-from ui.errors import one_line
+from ui.dialogs.offline_answer import OfflineSources
+from ui.dialogs.sign_request_base import SignRequestDialog
 from ui.fonts import fixed_font
-from ui.new_files import write_new_file
 from ui.signals import emit
 from ui.tasks import TaskRunner
-from ui.tones import DECISION_TONES
-from ui.widgets.animated_qr import AnimatedQr
-from ui.widgets.error_line import ErrorLine
 from ui.widgets.hash_view import HashView
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.secret_field import SecretField
-from ui.widgets.tone_label import ToneLabel
 from wallet_app.errors import WalletError
 
 if TYPE_CHECKING:
     from ui.models.account_rows import AccountRow
 
-AskPath = Callable[[QWidget, str], str | None]
 APPROVE_INTRO = ("Your key signs an EIP-712 approval of this transfer: its signing hash, the vault's nonce and the "
                  "policy in force. Custos first checks the policy at the latest block with your approval counted. It "
                  "counts only if your key is an approver of the vault under that policy, and never the proposer's.")
+REQUEST_NAMES = {"error": "accountRequestError", "request_id": "accountRequestId", "checked": "accountRequestChecked",
+                 "instruction": "accountRequestInstruction", "hash_text": "accountRequestHash",
+                 "save_button": "accountRequestSave", "import_button": "accountRequestImport",
+                 "outcome": "accountRequestOutcome", "request_box": "accountRequestBox",
+                 "hash_box": "accountRequestHashBox"}
 REQUEST_INTRO = ("The officers' shares rebuild the vault's key on the offline signer only. Show this request to its "
                  "camera, or save it as a file for an SD card; the signer checks the approvals and the policy again, "
                  "and the officers compare the signing hash before they enter their shares.")
+REQUEST_BUSY = "Checking the transfer and the policy at the latest block, and making the request…"
 COMPARE = ("Compare: the offline signer must print this very signing hash before any share is entered. Then import "
            "the signed transaction it gives back.")
 SIGN_HINT = "On the offline signer: custos cold sign REQUEST_FILE --share FILE … --out ANSWER_FILE --confirm {hash}"
@@ -144,66 +137,30 @@ class ApproveAccountDialog(CommandDialog):
         self.password.setFocus()
 
 
-class AccountRequestDialog(QDialog):
-    sig_request_shown = Signal(object)
-    """The request was made and is on screen; carries the AccountRequest."""
-    sig_queue_changed = Signal(str)
-    """The signed transaction was imported; carries the transfer's signing hash."""
-    sig_outcome_shown = Signal(str)
-    """Making, saving or importing said how it went; carries the words."""
+class AccountRequestDialog(SignRequestDialog):
+    file_prefix = "cold-request"
+    failed_prefix = "No request was made: "
 
     def __init__(self, *, runner: TaskRunner, ceremony: AccountCeremonyLike, offline: OfflineSources | None,
                  row: AccountRow, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        super().__init__(runner=runner, offline=offline, subject_hash=row.tx_hash, names=REQUEST_NAMES,
+                         hash_title="The signing hash: the offline signer must show these very lines",
+                         busy_text=REQUEST_BUSY, parent=parent)
         self.setObjectName("accountRequestDialog")
         self.setWindowTitle("Cold ceremony request")
-        self._runner, self._ceremony, self._offline = runner, ceremony, offline
+        self._ceremony = ceremony
         self._tx_hash = row.tx_hash
-        self._made: Any = None
-        self._busy = False
-        self._answered = False
-        self.ask_path: AskPath = ask_request_path  # tests replace it
-        self.answer: AnswerImport | None = None
         self.heading = bold(_wrapped(f"{row.transfer}\n{row.texts[1]}, nonce {row.nonce}: {row.texts[4]}"))
         self.heading.setObjectName("accountRequestHeading")
         self.intro = _wrapped(REQUEST_INTRO, selectable=False)
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setTextVisible(False)
-        self.busy_text = _wrapped("Checking the transfer and the policy at the latest block, and making the "
-                                  "request…", selectable=False)
-        self.error = ErrorLine()
-        self.error.setObjectName("accountRequestError")
-        self.qr = AnimatedQr()
-        self.request_id = _wrapped("")
-        self.request_id.setObjectName("accountRequestId")
-        self.checked = ToneLabel(bold=True, selectable=True)
-        self.checked.setObjectName("accountRequestChecked")
-        self.checked.setWordWrap(True)
-        self.instruction = ToneLabel(COMPARE, bold=True)
-        self.instruction.setObjectName("accountRequestInstruction")
-        self.instruction.setWordWrap(True)
-        self.hash_text = PlainLabel("\n".join(signing_hash_lines(row.tx_hash)), selectable=True)
-        self.hash_text.setObjectName("accountRequestHash")
-        self.hash_text.setFont(fixed_font())
+        self.instruction.setText(COMPARE)
+        self.hash_text.setText("\n".join(signing_hash_lines(row.tx_hash)))
         self.hint = _wrapped(SIGN_HINT.format(hash=row.tx_hash))
         self.hint.setObjectName("accountRequestHint")
         self.hint.setFont(fixed_font())
-        self.save_button = QPushButton("&Save as file…")
-        self.save_button.setObjectName("accountRequestSave")
-        self.save_button.setToolTip("Write the request as UR lines, one part a line (for an SD card); never over an "
-                                    "existing file")
-        self.save_button.clicked.connect(self.save)
-        self.import_button = QPushButton("&Import the answer…")
-        self.import_button.setObjectName("accountRequestImport")
+        self.hash_box.layout().addWidget(self.hint)
         self.import_button.setToolTip("Read the signed transaction the offline signer gives back (camera, images or "
                                       "a file) and store it")
-        self.import_button.clicked.connect(self.import_answer)
-        self.outcome = ToneLabel(selectable=True)
-        self.outcome.setObjectName("accountRequestOutcome")
-        self.outcome.setWordWrap(True)
-        self.request_box = self._build_request_box()
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         busy = QHBoxLayout()
@@ -220,128 +177,24 @@ class AccountRequestDialog(QDialog):
         self._update_controls()
         self.make()
 
-    def _build_request_box(self) -> QGroupBox:
-        box = QGroupBox("The sign request: show it to the offline signer's camera, or save it as a file")
-        box.setObjectName("accountRequestBox")
-        side = QVBoxLayout()
-        side.addWidget(self.request_id)
-        side.addWidget(self.checked)
-        side.addWidget(self.instruction)
-        side.addStretch(1)
-        actions = QHBoxLayout()
-        actions.addWidget(self.save_button)
-        actions.addWidget(self.import_button)
-        actions.addStretch(1)
-        side.addLayout(actions)
-        side.addWidget(self.outcome)
-        top = QHBoxLayout()
-        top.addWidget(self.qr, 3)
-        top.addLayout(side, 2)
-        hashes = QGroupBox("The signing hash: the offline signer must show these very lines")
-        hashes.setObjectName("accountRequestHashBox")
-        inner = QVBoxLayout(hashes)
-        inner.addWidget(self.hash_text)
-        inner.addWidget(self.hint)
-        layout = QVBoxLayout(box)
-        layout.addLayout(top, 1)
-        layout.addWidget(hashes)
-        box.hide()
-        return box
+    def request_urs(self, made: Any) -> Sequence[str]:
+        return made.urs
 
-    # -- what tests and the page read -----------------------------------------------------------------------------
-    @property
-    def made(self) -> Any:
-        """The AccountRequest, once made (None before)."""
-        return self._made
-
-    @property
-    def busy(self) -> bool:
-        return self._busy
-
-    @property
-    def subject_hash(self) -> str:
-        return self._tx_hash
-
-    def hash_lines_shown(self) -> list[str]:
-        return self.hash_text.text().split("\n")
+    def request_id_of(self, made: Any) -> Any:
+        return made.sign_request.request_id
 
     # -- making the request ---------------------------------------------------------------------------------------
     def make(self) -> None:
         if self._busy or self._made is not None:
             return
         ceremony, tx_hash = self._ceremony, self._tx_hash
-        self.error.clear_error()
-        self._set_busy(True)
-        (self._runner.command(lambda: ceremony.request(tx_hash)).with_owner(self)
-         .on_success(self._made_request).on_failure(self._failed).quietly().run())
+        self._make(lambda: ceremony.request(tx_hash))
 
     def _made_request(self, made: Any) -> None:
-        self._set_busy(False)
-        self._made = made
-        self.request_id.setText(f"Sign request {made.sign_request.request_id}\nfor the cold vault's key (the "
-                                "officers' shares)")
-        self.checked.setText(f"checked online at block {made.block_number}: {made.decision}")
-        self.checked.set_tone(DECISION_TONES.get(str(made.decision), "plain"))
-        self.qr.set_urs(made.urs)
+        self._show_request(made, request_line=f"Sign request {made.sign_request.request_id}\nfor the cold vault's key "
+                           "(the officers' shares)", checked=f"checked online at block {made.block_number}: "
+                           f"{made.decision}", decision=made.decision)
         self.intro.hide()
         self.request_box.show()
         self._update_controls()
         emit(self.sig_request_shown, made)
-
-    def _failed(self, exc: BaseException) -> None:
-        self._set_busy(False)
-        text = f"No request was made: {one_line(exc)}"
-        self.error.show_error(text)
-        emit(self.sig_outcome_shown, text)
-        if not isinstance(exc, WalletError):
-            self._runner.present(exc, self)
-        self._update_controls()
-
-    # -- saving and importing -------------------------------------------------------------------------------------
-    def save(self) -> None:
-        made = self._made
-        if made is None or self._busy:
-            return
-        answer = self.ask_path(self, f"cold-request-{self._tx_hash[2:10]}.txt")
-        if not answer:
-            return
-        path, data = Path(answer), request_file_text(made.urs)
-        (self._runner.command(lambda: write_new_file(path, data)).with_owner(self)
-         .on_success(lambda where: self._say(f"Saved the request to {where}", "good"))
-         .on_failure(lambda exc: self._say(one_line(exc), "bad")).quietly().run())
-
-    def import_answer(self) -> AnswerImport | None:
-        made, offline = self._made, self._offline
-        if made is None or offline is None or self._busy or (self.answer is not None and self.answer.running):
-            return None
-        if self.answer is not None:
-            self.answer.deleteLater()  # the previous reading is over
-        self.answer = AnswerImport(runner=self._runner, sources=offline, parent=self,
-                                   expected_request=made.sign_request.request_id)
-        self.answer.sig_imported.connect(self._imported)
-        self.answer.sig_refused.connect(lambda text: self._say(text, "bad"))
-        self.answer.start()
-        return self.answer
-
-    def _imported(self, imported: Any) -> None:
-        self._say(imported_text(imported), "good")
-        self._answered = True  # a second copy would be refused
-        self._update_controls()
-        emit(self.sig_queue_changed, self._tx_hash)
-
-    def _say(self, text: str, tone: str) -> None:
-        self.outcome.setText(text)
-        self.outcome.set_tone(tone)
-        emit(self.sig_outcome_shown, text)
-
-    # -- state ----------------------------------------------------------------------------------------------------
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        self.busy_bar.setVisible(busy)
-        self.busy_text.setVisible(busy)
-        self._update_controls()
-
-    def _update_controls(self) -> None:
-        made = self._made is not None
-        self.save_button.setEnabled(not self._busy and made)
-        self.import_button.setEnabled(not self._busy and made and not self._answered and self._offline is not None)

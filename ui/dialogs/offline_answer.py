@@ -100,6 +100,28 @@ def imported_text(imported: Any) -> str:
             f"({STATE_WORDS.get(state, plain(state, 40))}).")
 
 
+def restart_import(previous: AnswerImport | None, *, runner: TaskRunner, sources: OfflineSources, parent: QWidget,
+                   say: Callable[[str, str], None], imported: Callable[[Any], None],
+                   expected_request: uuid.UUID | None = None) -> AnswerImport | None:
+    """Read and import an answer anew (an `AnswerImport` whose scan dialog is open), the previous reading let go; None
+    while the previous one still runs. How it went is said with `say(words, tone)`; once the core stored the answer,
+    `imported(what it says of the item now)` follows its words."""
+    if previous is not None and previous.running:
+        return None
+    if previous is not None:
+        previous.deleteLater()  # the previous reading is over
+
+    def stored(result: Any) -> None:
+        say(imported_text(result), "good")
+        imported(result)
+
+    answer = AnswerImport(runner=runner, sources=sources, parent=parent, expected_request=expected_request)
+    answer.sig_imported.connect(stored)
+    answer.sig_refused.connect(lambda text: say(text, "bad"))
+    answer.start()
+    return answer
+
+
 class AnswerImport(QObject):
     """Reads one answer with the scan dialog and imports it; says how it went through its two signals."""
 

@@ -19,21 +19,17 @@ offline signer prints them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QProgressBar,
     QPushButton,
     QSizePolicy,
     QSpacerItem,
@@ -41,33 +37,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.dialogs.offline_answer import AnswerImport, OfflineSources, imported_text
+from ui.dialogs.offline_answer import OfflineSources
 from ui.dialogs.offline_request_work import (
     MadeRequest,
     RequestSetup,
     load_message_setup,
     load_setup,
     make_request,
-    request_file_text,
 )
-from ui.errors import one_line
-from ui.fonts import fixed_font
-from ui.new_files import write_new_file
+from ui.dialogs.sign_request_base import SignRequestDialog
 from ui.signals import emit
 from ui.tasks import TaskRunner
-from ui.tones import DECISION_TONES
-from ui.widgets.animated_qr import AnimatedQr
-from ui.widgets.error_line import ErrorLine
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.policy_active import read_only_text
-from ui.widgets.tone_label import ToneLabel
-from wallet_app.errors import WalletError
 
 if TYPE_CHECKING:
     from ui.message_sources import MessageQueueLike
     from ui.queue_sources import QueueServiceLike, QueueSources
 
-AskPath = Callable[[QWidget, str], str | None]
 INTRO = ("Pick the owner whose key is on an offline machine. Custos checks the transaction and the policy at the "
          "latest block, records the request and shows it as an animated QR code for that machine's camera, or saves "
          "it as a file. The answer it gives back is imported here.")
@@ -78,22 +65,16 @@ MESSAGE_INTRO = ("Pick the owner whose key is on an offline machine. Custos reco
                  "imported here.")
 MESSAGE_BUSY_TEXT = "Checking the message and its vault's owners, and making the request…"
 STATEMENT_LINES_SHOWN = 8  # lines of the statement shown without scrolling its box
+OFFLINE_NAMES = {"error": "offlineError", "request_id": "offlineRequestId", "checked": "offlineChecked",
+                 "instruction": "offlineInstruction", "hash_text": "offlineHashes", "save_button": "offlineSave",
+                 "import_button": "offlineImport", "outcome": "offlineOutcome", "request_box": "offlineRequestBox",
+                 "hash_box": "offlineHashBox"}
 
 
-def ask_request_path(parent: QWidget, suggested: str) -> str | None:
-    path, _filter = QFileDialog.getSaveFileName(parent, "Save the sign request", suggested,
-                                                "UR lines (*.txt);;All files (*)",
-                                                options=QFileDialog.Option.DontConfirmOverwrite)
-    return path or None
+class OfflineRequestDialog(SignRequestDialog):
+    """sig_request_shown carries the SentRequest; sig_queue_changed the safeTxHash (or the SafeMessage hash)."""
 
-
-class OfflineRequestDialog(QDialog):
-    sig_request_shown = Signal(object)
-    """The request was made and is on screen; carries the SentRequest."""
-    sig_queue_changed = Signal(str)
-    """An answer was imported; carries the safeTxHash (or the SafeMessage hash)."""
-    sig_outcome_shown = Signal(str)
-    """Saving, importing or making the request said how it went; carries the words."""
+    file_prefix = "sign-request"
 
     def __init__(self, *, runner: TaskRunner, queue: QueueServiceLike | None = None, sources: QueueSources,
                  offline: OfflineSources, safe_tx_hash: str = "", messages: MessageQueueLike | None = None,
@@ -102,18 +83,14 @@ class OfflineRequestDialog(QDialog):
         if (queue is None or not safe_tx_hash) == (messages is None or not message_hash):
             raise ValueError("a sign request is for a transaction (queue, safe_tx_hash) or a message (messages, "
                              "message_hash)")
-        super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for_message = bool(message_hash) and messages is not None
+        super().__init__(runner=runner, offline=offline, subject_hash=message_hash if for_message else safe_tx_hash,
+                         names=OFFLINE_NAMES, hash_title="The hashes: the offline signer must show these very lines",
+                         parent=parent)
         self.setObjectName("offlineRequestDialog")
         self.setWindowTitle("Sign on an offline machine")
-        self._runner, self._queue, self._sources, self._offline = runner, queue, sources, offline
-        self._messages = messages
-        self._message = bool(message_hash) and messages is not None
-        self._hash = message_hash if self._message else safe_tx_hash
-        self._made: MadeRequest | None = None
-        self._busy = False
-        self.ask_path: AskPath = ask_request_path  # tests replace it
-        self.answer: AnswerImport | None = None
+        self._queue, self._sources, self._messages, self._message = queue, sources, messages, for_message
+        self._requests = offline
         self.heading = PlainLabel("Reading the message…" if self._message else "Reading the transaction…",
                                   selectable=True)
         self.heading.setObjectName("offlineHeading")
@@ -142,41 +119,9 @@ class OfflineRequestDialog(QDialog):
                                     else "Check the transaction and the policy now and make a sign request for this "
                                     "owner")
         self.make_button.clicked.connect(self.make)
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setTextVisible(False)
         self.busy_bar.hide()
-        self.busy_text = PlainLabel(self._busy_text)
-        self.busy_text.setWordWrap(True)
         self.busy_text.hide()
-        self.error = ErrorLine()
-        self.error.setObjectName("offlineError")
-        self.qr = AnimatedQr()
-        self.request_id = PlainLabel(selectable=True)
-        self.request_id.setObjectName("offlineRequestId")
-        self.request_id.setWordWrap(True)
-        self.checked = ToneLabel(bold=True, selectable=True)
-        self.checked.setObjectName("offlineChecked")
-        self.checked.setWordWrap(True)
-        self.hash_text = PlainLabel(selectable=True)
-        self.hash_text.setObjectName("offlineHashes")
-        self.hash_text.setFont(fixed_font())
-        self.instruction = ToneLabel(bold=True)
-        self.instruction.setObjectName("offlineInstruction")
-        self.instruction.setWordWrap(True)
-        self.save_button = QPushButton("&Save as file…")
-        self.save_button.setObjectName("offlineSave")
-        self.save_button.setToolTip("Write the request as UR lines, one part a line (for an SD card); never over an "
-                                    "existing file")
-        self.save_button.clicked.connect(self.save)
-        self.import_button = QPushButton("&Import the answer…")
-        self.import_button.setObjectName("offlineImport")
         self.import_button.setToolTip("Read the offline signer's answer (camera, images or a file) and store it")
-        self.import_button.clicked.connect(self.import_answer)
-        self.outcome = ToneLabel(selectable=True)
-        self.outcome.setObjectName("offlineOutcome")
-        self.outcome.setWordWrap(True)
-        self.request_box = self._build_request_box()
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         picker = QHBoxLayout()
@@ -202,46 +147,7 @@ class OfflineRequestDialog(QDialog):
         self.resize(width, height)
         self.load()
 
-    def _build_request_box(self) -> QGroupBox:
-        box = QGroupBox("The sign request: show it to the offline signer's camera, or save it as a file")
-        box.setObjectName("offlineRequestBox")
-        side = QVBoxLayout()
-        side.addWidget(self.request_id)
-        side.addWidget(self.checked)
-        side.addWidget(self.instruction)
-        side.addStretch(1)
-        actions = QHBoxLayout()
-        actions.addWidget(self.save_button)
-        actions.addWidget(self.import_button)
-        actions.addStretch(1)
-        side.addLayout(actions)
-        side.addWidget(self.outcome)
-        top = QHBoxLayout()
-        top.addWidget(self.qr, 3)
-        top.addLayout(side, 2)
-        hashes = QGroupBox("The hashes: the offline signer must show these very lines")
-        hashes.setObjectName("offlineHashBox")
-        QVBoxLayout(hashes).addWidget(self.hash_text)
-        layout = QVBoxLayout(box)
-        layout.addLayout(top, 1)
-        layout.addWidget(hashes)
-        box.hide()
-        return box
-
     # -- what tests and the page read -----------------------------------------------------------------------------
-    @property
-    def made(self) -> MadeRequest | None:
-        return self._made
-
-    @property
-    def busy(self) -> bool:
-        return self._busy
-
-    @property
-    def subject_hash(self) -> str:
-        """The safeTxHash or SafeMessage hash the request is for."""
-        return self._hash
-
     @property
     def for_message(self) -> bool:
         """A Safe message's request, not a transaction's."""
@@ -254,12 +160,9 @@ class OfflineRequestDialog(QDialog):
     def statement_lines(self) -> list[str]:
         return self.statement.toPlainText().splitlines() if self.statement_box.isVisibleTo(self) else []
 
-    def hash_lines_shown(self) -> list[str]:
-        return self.hash_text.text().split("\n") if self.hash_text.text() else []
-
     # -- reading the owners ---------------------------------------------------------------------------------------
     def load(self) -> None:
-        sources, offline, wanted = self._sources, self._offline, self._hash
+        sources, offline, wanted = self._sources, self._requests, self._hash
         work: Callable[[], RequestSetup]
         if self._message:
             messages = self._messages
@@ -294,36 +197,27 @@ class OfflineRequestDialog(QDialog):
         self.statement.setFixedHeight(metrics.lineSpacing() * shown + 2 * self.statement.frameWidth() + 10)
         self.statement_box.show()
 
-    def _failed(self, exc: BaseException) -> None:
-        self._set_busy(False)
-        self.error.show_error(one_line(exc))
-        emit(self.sig_outcome_shown, one_line(exc))
-        if not isinstance(exc, WalletError):
-            self._runner.present(exc, self)
-        self._update_controls()
-
     # -- making the request ---------------------------------------------------------------------------------------
     def make(self) -> None:
         owner = self.owner.currentData()
         if self._busy or self._made is not None or not owner:
             return
-        offline, wanted = self._offline, self._hash
-        self.error.clear_error()
-        self._set_busy(True, self._busy_text)
-        (self._runner.command(lambda: make_request(offline, wanted, owner)).with_owner(self)
-         .on_success(self._made_request).on_failure(self._failed).quietly().run())
+        offline, wanted = self._requests, self._hash
+        self._make(lambda: make_request(offline, wanted, owner), self._busy_text)
+
+    def request_urs(self, made: MadeRequest) -> Sequence[str]:
+        return made.sent.urs
+
+    def request_id_of(self, made: MadeRequest) -> Any:
+        return made.sent.sign_request.request_id
 
     def _made_request(self, made: MadeRequest) -> None:
-        self._set_busy(False)
-        self._made = made
         sent = made.sent
-        self.request_id.setText(f"Sign request {sent.sign_request.request_id}\nfor {self.owner.currentText()}")
-        self.checked.setText(made.checked)
-        self.checked.set_tone(DECISION_TONES.get(str(sent.decision), "plain"))
+        self._show_request(made, request_line=f"Sign request {sent.sign_request.request_id}\nfor "
+                           f"{self.owner.currentText()}", checked=made.checked, decision=sent.decision)
         self.checked.setVisible(bool(made.checked))  # a Safe message carries no chain facts
         self.hash_text.setText("\n".join(made.lines))
         self.instruction.setText(made.instruction)
-        self.qr.set_urs(sent.urs)
         self.intro.hide()
         self._filler.changeSize(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.request_box.show()
@@ -332,52 +226,9 @@ class OfflineRequestDialog(QDialog):
         self._update_controls()
         emit(self.sig_request_shown, sent)
 
-    # -- saving and importing -------------------------------------------------------------------------------------
-    def save(self) -> None:
-        made = self._made
-        if made is None or self._busy:
-            return
-        answer = self.ask_path(self, f"sign-request-{self._hash[2:10]}.txt")
-        if not answer:
-            return
-        path, data = Path(answer), request_file_text(made.sent.urs)
-        (self._runner.command(lambda: write_new_file(path, data)).with_owner(self)
-         .on_success(lambda where: self._say(f"Saved the request to {where}", "good"))
-         .on_failure(lambda exc: self._say(one_line(exc), "bad")).quietly().run())
-
-    def import_answer(self) -> AnswerImport | None:
-        made = self._made
-        if made is None or self._busy or (self.answer is not None and self.answer.running):
-            return None
-        if self.answer is not None:
-            self.answer.deleteLater()  # the previous reading is over
-        self.answer = AnswerImport(runner=self._runner, sources=self._offline, parent=self,
-                                   expected_request=made.sent.sign_request.request_id)
-        self.answer.sig_imported.connect(self._imported)
-        self.answer.sig_refused.connect(lambda text: self._say(text, "bad"))
-        self.answer.start()
-        return self.answer
-
-    def _imported(self, imported: Any) -> None:
-        self._say(imported_text(imported), "good")
-        self.import_button.setEnabled(False)  # answered: a second copy would be refused (K3)
-        emit(self.sig_queue_changed, self._hash)
-
-    def _say(self, text: str, tone: str) -> None:
-        self.outcome.setText(text)
-        self.outcome.set_tone(tone)
-        emit(self.sig_outcome_shown, text)
-
     # -- state ----------------------------------------------------------------------------------------------------
-    def _set_busy(self, busy: bool, text: str = "") -> None:
-        self._busy = busy
-        self.busy_bar.setVisible(busy)
-        self.busy_text.setText(text)
-        self.busy_text.setVisible(busy)
-        self._update_controls()
-
     def _update_controls(self) -> None:
+        super()._update_controls()
         ready = not self._busy and self._made is None
         self.owner.setEnabled(ready and self.owner.count() > 0)
         self.make_button.setEnabled(ready and self.owner.count() > 0)
-        self.save_button.setEnabled(not self._busy and self._made is not None)

@@ -16,37 +16,32 @@ the dialog says it is busy and cannot be closed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
-    QProgressBar,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from ui.dialogs.propose_flow import ProposeFlowDialog
 from ui.dialogs.propose_tx_forms import TransferForm, show_verdict
-from ui.dialogs.propose_tx_request import amount_verdict, available_amount_text
-from ui.dialogs.propose_tx_work import Basics, load_basics
+from ui.dialogs.propose_tx_view import ProposeTxActions
+from ui.dialogs.propose_tx_work import Basics, load_basics, read_holdings
 from ui.dialogs.review_tx_panels import DecisionPanel
-from ui.dialogs.secrets_dialog import SecretsDialog
 from ui.errors import one_line
-from ui.models.queue_propose import AssetOption, BookEntry, Verdict, build_asset_options, build_book, recipient_verdict
+from ui.models.queue_propose import AssetOption, BookEntry, Verdict, build_asset_options, build_book
 from ui.models.queue_rows import label_of, plain, signing_keys
 from ui.signals import emit
 from ui.tasks import TaskRunner
-from ui.widgets.error_line import ErrorLine
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.secret_field import SecretField
 from ui.widgets.tone_label import ToneLabel
-from wallet_app.errors import UserCancelled, WalletError
+from wallet_app.errors import WalletError
 
 if TYPE_CHECKING:
     from ui.account_sources import AccountSources, AccountVaultsLike
@@ -84,12 +79,7 @@ def load_account_context(accounts: AccountVaultsLike, sources: QueueSources, vau
         next_nonce = accounts.next_nonce(vault)
     except WalletError as exc:
         problems.append(f"the next nonce could not be read: {exc.user_message}")
-    holdings = None
-    if sources.fetch_holdings is not None:
-        try:
-            holdings = list(sources.fetch_holdings(vault))
-        except WalletError as exc:
-            problems.append(f"the balances could not be read: {exc.user_message}")
+    holdings = read_holdings(sources, vault, problems)
     return AccountContext(vault, next_nonce, tuple(build_asset_options(tokens, holdings, sources.native)),
                           "; ".join(problems))
 
@@ -115,13 +105,9 @@ def run_account_propose(accounts: AccountVaultsLike, vault: str, request: Any, k
     return AccountOutcome(view, True, entry.tx_hash, text)
 
 
-class ProposeAccountDialog(SecretsDialog):
+class ProposeAccountDialog(ProposeFlowDialog):
     sig_loaded = Signal()
     """The vaults and keys and (for the chosen vault) its balances and next nonce are on screen."""
-    sig_checked = Signal(str)
-    """The policy's decision was shown (a preview or the proposal's); carries it."""
-    sig_queue_changed = Signal(str)
-    """A transfer was queued; carries its signing hash."""
 
     def __init__(self, *, runner: TaskRunner, accounts: AccountSources, sources: QueueSources,
                  parent: QWidget | None = None) -> None:
@@ -139,7 +125,7 @@ class ProposeAccountDialog(SecretsDialog):
         self._book: list[BookEntry] = []
         self._busy = False
         self._done = False
-        self._generation = 0
+        self._check_generation = 0
 
         self.vault = QComboBox()
         self.vault.setObjectName("proposeAccountVault")
@@ -154,23 +140,10 @@ class ProposeAccountDialog(SecretsDialog):
         self.decision = DecisionPanel()
         self.decision.setTitle("The policy's decision")
         self.decision.show_message("Not checked yet: “Check with the policy” shows the decision before you sign.")
-        self.result = ToneLabel(bold=True, selectable=True)
-        self.result.setObjectName("proposeAccountResult")
-        self.result.setWordWrap(True)
-        self.result.hide()
-        self.error = ErrorLine()
-        self.error.setObjectName("proposeAccountError")
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setTextVisible(False)
-        self.busy_bar.hide()
-        self.check_button = QPushButton("Check with the policy")
-        self.check_button.setObjectName("proposeAccountCheck")
-        self.submit_button = QPushButton("Sign and propose")
-        self.submit_button.setObjectName("proposeAccountSubmit")
-        self.submit_button.setDefault(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        actions = ProposeTxActions(None, "proposeAccount")
+        self.result, self.error, self.busy_bar = actions.result, actions.error, actions.busy_bar
+        self.check_button, self.submit_button = actions.check_button, actions.submit_button
+        self.buttons, self.cancel_button = actions.buttons, actions.cancel_button
         self.buttons.rejected.connect(self.reject)
 
         top = QFormLayout()
@@ -180,11 +153,6 @@ class ProposeAccountDialog(SecretsDialog):
         keys.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         keys.addRow(PlainLabel("Proposer key:"), self.proposer)
         keys.addRow(PlainLabel("Password:"), self.password)
-        row = QHBoxLayout()
-        row.addWidget(self.check_button)
-        row.addWidget(self.busy_bar, 1)
-        row.addWidget(self.buttons)
-        row.addWidget(self.submit_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.vault_note)
@@ -193,7 +161,7 @@ class ProposeAccountDialog(SecretsDialog):
         layout.addWidget(self.decision, 1)
         layout.addWidget(self.result)
         layout.addWidget(self.error)
-        layout.addLayout(row)
+        layout.addLayout(actions.row)
 
         self.vault.currentIndexChanged.connect(lambda _i: self._vault_changed())
         form = self.transfer
@@ -303,12 +271,6 @@ class ProposeAccountDialog(SecretsDialog):
         self.proposer.blockSignals(False)
 
     # -- the form -------------------------------------------------------------------------------------------
-    def asset_option(self) -> AssetOption | None:
-        context, key = self._context, self.transfer.asset.currentData()
-        if context is None or key is None:
-            return None
-        return next((a for a in context.assets if a.key == key), None)
-
     def _asset_changed(self) -> None:
         option = self.asset_option()
         form = self.transfer
@@ -316,17 +278,6 @@ class ProposeAccountDialog(SecretsDialog):
         note = option.warning if option is not None else ""
         show_verdict(form.asset_note, Verdict("warn", f"Note: {note}", None) if note else None)
         self._update()
-
-    def _fill_max(self) -> None:
-        text = available_amount_text(self.asset_option(), self.transfer.token_id.text())
-        if text:
-            self.transfer.amount.setText(text)
-
-    def amount_verdict(self) -> Verdict | None:
-        return amount_verdict(self.asset_option(), self.transfer.amount.text(), self.transfer.token_id.text())
-
-    def recipient_verdict(self) -> Verdict:
-        return recipient_verdict(self.transfer.recipient.text(), self._book)
 
     def build_request(self) -> Any:
         """The transfer's to, value and data for what is on screen (WalletError/ValueError with words)."""
@@ -372,87 +323,23 @@ class ProposeAccountDialog(SecretsDialog):
             widget.setEnabled(not self._busy and not self._done)
 
     # -- the policy and proposing ---------------------------------------------------------------------------
-    def _request_or_say(self) -> Any:
-        try:
-            return self.build_request()
-        except (WalletError, ValueError) as exc:
-            self.error.show_error(one_line(exc) if isinstance(exc, WalletError) else str(exc))
+    def check_work(self) -> Callable[[], CheckView] | None:
+        request = self.request_or_say()
+        info = self.chosen_vault()
+        if request is None or info is None:
             return None
-
-    def check(self) -> None:
-        if self.blocking_reason():
-            return
-        request = self._request_or_say()
-        info = self.chosen_vault()
-        if request is None or info is None:
-            return
         accounts, vault, proposer = self._accounts.queue, info.address, self.proposer.currentData()
-        self.error.clear_error()
-        self.decision.show_message("Checking: decoding, reading the chain, simulating…")
-        self._generation += 1
-        generation = self._generation
-        (self._runner.query(lambda: run_account_check(accounts, vault, request, proposer)).with_owner(self)
-         .on_success(lambda view: self._checked(generation, view))
-         .on_failure(lambda exc: self._check_failed(generation, exc)).quietly().run())
+        return lambda: run_account_check(accounts, vault, request, proposer)
 
-    def _checked(self, generation: int, view: CheckView) -> None:
-        if generation == self._generation:
-            self.decision.show_check(view, "A preview: not recorded; proposing checks again.")
-            emit(self.sig_checked, view.decision)
-
-    def _check_failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self.decision.show_message(f"Not checked: {one_line(exc)}")
-            self.decision.headline.set_tone("bad")
-
-    def submit(self) -> None:
-        if self._busy or not self.submit_button.isEnabled() or self.blocking_reason():
-            return
-        request = self._request_or_say()
+    def propose_work(self, request: Any) -> Callable[[str, str], AccountOutcome] | None:
         info = self.chosen_vault()
-        if request is None or info is None:
-            return
-        key, password = str(self.proposer.currentData()), self.password.text()
-        self.password.wipe()  # it lives only in the command's closure; a retry asks for it again
+        if info is None:
+            return None
         accounts, vault = self._accounts.queue, info.address
-        self.error.clear_error()
-        self.result.hide()
-        self._set_busy(True)
-        (self._runner.command(lambda: run_account_propose(accounts, vault, request, key, password)).with_owner(self)
-         .on_success(self._proposed).on_failure(self._propose_failed).quietly().run())
+        return lambda key, password: run_account_propose(accounts, vault, request, key, password)
 
-    def _proposed(self, outcome: AccountOutcome) -> None:
-        self._set_busy(False)
-        self._generation += 1  # a preview still running is older than this decision
-        self.decision.show_check(outcome.check, "At proposal (recorded).")
-        self.result.setText(outcome.text)
-        self.result.set_tone("good" if outcome.queued else "bad")
-        self.result.show()
-        emit(self.sig_checked, outcome.check.decision)
-        if outcome.queued:
-            self._done = True
-            self.cancel_button.setText("Close")
-            emit(self.sig_queue_changed, outcome.tx_hash)
-        self._update()
+    def proposal_shown(self, outcome: AccountOutcome) -> None:
+        self._check_generation += 1  # a preview still running is older than this decision
 
-    def _propose_failed(self, exc: BaseException) -> None:
-        self._set_busy(False)
-        if isinstance(exc, UserCancelled):
-            return
-        self.error.show_error(f"Not proposed: {one_line(exc)}")
-        if not isinstance(exc, WalletError):
-            self._runner.present(exc, self)
-        self.password.setFocus()
-
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        self.busy_bar.setVisible(busy)
-        self._update()
-
-    @property
-    def busy(self) -> bool:
-        return self._busy
-
-    # -- closing --------------------------------------------------------------------------------------------
-    def secret_fields(self) -> Sequence[SecretField]:
-        return (self.password,)
+    def queued_hash(self, outcome: AccountOutcome) -> str:
+        return outcome.tx_hash

@@ -20,19 +20,18 @@ the work off the GUI thread in `propose_tx_work`; this module wires them togethe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
+from ui.dialogs.propose_flow import ProposeFlowDialog
 from ui.dialogs.propose_tx_forms import AddressInput, show_verdict
 from ui.dialogs.propose_tx_request import (
     BATCH,
     OWNERS,
     TRANSFER,
-    amount_verdict,
-    available_amount_text,
     build_proposal_request,
     preview_request,
 )
@@ -47,13 +46,10 @@ from ui.dialogs.propose_tx_work import (
     run_check,
     run_propose,
 )
-from ui.dialogs.secrets_dialog import SecretsDialog
 from ui.errors import one_line
 from ui.key_service import can_unlock
 from ui.models.queue_propose import (
-    AssetOption,
     BookEntry,
-    Verdict,
     build_book,
     nonce_warning,
     parse_nonce,
@@ -63,23 +59,18 @@ from ui.models.queue_rows import label_of, name_of
 from ui.models.tokens_model import plain_tooltip
 from ui.signals import emit
 from ui.tasks import TaskRunner
-from ui.widgets.secret_field import SecretField
-from wallet_app.errors import UserCancelled, WalletError
+from wallet_app.errors import WalletError
 
 if TYPE_CHECKING:
     from ui.models.policy_checks import CheckView
     from ui.queue_sources import QueueServiceLike, QueueSources
 
 
-class ProposeTxDialog(SecretsDialog):
+class ProposeTxDialog(ProposeFlowDialog):
     sig_loaded = Signal()
     """The vaults, keys and (for the chosen vault) balances and nonces are on screen."""
-    sig_checked = Signal(str)
-    """The policy's decision was shown (a preview or the proposal's); carries it."""
     sig_proposed = Signal(object)
     """Proposing finished; carries the `Outcome` (queued or denied)."""
-    sig_queue_changed = Signal(str)
-    """A transaction was queued; carries its safeTxHash."""
 
     def __init__(self, *, runner: TaskRunner, queue: QueueServiceLike, sources: QueueSources,
                  vault: str | None = None, parent: QWidget | None = None) -> None:
@@ -249,27 +240,9 @@ class ProposeTxDialog(SecretsDialog):
         self.fields.show_kind(self.kind_key)
         self._update()
 
-    def asset_option(self) -> AssetOption | None:
-        context, key = self._context, self.transfer.asset.currentData()
-        if context is None or key is None:
-            return None
-        return next((a for a in context.assets if a.key == key), None)
-
     def _asset_changed(self) -> None:
         self.fields.show_asset(self.asset_option())
         self._update()
-
-    def _fill_max(self) -> None:
-        text = available_amount_text(self.asset_option(), self.transfer.token_id.text())
-        if text:
-            self.transfer.amount.setText(text)
-
-    def amount_verdict(self) -> Verdict | None:
-        """The amount against what the vault has available (None while nothing is typed)."""
-        return amount_verdict(self.asset_option(), self.transfer.amount.text(), self.transfer.token_id.text())
-
-    def recipient_verdict(self) -> Verdict:
-        return recipient_verdict(self.transfer.recipient.text(), self._book)
 
     def _nonce_value(self) -> int | None:
         return parse_nonce(self.nonce.text())
@@ -385,86 +358,25 @@ class ProposeTxDialog(SecretsDialog):
         self._update()
 
     # -- the policy and proposing ---------------------------------------------------------------------------
-    def check(self) -> None:
+    def check_work(self) -> Callable[[], CheckView] | None:
         check = self._sources.check
-        if check is None or self.blocking_reason():
-            return
-        try:
-            request = self.build_request()
-        except (WalletError, ValueError) as exc:
-            self.error.show_error(one_line(exc) if isinstance(exc, WalletError) else str(exc))
-            return
+        request = None if check is None else self.request_or_say()
+        if check is None or request is None:
+            return None
         context = self._context
         request = preview_request(request, self.proposer.currentData(),
                                   context.next_nonce if context is not None else None)
-        self.error.clear_error()
-        self.decision.show_message("Checking: decoding, reading the chain, simulating…")
-        self._check_generation += 1
-        generation = self._check_generation
-        (self._runner.query(lambda: run_check(check, request)).with_owner(self)
-         .on_success(lambda view: self._checked(generation, view))
-         .on_failure(lambda exc: self._check_failed(generation, exc)).quietly().run())
+        return lambda: run_check(check, request)
 
-    def _checked(self, generation: int, view: CheckView) -> None:
-        if generation != self._check_generation:
-            return
-        self.decision.show_check(view, "A preview: not recorded; proposing checks again.")
-        emit(self.sig_checked, view.decision)
-
-    def _check_failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._check_generation:
-            return
-        self.decision.show_message(f"Not checked: {one_line(exc)}")
-        self.decision.headline.set_tone("bad")
-
-    def submit(self) -> None:
-        if self._busy or not self.submit_button.isEnabled() or self.blocking_reason():
-            return
-        try:
-            request = self.build_request()
-        except (WalletError, ValueError) as exc:
-            self.error.show_error(one_line(exc) if isinstance(exc, WalletError) else str(exc))
-            return
-        key, password = str(self.proposer.currentData()), self.password.text()
-        self.password.wipe()  # it lives only in the command's closure; a retry asks for it again
+    def propose_work(self, request: Any) -> Callable[[str, str], Outcome]:
         queue = self._queue
-        self.error.clear_error()
-        self.result.hide()
-        self._set_busy(True)
-        (self._runner.command(lambda: run_propose(queue, request, key, password)).with_owner(self)
-         .on_success(self._proposed).on_failure(self._propose_failed).quietly().run())
+        return lambda key, password: run_propose(queue, request, key, password)
 
-    def _proposed(self, outcome: Outcome) -> None:
-        self._set_busy(False)
-        self.decision.show_check(outcome.check, "At proposal (recorded).")
-        self.result.setText(outcome.text)
-        self.result.set_tone("good" if outcome.queued else "bad")
-        self.result.show()
-        emit(self.sig_checked, outcome.check.decision)
+    def proposal_shown(self, outcome: Outcome) -> None:
         emit(self.sig_proposed, outcome)
-        if outcome.queued:
-            self._done = True
-            self.cancel_button.setText("Close")
-            emit(self.sig_queue_changed, outcome.safe_tx_hash)
-        self._update()
 
-    def _propose_failed(self, exc: BaseException) -> None:
-        self._set_busy(False)
-        if isinstance(exc, UserCancelled):
-            return
-        self.error.show_error(f"Not proposed: {one_line(exc)}")
-        if not isinstance(exc, WalletError):
-            self._runner.present(exc, self)
-        self.password.setFocus()
-
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        self.busy_bar.setVisible(busy)
-        self._update()
-
-    @property
-    def busy(self) -> bool:
-        return self._busy
+    def queued_hash(self, outcome: Outcome) -> str:
+        return outcome.safe_tx_hash
 
     @property
     def book(self) -> list[BookEntry]:
@@ -472,7 +384,3 @@ class ProposeTxDialog(SecretsDialog):
 
     def recipient_input(self) -> AddressInput:
         return self.transfer.recipient
-
-    # -- closing --------------------------------------------------------------------------------------------
-    def secret_fields(self) -> Sequence[SecretField]:
-        return (self.password,)

@@ -159,22 +159,24 @@ class ProposeTxActions:
     """The widgets under the body, made here and laid out by the dialog in its own layout: the result, the error line,
     and the row of the busy bar and the buttons."""
 
-    def __init__(self, line_height: int) -> None:
+    def __init__(self, line_height: int | None, prefix: str = "propose") -> None:
+        """`line_height`: the busy bar's greatest height (None: as tall as it likes); `prefix` names the parts."""
         self.result = ToneLabel(bold=True, selectable=True)
-        self.result.setObjectName("proposeResult")
+        self.result.setObjectName(f"{prefix}Result")
         self.result.setWordWrap(True)
         self.result.hide()
         self.error = ErrorLine()
-        self.error.setObjectName("proposeError")
+        self.error.setObjectName(f"{prefix}Error")
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setTextVisible(False)
-        self.busy_bar.setMaximumHeight(line_height)
+        if line_height is not None:
+            self.busy_bar.setMaximumHeight(line_height)
         self.busy_bar.hide()
         self.check_button = QPushButton("Check with the policy")
-        self.check_button.setObjectName("proposeCheck")
+        self.check_button.setObjectName(f"{prefix}Check")
         self.submit_button = QPushButton("Sign and propose")
-        self.submit_button.setObjectName("proposeSubmit")
+        self.submit_button.setObjectName(f"{prefix}Submit")
         self.submit_button.setDefault(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)

@@ -62,6 +62,17 @@ def load_policy_book(sources: QueueSources) -> tuple[list[tuple[str, str, str]],
     return contacts, multisend
 
 
+def read_holdings(sources: QueueSources, address: str, problems: list[str]) -> list[Any] | None:
+    """What `address` holds (None when the sources read no holdings); a failure goes to `problems`, in words."""
+    if sources.fetch_holdings is None:
+        return None
+    try:
+        return list(sources.fetch_holdings(address))
+    except WalletError as exc:
+        problems.append(f"the balances could not be read: {exc.user_message}")
+        return None
+
+
 def load_vault_context(queue: QueueServiceLike, sources: QueueSources, safe: str, tokens: Sequence[Any],
                        vault_nonce: int | None) -> VaultContext:
     problems: list[str] = []
@@ -76,13 +87,7 @@ def load_vault_context(queue: QueueServiceLike, sources: QueueSources, safe: str
                 used.setdefault(entry.item.nonce, []).append(f"{first}, {short_hex(entry.safe_tx_hash)}")
     except WalletError as exc:
         problems.append(f"the queue could not be read: {exc.user_message}")
-    holdings = None
-    if sources.fetch_holdings is not None:
-        try:
-            holdings = list(sources.fetch_holdings(safe))
-        except WalletError as exc:
-            problems.append(f"the balances could not be read: {exc.user_message}")
-    assets = tuple(build_asset_options(tokens, holdings, sources.native))
+    assets = tuple(build_asset_options(tokens, read_holdings(sources, safe, problems), sources.native))
     return VaultContext(safe, next_nonce, vault_nonce, used, assets, "; ".join(problems))
 
 

@@ -9,14 +9,15 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QFont
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
+from PySide6.QtGui import QFont
 
-from ui.models.column_table import AnyIndex, RowsTableModel
+from ui.models.column_table import AnyIndex
+from ui.models.prepared_rows import TextRowsModel
+from ui.models.prepared_rows import tone_brush as _brush
 from ui.models.queue_review import SignatureLine
 from ui.models.queue_rows import ItemRow, NonceGroup, VaultGroup
 from ui.models.tokens_model import plain_tooltip
-from ui.tones import tone_color
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the ItemRow of a transaction (None for vault and nonce rows)
 
@@ -43,11 +44,6 @@ QUEUE_HEADERS: dict[int, tuple[str, str]] = {
 }
 
 _VAULT, _NONCE, _ITEM = 0, 1, 2
-
-
-def _brush(tone: str) -> QBrush | None:
-    colour = tone_color(tone)
-    return QBrush(colour) if colour is not None else None
 
 
 class QueueTreeModel(QAbstractItemModel):
@@ -224,7 +220,7 @@ class SignatureColumn(IntEnum):
     WHY = 3
 
 
-class SignaturesTableModel(RowsTableModel[SignatureLine]):
+class SignaturesTableModel(TextRowsModel[SignatureLine]):
     """Every signature row stored for one transaction, with whether it counts now and why not (A13, A14, J2, J6)."""
 
     headers = {
@@ -234,17 +230,7 @@ class SignaturesTableModel(RowsTableModel[SignatureLine]):
         SignatureColumn.WHY: ("Why not", "Why a signature does not count"),
     }
 
-    def data(self, index: AnyIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        cell = self.cell(index)
-        if cell is None:
-            return None
-        row, column = self._rows[cell[0]], cell[1]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row.texts[column]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return plain_tooltip(row.texts[column])
+    def more_data(self, row: SignatureLine, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and column in (SignatureColumn.COUNTS, SignatureColumn.WHY):
             return _brush(row.tone)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return self.alignment(column)
         return None

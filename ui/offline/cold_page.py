@@ -5,24 +5,21 @@ facts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QHeaderView, QWidget
 
-from ui.errors import one_line
 from ui.fonts import fixed_font
-from ui.models.column_table import AnyIndex, ColumnTableModel
+from ui.models.column_table import AnyIndex
 from ui.models.policy_rows import local_time
 from ui.offline import cold_work
 from ui.offline.cold_ceremony_dialog import ColdCeremonyDialog
+from ui.offline.vault_list import VaultListPage, VaultsTableModel
 from ui.plain_text import reveal_invisible
-from ui.signals import emit
 from ui.tasks import TaskRunner
-from ui.widgets.plain_label import PlainLabel
-from ui.widgets.table_layout import build_message_stack, build_read_only_table, build_vertical_split
 
 if TYPE_CHECKING:
     from ui.offline import work
@@ -61,7 +58,7 @@ def pending_text(vault: ColdVault) -> str:
     return f"set {pending.identifier}, {pending.threshold} of {pending.share_count}: waiting for confirmation"
 
 
-class ColdVaultsModel(ColumnTableModel):
+class ColdVaultsModel(VaultsTableModel["ColdVault"]):
     headers = {
         ColdColumn.LABEL: ("Cold vault", "The name given to the vault on this signer"),
         ColdColumn.ADDRESS: ("Address", "The vault's account address"),
@@ -71,21 +68,6 @@ class ColdVaultsModel(ColumnTableModel):
         ColdColumn.PENDING: ("Reshare", "A new share set made by a reshare, in use once K of its shares confirm it"),
     }
     numeric = frozenset({ColdColumn.SHARE_SET})
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ColdVault] = []
-
-    def row_total(self) -> int:
-        return len(self._rows)
-
-    def set_rows(self, rows: Sequence[ColdVault]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def vault_at(self, row: int) -> ColdVault | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     @staticmethod
     def text(vault: ColdVault, col: int) -> str:
@@ -109,11 +91,6 @@ class ColdVaultsModel(ColumnTableModel):
             return self.alignment(col)
         return None
 
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
 
 def vault_details(vault: ColdVault) -> str:
     """The selected vault's facts and every share set, newest first, with its holders."""
@@ -129,99 +106,43 @@ def vault_details(vault: ColdVault) -> str:
     return "\n".join(lines).rstrip()
 
 
-class ColdVaultsPage(QWidget):
-    sig_vaults_shown = Signal(int)
-    """The cold vaults were read and painted; carries how many."""
-    sig_dialog_opened = Signal(object)
-    """The ceremony dialog was opened (window-modal); carries it."""
+class ColdVaultsPage(VaultListPage["ColdVault"]):
+    empty_text = EMPTY_TEXT
+    unreadable_text = "The cold vaults cannot be read."
+    load_key = "cold"
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("offlineColdPage")
-        self._context: work.SignerContext | None = None
-        self._runner: TaskRunner | None = None
-        self.dialog: ColdCeremonyDialog | None = None
-        self.new_button = QPushButton("&New cold vault…")
-        self.new_button.setObjectName("newColdVaultButton")
-        self.new_button.setToolTip("The key ceremony: make a key, split it K of N among officers, and wipe it")
-        self.new_button.clicked.connect(self.open_ceremony)
-        self.status = PlainLabel(selectable=True)
-        self.status.setObjectName("coldStatus")
-        self.status.setWordWrap(True)
-        top = QHBoxLayout()
-        top.addWidget(self.new_button)
-        top.addWidget(self.status, 1)
-        self.model = ColdVaultsModel(self)
-        self.table = build_read_only_table(self.model, "coldVaultsTable")
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(ColdColumn.HOLDERS, QHeaderView.ResizeMode.Stretch)
-        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._show_selected())
-        self.stack, self.message = build_message_stack(self.table, "Opening the offline signer…", "coldMessage")
-        self.details = PlainLabel(selectable=True)
-        self.details.setObjectName("coldVaultDetails")
-        self.details.setFont(fixed_font())
-        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        box = QGroupBox("Share sets of the selected cold vault")
-        QVBoxLayout(box).addWidget(self.details, 1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(build_vertical_split(self.stack, box, stretch=(3, 2), sizes=(360, 260)), 1)
-        self._update()
-
-    def attach(self, context: work.SignerContext, runner: TaskRunner) -> None:
-        self._context, self._runner = context, runner
-        self._update()
-        self.reload()
+        super().__init__(model=ColdVaultsModel(), button=(
+            "&New cold vault…", "newColdVaultButton",
+            "The key ceremony: make a key, split it K of N among officers, and wipe it"), names={
+            "page": "offlineColdPage", "status": "coldStatus", "table": "coldVaultsTable", "message": "coldMessage",
+            "details": "coldVaultDetails"},
+            details_title="Share sets of the selected cold vault", sizes=(360, 260), parent=parent)
+        self.new_button = self.action_button
+        self.table.horizontalHeader().setSectionResizeMode(ColdColumn.HOLDERS, QHeaderView.ResizeMode.Stretch)
 
     def detach(self) -> None:
-        if self.dialog is not None:
+        if isinstance(self.dialog, ColdCeremonyDialog):
             self.dialog.abort()
-        self._context = None
-        self._update()
+        super().detach()
 
-    def reload(self) -> None:
-        if self._context is None or self._runner is None or self._runner.is_shut_down:
-            return
-        context = self._context
-        (self._runner.query(lambda: cold_work.load_cold_vaults(context)).with_key((id(self), "cold"))
-         .with_owner(self).on_success(self._loaded).on_failure(self._load_failed).quietly().run())
+    def load_work(self, context: work.SignerContext) -> Callable[[], list[ColdVault]]:
+        return lambda: cold_work.load_cold_vaults(context)
 
-    def _loaded(self, vaults: list[ColdVault]) -> None:
-        self.model.set_rows(vaults)
-        if vaults:
-            self.stack.setCurrentWidget(self.table)
-            self.table.selectRow(len(vaults) - 1)
-        else:
-            self.message.setText(EMPTY_TEXT)
-            self.stack.setCurrentWidget(self.message)
-        self._show_selected()
-        emit(self.sig_vaults_shown, len(vaults))
+    def row_after_load(self, count: int) -> int:
+        return count - 1
 
-    def _load_failed(self, exc: BaseException) -> None:
-        self.message.setText(f"The cold vaults cannot be read. {one_line(exc)}")
-        self.stack.setCurrentWidget(self.message)
-        if self._runner is not None:
-            self._runner.present(exc, self)
-
-    def _show_selected(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        vault = self.model.vault_at(rows[0].row()) if rows else None
-        self.details.setText("Select a cold vault to see its share sets." if vault is None else vault_details(vault))
+    def details_text(self, vault: ColdVault | None) -> str:
+        return "Select a cold vault to see its share sets." if vault is None else vault_details(vault)
 
     def open_ceremony(self) -> None:
-        if self._context is None or self._runner is None or self.dialog is not None:
-            return
-        dialog = ColdCeremonyDialog(runner=self._runner, context=self._context, parent=self)
+        self.open_dialog()
+
+    def make_dialog(self, context: work.SignerContext, runner: TaskRunner) -> QDialog:
+        dialog = ColdCeremonyDialog(runner=runner, context=context, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.sig_created.connect(self._created)
-        dialog.finished.connect(self._dialog_closed)
-        self.dialog = dialog
-        dialog.open()
-        emit(self.sig_dialog_opened, dialog)
-
-    def _dialog_closed(self, _result: int) -> None:
-        self.dialog = None
+        return dialog
 
     def _created(self, result: object) -> None:
         vault = getattr(result, "vault", None)
@@ -229,6 +150,3 @@ class ColdVaultsPage(QWidget):
             self.status.setText(f"Cold vault {_name(vault.label) or vault.address} made: {vault.address}, share set "
                                 f"{vault.active.identifier}.")
         self.reload()
-
-    def _update(self) -> None:
-        self.new_button.setEnabled(self._context is not None)

@@ -5,15 +5,12 @@ verdict with where it was decided. All plain text."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QHeaderView, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QVBoxLayout, QWidget
 
 from ui.offline.cold_work import ShownCold
-from ui.offline.verdicts_model import ReviewVerdictColumn, ReviewVerdictsModel
-from ui.tones import DECISION_TONES
+from ui.offline.decision_box import DecisionBox
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.policy_active import read_only_text
-from ui.widgets.table_layout import build_read_only_table
-from ui.widgets.tone_label import ToneLabel
 
 FIELDS = (("vault", "Cold vault:"), ("shares_text", "Shares:"), ("chain", "Chain id:"), ("nonce", "Nonce:"),
           ("to", "To:"), ("value", "Value:"), ("fee_cap", "Fee cap:"), ("data", "Data:"),
@@ -39,28 +36,10 @@ class ColdReviewView(QWidget):
         transfer_box = QGroupBox("Transfer, decoded on this signer")
         QVBoxLayout(transfer_box).addWidget(self.transfer)
 
-        self.decision = ToneLabel(scale=1.3, bold=True, selectable=True)
-        self.decision.setObjectName("coldReviewDecision")
+        self.decision_box = decision_box = DecisionBox("coldReview", table_height=140)
+        self.decision, self.online = decision_box.decision, decision_box.online
         self.decision.setWordWrap(True)
-        self.online = PlainLabel(selectable=True)
-        self.online.setObjectName("coldReviewOnline")
-        self.online.setWordWrap(True)
-        self.verdicts_model = ReviewVerdictsModel(self)
-        self.verdicts = build_read_only_table(self.verdicts_model, "coldReviewVerdicts")
-        header = self.verdicts.horizontalHeader()
-        for column in (ReviewVerdictColumn.VERDICT, ReviewVerdictColumn.RULE, ReviewVerdictColumn.WHERE):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(ReviewVerdictColumn.REASON, QHeaderView.ResizeMode.Stretch)
-        self.verdicts.verticalHeader().setDefaultSectionSize(self.verdicts.fontMetrics().height() + 10)
-        self.verdicts.setMinimumHeight(140)
-        self.verdicts.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        decision_box = QGroupBox("Decision of the policy imported here")
-        decision_form = QFormLayout()
-        decision_form.addRow(PlainLabel("Here:"), self.decision)
-        decision_form.addRow(PlainLabel("Online desktop:"), self.online)
-        decision_layout = QVBoxLayout(decision_box)
-        decision_layout.addLayout(decision_form)
-        decision_layout.addWidget(self.verdicts, 1)
+        self.verdicts_model, self.verdicts = decision_box.verdicts_model, decision_box.verdicts
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -72,14 +51,10 @@ class ColdReviewView(QWidget):
         for name, label in self.values.items():
             label.setText(str(getattr(shown, name)))
         self.transfer.setPlainText(shown.transfer)
-        self.decision.setText(shown.decision_text)
-        refused = bool(shown.refusals) and shown.decision != "deny"
-        self.decision.set_tone("warn" if refused else DECISION_TONES.get(shown.decision, "plain"))
-        self.online.setText(shown.online)
-        self.verdicts_model.set_rows(shown.verdicts)
+        self.decision_box.show_decision(shown)
 
     def clear(self) -> None:
-        for label in (*self.values.values(), self.decision, self.online):
+        for label in self.values.values():
             label.clear()
         self.transfer.clear()
-        self.verdicts_model.set_rows([])
+        self.decision_box.clear()

@@ -6,23 +6,12 @@ and has no policy decision. All of it plain text: nothing from the request is ev
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QFormLayout,
-    QGroupBox,
-    QHeaderView,
-    QPlainTextEdit,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QPlainTextEdit, QVBoxLayout, QWidget
 
+from ui.offline.decision_box import DecisionBox
 from ui.offline.review_rows import ShownReview
-from ui.offline.verdicts_model import ReviewVerdictColumn, ReviewVerdictsModel
-from ui.tones import DECISION_TONES
 from ui.widgets.plain_label import PlainLabel
 from ui.widgets.policy_active import read_only_text
-from ui.widgets.table_layout import build_read_only_table
-from ui.widgets.tone_label import ToneLabel
 
 
 def _fit_lines(box: QPlainTextEdit, lines: int) -> None:
@@ -64,27 +53,9 @@ class ReviewPanel(QWidget):
         self.hashes_box = QGroupBox("Hashes, computed on this signer")
         QVBoxLayout(self.hashes_box).addWidget(self.hashes)
 
-        self.decision = ToneLabel(scale=1.3, bold=True, selectable=True)
-        self.decision.setObjectName("reviewDecision")
-        self.online = PlainLabel(selectable=True)
-        self.online.setObjectName("reviewOnline")
-        self.online.setWordWrap(True)
-        self.verdicts_model = ReviewVerdictsModel(self)
-        self.verdicts = build_read_only_table(self.verdicts_model, "reviewVerdicts")
-        header = self.verdicts.horizontalHeader()
-        for column in (ReviewVerdictColumn.VERDICT, ReviewVerdictColumn.RULE, ReviewVerdictColumn.WHERE):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(ReviewVerdictColumn.REASON, QHeaderView.ResizeMode.Stretch)
-        self.verdicts.verticalHeader().setDefaultSectionSize(self.verdicts.fontMetrics().height() + 10)
-        self.verdicts.setMinimumHeight(160)
-        self.verdicts.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.decision_box = decision_box = QGroupBox("Decision of the policy imported here")
-        decision_form = QFormLayout()
-        decision_form.addRow(PlainLabel("Here:"), self.decision)
-        decision_form.addRow(PlainLabel("Online desktop:"), self.online)
-        decision_layout = QVBoxLayout(decision_box)
-        decision_layout.addLayout(decision_form)
-        decision_layout.addWidget(self.verdicts, 1)
+        self.decision_box = decision_box = DecisionBox("review", table_height=160)
+        self.decision, self.online = decision_box.decision, decision_box.online
+        self.verdicts_model, self.verdicts = decision_box.verdicts_model, decision_box.verdicts
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -113,19 +84,14 @@ class ReviewPanel(QWidget):
         _fit_lines(self.intent, 8 if shown.is_message else 4)
         self.intent.setPlainText(shown.intent)
         self.hashes.setPlainText("\n".join(shown.hash_lines))
-        self.decision.setText(shown.decision_text)
-        refused = bool(shown.refusals) and shown.decision != "deny"
-        self.decision.set_tone("warn" if refused else DECISION_TONES.get(shown.decision, "plain"))
-        self.online.setText(shown.online)
-        self.verdicts_model.set_rows(shown.verdicts)
+        self.decision_box.show_decision(shown)
 
     def clear(self) -> None:
-        for label in (self.vault, self.chain, self.nonce, self.signer, self.policy, self.request_id, self.decision,
-                      self.online):
+        for label in (self.vault, self.chain, self.nonce, self.signer, self.policy, self.request_id):
             label.clear()
         self.intent.clear()
         self.hashes.clear()
-        self.verdicts_model.set_rows([])
+        self.decision_box.clear()
 
     def hash_text_lines(self) -> list[str]:
         """The hash lines as shown (for tests and for copying)."""

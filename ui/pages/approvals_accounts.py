@@ -199,23 +199,14 @@ class AccountSection(QObject):
     # -- taking the signed transaction back -----------------------------------------------------------------
     def import_answer(self) -> AnswerImport | None:
         runner, offline = self._runner, self.offline
-        if runner is None or offline is None or (self.answer is not None and self.answer.running):
+        if runner is None or offline is None:
             return None
-        from ui.dialogs.offline_answer import AnswerImport
+        from ui.dialogs.offline_answer import restart_import
 
-        if self.answer is not None:
-            self.answer.deleteLater()  # the previous reading is over
-        self.answer = AnswerImport(runner=runner, sources=offline, parent=self._page)
-        self.answer.sig_imported.connect(self._imported)
-        self.answer.sig_refused.connect(lambda text: self._say(text, "bad"))
-        self.answer.start()
-        return self.answer
-
-    def _imported(self, imported: Any) -> None:
-        from ui.dialogs.offline_answer import imported_text
-
-        self._say(imported_text(imported), "good")
-        self._changed(str(imported.subject_hash))
+        started = restart_import(self.answer, runner=runner, sources=offline, parent=self._page, say=self._say,
+                                 imported=lambda imported: self._changed(str(imported.subject_hash)))
+        self.answer = started or self.answer
+        return started
 
     def _say(self, text: str, tone: str) -> None:
         if self.panel is not None:

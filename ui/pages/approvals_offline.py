@@ -89,23 +89,14 @@ class OfflineActions(QObject):
 
     def import_answer(self) -> AnswerImport | None:
         runner = self._context()[0]
-        if runner is None or self._sources is None or (self.answer is not None and self.answer.running):
+        if runner is None or self._sources is None:
             return None
-        from ui.dialogs.offline_answer import AnswerImport
+        from ui.dialogs.offline_answer import restart_import
 
-        if self.answer is not None:
-            self.answer.deleteLater()  # the previous reading is over
-        self.answer = AnswerImport(runner=runner, sources=self._sources, parent=self._page)
-        self.answer.sig_imported.connect(self._imported)
-        self.answer.sig_refused.connect(lambda text: self._say(text, "bad"))
-        self.answer.start()
-        return self.answer
-
-    def _imported(self, imported: Any) -> None:
-        from ui.dialogs.offline_answer import imported_text
-
-        self._say(imported_text(imported), "good")
-        self._changed(str(imported.subject_hash))
+        started = restart_import(self.answer, runner=runner, sources=self._sources, parent=self._page, say=self._say,
+                                 imported=lambda imported: self._changed(str(imported.subject_hash)))
+        self.answer = started or self.answer
+        return started
 
     def _say(self, text: str, tone: str) -> None:
         if self._built:

@@ -12,30 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal, SignalInstance
-from PySide6.QtWidgets import (
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QProgressBar,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QProgressBar, QPushButton, QWidget
 
 from ui.models.account_model import AccountsTableModel
 from ui.models.account_rows import BROADCAST, AccountColumn, AccountRow, accounts_summary
 from ui.signals import emit
-from ui.widgets.plain_label import PlainLabel
-from ui.widgets.table_layout import build_message_stack, build_read_only_table
-from ui.widgets.tone_label import ToneLabel
-from ui.widgets.warning_list import WarningList
+from ui.widgets.rows_panel import RowsPanel
 
 TITLE = "Account vaults (cold)"
 WAITING_TEXT = "Transfers from account vaults are read with the queue."
 NOTHING_TEXT = "Select a transfer to see where it stands and what it waits for."
 
 
-class AccountPanel(QGroupBox):
+class AccountPanel(RowsPanel[AccountRow]):
     sig_propose_requested = Signal()
     """Propose transfer… was pressed."""
     sig_approve_requested = Signal(str)
@@ -48,46 +37,25 @@ class AccountPanel(QGroupBox):
     """Send (or Follow) was pressed; carries the signing hash."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(TITLE, parent)
-        self.setObjectName("approvalsAccounts")
-        self._rows: tuple[AccountRow, ...] = ()
-        self._enabled = False
-        self._busy = False
-        self._can_import = False
-        self.summary = PlainLabel(WAITING_TEXT, selectable=True)
-        self.summary.setObjectName("approvalsAccountsSummary")
-        self.summary.setWordWrap(True)
-        self.model = AccountsTableModel(self)
-        self.table = build_read_only_table(self.model, "approvalsAccountTable", elide=Qt.TextElideMode.ElideRight)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        metrics = self.table.fontMetrics()
         widest = {AccountColumn.STATE: "Ready for the cold ceremony", AccountColumn.VAULT: "Harbour cold vault",
                   AccountColumn.NONCE: "Nonce", AccountColumn.APPROVALS: "2 of 2 approvals: Alice Chan (officer)",
                   AccountColumn.PROPOSER: "Dana Ho (operations)", AccountColumn.HASH: "0xe5bb7f…89d6"}
-        for column, sample in widest.items():  # wide enough for what they usually hold, in the font in use
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
+        super().__init__(TITLE, noun="Account", model=AccountsTableModel(), waiting_text=WAITING_TEXT, widest=widest,
+                         elide=Qt.TextElideMode.ElideRight, parent=parent)
+        self._enabled = False
+        self._busy = False
+        self._can_import = False
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(AccountColumn.TRANSFER, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight((self.fontMetrics().height() + 8) * 4 + 4)  # the header and three rows
-        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
-        self.stack, self.message = build_message_stack(self.table, WAITING_TEXT, "approvalsAccountsMessage")
 
-        self.state = ToneLabel(selectable=True)
-        self.state.setObjectName("approvalsAccountState")
-        self.state.setWordWrap(True)
-        self.warnings_box = WarningList("approvalsAccountWarning", spacing=2)
         self.busy_bar = QProgressBar()
         self.busy_bar.setObjectName("approvalsAccountBusy")
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setTextVisible(False)
         self.busy_bar.setMaximumWidth(140)
         self.busy_bar.hide()
-        self.result = ToneLabel(selectable=True)
-        self.result.setObjectName("approvalsAccountResult")
-        self.result.setWordWrap(True)
-        self.result.hide()
         self.propose_button = QPushButton("Propose transfer…")
         self.propose_button.setObjectName("approvalsAccountPropose")
         self.propose_button.setToolTip("Propose a transfer from an account vault: checked under the policy, then "
@@ -117,65 +85,14 @@ class AccountPanel(QGroupBox):
         actions.addStretch(0)  # takes the room while nothing is said
         for button in (self.approve_button, self.request_button, self.send_button):
             actions.addWidget(button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 6)
-        layout.setSpacing(4)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.stack, 1)
-        layout.addWidget(self.state)
-        layout.addWidget(self.warnings_box)
-        layout.addLayout(actions)
+        self.body.addLayout(actions)
         self._selection_changed()
-
-    # -- rows -----------------------------------------------------------------------------------------------
-    @property
-    def rows(self) -> tuple[AccountRow, ...]:
-        return self._rows
-
-    def show_message(self, text: str) -> None:
-        """Stands in for the list while there is nothing to list yet (waiting, or the read failed)."""
-        if not self._rows:
-            self.message.setText(text)
-            self.stack.setCurrentIndex(0)
-            self.summary.setText(text)
-
-    def show_result(self, text: str, tone: str = "plain") -> None:
-        """What the last action came to, or (tone "muted" with busy) what is being done now."""
-        self.result.set_tone(tone)
-        self.result.setText(text)
-        self.result.setVisible(bool(text))
 
     def set_rows(self, rows: Sequence[AccountRow]) -> None:
-        chosen = self.selected()
         self._rows = tuple(rows)
-        self.model.set_rows(self._rows)
-        self.summary.setText(accounts_summary(self._rows))
-        if self._rows:
-            self.stack.setCurrentWidget(self.table)
-        else:
-            self.message.setText(accounts_summary(()))
-            self.stack.setCurrentIndex(0)
-        if chosen is not None:
-            self.select(chosen.tx_hash)
-        self._selection_changed()
-
-    def selected(self) -> AccountRow | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0]) if rows else None
-
-    def select(self, tx_hash: str) -> bool:
-        index = self.model.index_of(tx_hash)
-        if not index.isValid():
-            return False
-        self.table.setCurrentIndex(index)
-        self.table.selectRow(index.row())
-        return True
+        self.paint(self._rows, accounts_summary(self._rows), accounts_summary(()))
 
     # -- the selected transfer ------------------------------------------------------------------------------
-    @property
-    def warning_labels(self) -> list[ToneLabel]:
-        return self.warnings_box.labels
-
     def _selection_changed(self) -> None:
         row = self.selected()
         self.warnings_box.show_warnings(() if row is None else row.warnings)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from ui.fonts import fixed_font
 from ui.models.message_model import MessagesTableModel
@@ -18,9 +18,7 @@ from ui.models.message_rows import PROPOSED, MessageColumn, MessageRow, filter_r
 from ui.signals import emit
 from ui.widgets.hash_view import HashView
 from ui.widgets.plain_label import PlainLabel
-from ui.widgets.table_layout import build_message_stack, build_read_only_table
-from ui.widgets.tone_label import ToneLabel
-from ui.widgets.warning_list import WarningList
+from ui.widgets.rows_panel import RowsPanel
 
 WAITING_TEXT = "Safe messages are read with the queue."
 EMPTY_TEXT = ("No Safe message is queued. A holding statement for a vault's owners to sign is asked for with "
@@ -31,7 +29,7 @@ OFFLINE_TIP = ("Make a sign request of the selected message for an owner whose k
 NOTHING_TEXT = "Select a message; Approve… opens its review: every field of what is signed, the hashes, the signatures."
 
 
-class MessagePanel(QGroupBox):
+class MessagePanel(RowsPanel[MessageRow]):
     sig_review_requested = Signal(str, bool)
     """Review… (False) or Approve… (True) was asked for; carries the SafeMessage hash."""
     sig_export_requested = Signal(str)
@@ -42,38 +40,19 @@ class MessagePanel(QGroupBox):
     """Another message (or none) was selected."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Safe messages", parent)
-        self.setObjectName("approvalsMessages")
-        self._rows: tuple[MessageRow, ...] = ()
+        widest = {MessageColumn.STATE: "Signed by the quorum", MessageColumn.VAULT: "Harbour client vault",
+                  MessageColumn.KIND: "Holding statement", MessageColumn.SIGNATURES: "0 of 2 signatures",
+                  MessageColumn.PROPOSER: "Dana Ho (operations)"}
+        # Middle elision: a hash cut by a narrow window keeps its head and tail (the whole one is under the list).
+        super().__init__("Safe messages", noun="Message", model=MessagesTableModel(), waiting_text=WAITING_TEXT,
+                         widest=widest, elide=Qt.TextElideMode.ElideMiddle, parent=parent)
         self._vault: str | None = None
         self._enabled = False
         self._can_export = False
         self._can_sign_offline = False
-        self.summary = PlainLabel(WAITING_TEXT, selectable=True)
-        self.summary.setObjectName("approvalsMessagesSummary")
-        self.summary.setWordWrap(True)
-        self.model = MessagesTableModel(self)
-        # Middle elision: a hash cut by a narrow window keeps its head and tail (the whole one is under the list).
-        self.table = build_read_only_table(self.model, "approvalsMessageTable", elide=Qt.TextElideMode.ElideMiddle)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        metrics = self.table.fontMetrics()
-        widest = {MessageColumn.STATE: "Signed by the quorum", MessageColumn.VAULT: "Harbour client vault",
-                  MessageColumn.KIND: "Holding statement", MessageColumn.SIGNATURES: "0 of 2 signatures",
-                  MessageColumn.PROPOSER: "Dana Ho (operations)"}
-        for column, sample in widest.items():  # wide enough for what they usually hold, in the font in use
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
-        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _index: self._request(False))
-        self.stack, self.message = build_message_stack(self.table, WAITING_TEXT, "approvalsMessagesMessage")
 
-        self.state = ToneLabel(selectable=True)
-        self.state.setObjectName("approvalsMessageState")
-        self.state.setWordWrap(True)
-        self.warnings_box = WarningList("approvalsMessageWarning", spacing=2)
         self.hash_view = HashView()
         self.hash_view.setObjectName("approvalsMessageHash")
         self.hash_caption = PlainLabel("SafeMessage hash:")
@@ -82,10 +61,6 @@ class MessagePanel(QGroupBox):
         self.hint.setFont(fixed_font())
         self.hint.setWordWrap(True)
         self.hint.setToolTip("A terminal command: it writes the statement with the vault's signatures, verified")
-        self.result = ToneLabel(selectable=True)
-        self.result.setObjectName("approvalsMessageResult")
-        self.result.setWordWrap(True)
-        self.result.hide()
         self.review_button = QPushButton("Review…")
         self.review_button.setObjectName("approvalsMessageReview")
         self.review_button.setToolTip("Every field of the selected message, its hashes and each signature")
@@ -117,16 +92,9 @@ class MessagePanel(QGroupBox):
         actions.addStretch(0)  # takes the room while no result is said
         for button in (self.review_button, self.approve_button, self.offline_button, self.export_button):
             actions.addWidget(button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 6)
-        layout.setSpacing(4)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.stack, 1)
-        layout.addWidget(self.state)
-        layout.addWidget(self.warnings_box)
-        layout.addWidget(self.hint)
-        layout.addLayout(hash_row)
-        layout.addLayout(actions)
+        self.body.addWidget(self.hint)
+        self.body.addLayout(hash_row)
+        self.body.addLayout(actions)
         self._show_selected()
 
     # -- rows -----------------------------------------------------------------------------------------------
@@ -134,19 +102,6 @@ class MessagePanel(QGroupBox):
     def rows(self) -> tuple[MessageRow, ...]:
         """Every message read (all vaults)."""
         return self._rows
-
-    def show_message(self, text: str) -> None:
-        """Stands in for the list when there is nothing to list yet (waiting, or the read failed)."""
-        if not self._rows:
-            self.message.setText(text)
-            self.stack.setCurrentIndex(0)
-            self.summary.setText(text)
-
-    def show_result(self, text: str, tone: str = "plain") -> None:
-        """What the last action from the list came to (an export written or refused, a read that failed)."""
-        self.result.set_tone(tone)
-        self.result.setText(text)
-        self.result.setVisible(bool(text))
 
     def set_rows(self, rows: Sequence[MessageRow]) -> None:
         self._rows = tuple(rows)
@@ -158,40 +113,14 @@ class MessagePanel(QGroupBox):
             self._paint()
 
     def _paint(self) -> None:
-        chosen = self.selected()
         shown = filter_rows(self._rows, self._vault)
-        self.model.set_rows(shown)
-        self.summary.setText(messages_summary(shown))
-        if shown:
-            self.stack.setCurrentWidget(self.table)
-        else:
-            self.message.setText(FILTERED_TEXT if self._rows else EMPTY_TEXT)
-            self.stack.setCurrentIndex(0)
-        if chosen is not None:
-            self.select(chosen.message_hash)
-        self._selection_changed()
-
-    def selected(self) -> MessageRow | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0]) if rows else None
-
-    def select(self, message_hash: str) -> bool:
-        index = self.model.index_of(message_hash)
-        if not index.isValid():
-            return False
-        self.table.setCurrentIndex(index)
-        self.table.selectRow(index.row())
-        return True
+        self.paint(shown, messages_summary(shown), FILTERED_TEXT if self._rows else EMPTY_TEXT)
 
     # -- the selected message -------------------------------------------------------------------------------
     def _selection_changed(self) -> None:
         self._show_selected()
         self._update_buttons()
         emit(self.sig_selection_changed)
-
-    @property
-    def warning_labels(self) -> list[ToneLabel]:
-        return self.warnings_box.labels
 
     def _show_selected(self) -> None:
         row = self.selected()
