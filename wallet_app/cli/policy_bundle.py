@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from wallet_app.cli.common import print_lines, visible_lines, with_profile, write_new_file
 from wallet_app.cli.policy_text import format_time
 from wallet_app.errors import ConfigError
-from wallet_app.policy.offline_site import offline_policy_site
 
 if TYPE_CHECKING:
     from wallet_app.policy.bundle_export import ExportedBundle
@@ -52,6 +51,8 @@ def with_policy_service(args: argparse.Namespace, work: Callable[[PolicyService,
 
             anchors = AnchorStore(engine=profile.engine, chain_id=profile.config.chain_id).load_all()
             names.update({a.facts.address: a.facts.label for a in anchors if a.facts.label})
+            from wallet_app.policy.offline_site import offline_policy_site
+
             return work(offline_policy_site(profile).build_service(), names)
         from wallet_app.services import build_services
 
@@ -114,6 +115,7 @@ def policy_import(args: argparse.Namespace) -> int:
     def run(profile: Profile) -> ImportedBundle:
         from wallet_app.audit.profile_log import build_audit_log
         from wallet_app.policy.bundle_import import import_bundle, load_bundle_file
+        from wallet_app.policy.offline_site import offline_policy_site
 
         if not profile.is_offline:
             raise ConfigError("This profile is online: its policy comes from its governance vault's owners (custos "
