@@ -8,13 +8,14 @@ key is not derived from a seed, so the request's derivation path is only the pla
 
 `import_answer` accepts an eth-signature only for a request this profile made for that transfer, once, and only when
 it is the vault's signature of the transaction's signing hash; the signed bytes are stored before anything is sent.
-`send` checks the policy once more (A15), sends the stored bytes (never re-signed), and `follow` records the receipt
+`send` checks the policy once more (A15), sends the stored bytes (never re-signed), and `follow_one` records the receipt
 and counts confirmations to `final` (or `failed` when the transfer reverted), sending the bytes again after a
 reorganisation dropped them.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -192,14 +193,7 @@ class AccountCeremony:
             entry = self.follow_one(entry.tx_hash, say)
             if entry.item.state in (FINAL, FAILED) or self._clock().timestamp() >= deadline:
                 return entry
-            import time
-
             time.sleep(0.5)
-
-    def follow(self, progress: Callable[[str], None] | None = None) -> list[AccountEntry]:
-        """One pass over every sent transfer: receipts, confirmations, a reorganisation."""
-        return [self.follow_one(e.tx_hash, progress or (lambda _t: None))
-                for e in self._queue.load() if e.item.state == BROADCAST]
 
     def follow_one(self, tx_hash: str, say: Callable[[str], None]) -> AccountEntry:
         entry = self._queue.entry(tx_hash)

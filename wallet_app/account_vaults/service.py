@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from wallet_app.account_vaults.store import OPEN, PROPOSED, READY, AccountItem, AccountQueueStore, ApprovalRow
+from wallet_app.account_vaults.store import LIVE, OPEN, PROPOSED, READY, AccountItem, AccountQueueStore, ApprovalRow
 from wallet_app.audit import actions
 from wallet_app.audit.entry import entry_signer
 from wallet_app.audit.log import AuditLog
@@ -115,9 +115,6 @@ class AccountVaultQueue:
             raise QueueError(f"No account-vault transfer {key} is queued")
         return self._entry(item, self._store.load_approvals([key])[key], self._policy_or_none())
 
-    def has(self, tx_hash: str) -> bool:
-        return self._store.load_item(tx_hash.strip().lower()) is not None
-
     def check_policy(self, entry: AccountEntry, approvers: tuple[str, ...] | None = None) -> CheckResult:
         """The policy's decision on the item now, with `approvers` (default: those that count) counted."""
         self._require_trusted(entry)
@@ -179,8 +176,6 @@ class AccountVaultQueue:
 
     def next_nonce(self, vault: str) -> int:
         """The vault's next nonce that no live item of the queue holds."""
-        from wallet_app.account_vaults.store import LIVE
-
         on_chain = self._chain.fetch_transaction_count(vault)
         used = [i.nonce for i in self._store.load_items(vault) if i.state in LIVE and i.nonce >= on_chain]
         return max([on_chain - 1, *used]) + 1
