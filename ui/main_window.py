@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QVBoxLayout,
 
 from ui.pages.approvals_page import ApprovalsPage
 from ui.pages.audit_page import AuditPage
+from ui.pages.counterparties_page import CounterpartiesPage
 from ui.pages.history_page import HistoryPage
 from ui.pages.holdings_page import HoldingsPage
 from ui.pages.keys_page import KeysPage
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.policy_page = PolicyPage()  # its widgets are built when it is first shown
         self.audit_page = AuditPage()  # likewise
         self.approvals_page = ApprovalsPage()  # likewise
+        self.counterparties_page = CounterpartiesPage()  # likewise
         self.proofs_page = ProofsPage()
         self.pages = QTabWidget()
         self.pages.setObjectName("pages")
@@ -86,6 +88,8 @@ class MainWindow(QMainWindow):
         self.pages.setTabToolTip(3, "One account's token transfers in and out, newest first")
         self.pages.addTab(self.policy_page, "&Policy")
         self.pages.setTabToolTip(4, "The policy in force, its drafts, checking a transaction, recent decisions")
+        self.pages.setTabToolTip(self.pages.addTab(self.counterparties_page, "&Counterparties"),
+                                 "Counterparty records for the Travel Rule, their addresses and proofs of ownership")
         self.pages.setTabToolTip(self.pages.addTab(self.audit_page, "&Audit"),
                                  "Every action in this profile, hash-chained: filter it, verify it, export it")
         self.pages.setTabToolTip(self.pages.insertTab(4, self.approvals_page, "Appr&ovals"),
@@ -114,7 +118,8 @@ class MainWindow(QMainWindow):
         """Holdings and history only, for the chosen accounts, with no key action anywhere on screen (investors,
         auditors). Exporting a holding statement stays: it signs nothing and needs no key."""
         self.investor_view = True
-        for page in (self.keys_page, self.vaults_page, self.policy_page, self.audit_page, self.approvals_page):
+        for page in (self.keys_page, self.vaults_page, self.policy_page, self.audit_page, self.approvals_page,
+                     self.counterparties_page):
             self.pages.removeTab(self.pages.indexOf(page))
             page.hide()
         self.lock_all_action.setVisible(False)

@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ui.counterparty_sources import institution_name
+
 if TYPE_CHECKING:
     from wallet_app.keys.views import KeyView
 
@@ -20,7 +22,7 @@ class QueueServiceLike(Protocol):
     def load(self, safe: str | None = None) -> Sequence[Any]: ...
     def entry(self, safe_tx_hash: str) -> Any: ...
     def next_nonce(self, safe: str) -> int: ...
-    def propose(self, request: Any, key: str, password: str) -> Any: ...
+    def propose(self, request: Any, key: str, password: str, *, travel_rule: Any = None) -> Any: ...
     def approve(self, safe_tx_hash: str, key: str, password: str) -> Any: ...
     def reject(self, safe_tx_hash: str, key: str, password: str) -> Any: ...
     def check_policy(self, safe_tx_hash: str, approvers: Sequence[str] = ()) -> Any: ...
@@ -45,6 +47,11 @@ class QueueSources:
     check: Callable[[Any], Any] | None = None  # the policy's decision on a CheckRequest, not recorded
     native: tuple[str, int] = ("ETH", 18)
     multisend: Callable[[], str | None] | None = None  # the policy's pinned MultiSendCallOnly, for batches
+    load_policy: Callable[[], Any] | None = None  # the PolicyDocument in force: when a contact's cooling-off ends
+    load_counterparties: Callable[[], Sequence[Any]] | None = None  # Counterparty records: the Travel Rule dialog
+    institution: str = ""  # the institution's own record: the Travel Rule's originator unless chosen otherwise
+    load_travel_rule: Callable[[str], Any] | None = None  # safeTxHash -> its TravelRuleRecord (None: none kept)
+    owner_of: Callable[[str], Any] | None = None  # address -> (Counterparty, CounterpartyAddress), or None
 
 
 def sources_from_services(services: Any) -> QueueSources:
@@ -56,6 +63,8 @@ def sources_from_services(services: Any) -> QueueSources:
     holdings = getattr(services, "holdings", None)
     policy = getattr(services, "policy", None)
     checker = getattr(services, "policy_checker", None)
+    compliance = getattr(services, "compliance", None)  # counterparties and the Travel Rule
+    book = compliance.counterparties if compliance is not None else None
 
     def load_names() -> dict[str, str]:
         names: dict[str, str] = {}
@@ -77,6 +86,10 @@ def sources_from_services(services: Any) -> QueueSources:
         pinned = policy.active().document.pinned_delegatecall
         return pinned[0].address if pinned else None
 
+    def load_policy() -> Any:
+        assert policy is not None
+        return policy.active().document
+
     def check(request: Any) -> Any:
         assert checker is not None
         return checker.check(request, record=False)
@@ -93,4 +106,9 @@ def sources_from_services(services: Any) -> QueueSources:
         check=check if checker is not None else None,
         native=native,
         multisend=multisend if policy is not None else None,
+        load_policy=load_policy if policy is not None else None,
+        load_counterparties=book.load_all if book is not None else None,
+        institution=institution_name(services),
+        load_travel_rule=compliance.travel_rule.load if compliance is not None else None,
+        owner_of=book.owner_of if book is not None else None,
     )

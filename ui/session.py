@@ -25,11 +25,14 @@ from typing import Any, Protocol
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ui.counterparty_sources import counterparty_sources
+from ui.dialogs.evidence_dialog import evidence_desk
 from ui.errors import one_line
 from ui.key_service import KeyServiceLike
 from ui.main_window import MainWindow, ProfileView, SnapshotView
 from ui.pages.history_page import HistoryServiceLike
 from ui.pages.holdings_page import HoldingsServiceLike
+from ui.pages.holdings_statement import statement_recorder
 from ui.pages.holdings_storage import storage_report_reader
 from ui.signals import emit
 from ui.tasks import TaskRunner
@@ -285,12 +288,16 @@ class WalletSession(QObject):
             from ui.queue_wiring import attach_queue  # the Approvals page and queue notifications; they sign
 
             attach_queue(self._window, services, self._runner)
+        if not self._window.investor_view:  # counterparty records and ownership proofs: compliance officers only
+            self._window.counterparties_page.attach(counterparty_sources(services), self._runner)
         audit = getattr(services, "audit", None)  # the audit log: who did what; not in the investor view
         if audit is not None:
-            self._window.holdings_page.record_export = lambda account, fmt, path, block: audit.record_export(
-                kind="holding statement", fmt=fmt, path=path, subject=account, detail={"block": block})
+            core_profile = getattr(services, "profile", None)  # its chain id, also on a custom network
+            chain_id = core_profile.config.chain_id if core_profile is not None else \
+                preset.chain_id if preset is not None else 0
+            self._window.holdings_page.record_export = statement_recorder(audit, chain_id)  # kept, and logged
             if not self._window.investor_view:
-                self._window.audit_page.attach(audit, self._runner)
+                self._window.audit_page.attach(audit, self._runner, evidence=evidence_desk(services))
         self._window.proofs_page.attach(getattr(services, "proofs", None), services.holdings, self._runner)
         if audit is not None:
             self._window.proofs_page.record_export = lambda account, fmt, path: audit.record_export(
@@ -318,6 +325,7 @@ class WalletSession(QObject):
                 self._window.policy_page.refresh()  # only if it is on screen
                 self._window.audit_page.refresh()  # likewise
                 self._window.approvals_page.refresh()  # likewise
+                self._window.counterparties_page.refresh()  # likewise
             self._window.holdings_page.refresh()
 
     def _poll_status(self) -> None:
@@ -429,6 +437,7 @@ class WalletSession(QObject):
             self._window.audit_page.detach()
             self._window.proofs_page.detach()
             self._window.approvals_page.detach()  # and its notifier stops polling
+            self._window.counterparties_page.detach()
         if self._runner.is_shut_down:
             return
         built, opened, lock = self._built, self._opened, self._built_lock

@@ -16,6 +16,8 @@ from wallet_app.audit.profile_log import build_audit_log
 from wallet_app.chain.client import ChainClient
 from wallet_app.chain.connect import open_chain
 from wallet_app.chain.monitor import NetworkMonitor
+from wallet_app.compliance.counterparties import CounterpartyBook
+from wallet_app.compliance.setup import ComplianceDesk, build_compliance, travel_rule_threshold
 from wallet_app.errors import ConfigError
 from wallet_app.holdings.feed_admin import FeedAdmin
 from wallet_app.holdings.feeds import FeedRegistry
@@ -66,6 +68,7 @@ class Services:
     proofs: ProofService  # ownership proofs and holding statements with proofs; checking bundles
     account_vaults: AccountVaultQueue  # transfers from account vaults (a cold vault): propose, approve
     account_ceremony: AccountCeremony  # their cold-ceremony requests, the signed transactions back, sending
+    compliance: ComplianceDesk  # counterparties, proofs of address ownership, the Travel Rule
 
     def close(self) -> None:
         self.keys.lock_all()
@@ -141,12 +144,16 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
         audit=audit,
     )
     history = build_history_service(profile, chain, holdings)
-    policy = build_policy_service(profile, vaults, keys, audit=audit)
+    book = CounterpartyBook(engine=profile.engine, chain_id=profile.config.chain_id, audit=audit)
+    policy = build_policy_service(profile, vaults, keys, audit=audit, counterparty_of=book.counterparty_of)
+    compliance = build_compliance(profile, chain, audit, threshold=lambda: travel_rule_threshold(policy))
     checker = build_policy_checker(profile, chain, policy, history, audit=audit)
-    queue = build_queue_service(profile, chain, keys=keys, vaults=vaults, checker=checker, audit=audit)
+    queue = build_queue_service(profile, chain, keys=keys, vaults=vaults, checker=checker, audit=audit,
+                                travel_rule=compliance.travel_rule)
     messages = build_message_queue(profile, chain, queue, vaults=vaults, audit=audit)
     account_vaults, account_ceremony = build_account_vaults(profile, chain, queue=queue, checker=checker,
-                                                            policy=policy, audit=audit)
+                                                            policy=policy, audit=audit,
+                                                            travel_rule=compliance.travel_rule)
     return Services(
         profile=profile,
         chain=chain,
@@ -168,4 +175,5 @@ def build_services(profile: Profile, *, chain: ChainClient | None = None) -> Ser
                             holdings=holdings, audit=audit, messages=messages, policy=policy),
         account_vaults=account_vaults,
         account_ceremony=account_ceremony,
+        compliance=compliance,
     )

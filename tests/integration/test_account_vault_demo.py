@@ -102,6 +102,8 @@ def test_a_cold_transfer_from_proposal_to_final(demo: Demo) -> None:
     item = proposal["item"]
     assert isinstance(item, dict) and item["state"] == "proposed" and item["threshold"] == 2
     tx_hash = str(item["tx_hash"])
+    travel = demo.ok("travel-rule", "show", tx_hash)  # decided at proposal, as for a Safe's transfers
+    assert "does not apply" in travel and "nothing to anyone outside the institution's vaults" in travel
     demo.ok("account-vault", "approve", tx_hash, *demo.key("Alice Chan (officer)"))
     one = json.loads(demo.ok("account-vault", "queue", "--json"))[0]
     assert one["state"] == "proposed" and one["approvers"] == [demo.keys["Alice Chan (officer)"]]

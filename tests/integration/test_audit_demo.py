@@ -86,10 +86,13 @@ def test_demo_init_leaves_entries_for_what_it_did(session: dict[str, Any]) -> No
     done = [e["action"] for e in seeded]
     assert done[:12] == ["key_create"] * 5 + ["policy_propose", "policy_approve", "policy_approve",
                                               "policy_active"] + ["policy_decision"] * 3
-    queue = done[12:]  # the demo's queue: every proposal and approval decided by the policy first, one execution
-    assert set(queue) == {"policy_decision", "propose", "approve", "execute"}
-    assert (queue.count("propose"), queue.count("approve")) == (4, 5)
-    assert all(e["signature"] for e in seeded[12:] if e["action"] in ("propose", "approve"))
+    # the compliance desk: the institution's and four investors' records, their addresses, one ownership proven
+    assert done[12:23] == ["counterparty_add"] + ["counterparty_add", "counterparty_address"] * 4 + [
+        "ownership_challenge", "ownership_proven"]
+    queue = done[23:]  # the demo's queue: every proposal and approval decided by the policy first, one execution
+    assert set(queue) == {"policy_decision", "propose", "travel_rule", "approve", "execute"}
+    assert (queue.count("propose"), queue.count("approve"), queue.count("travel_rule")) == (4, 5, 4)
+    assert all(e["signature"] for e in seeded[23:] if e["action"] in ("propose", "approve", "travel_rule"))
     keys = session["keys"]
     assert [e["actor"] for e in seeded[5:8]] == [keys["alice"], keys["ben"], keys["carmen"]]
     assert all(e["signature"] for e in seeded[5:8])

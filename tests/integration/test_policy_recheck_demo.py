@@ -38,7 +38,7 @@ CLIENT_VAULT = "Harbour client vault"
 HKDH = "Harbour HKD"
 # The investor's entry in the demo policy's allowlist, as the demo seeding writes it (placeholder filled).
 KOWLOON_CONTACT = ('[[contacts]]\nlabel = "Kowloon Pension Trust"\naddress = "{address}"\nkind = "investor"\n'
-                   'added = 2025-01-06T00:00:00Z\n\n')
+                   'added = 2025-01-06T00:00:00Z\ncounterparty = "Kowloon Pension Trust"\n\n')
 
 
 @dataclass

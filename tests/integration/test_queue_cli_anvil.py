@@ -122,7 +122,7 @@ def anvil_desk(anvil_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     shutil.rmtree(home, ignore_errors=True)
 
 
-def test_the_2_of_3_flow_by_cli_on_anvil(anvil_desk: AnvilDesk) -> None:
+def test_the_2_of_3_flow_by_cli_on_anvil(anvil_desk: AnvilDesk, tmp_path: Path) -> None:
     desk = anvil_desk
     policy = ok(desk.run("policy", "show", "--json")).json()
     assert policy["state"] == "active" and policy["active"]["chain_id"] == ANVIL_CHAIN_ID
@@ -130,9 +130,20 @@ def test_the_2_of_3_flow_by_cli_on_anvil(anvil_desk: AnvilDesk) -> None:
     kowloon, hkdh = desk.names["Kowloon"], desk.names["HKDH"]
     before = desk.balance(hkdh, kowloon)
 
-    proposed = ok(desk.run("safe", "propose", "--safe", desk.names["vault"], "--asset", hkdh, "--amount", "10000",
-                           "--to", kowloon, *desk.signing("Dana"), "--json")).json()
+    propose = ("safe", "propose", "--safe", desk.names["vault"], "--asset", hkdh, "--amount", "10000", "--to", kowloon,
+               *desk.signing("Dana"), "--json")
+    assert_one_line_error(desk.run(*propose), "The Travel Rule applies")  # HK$10,000, and no counterparty records
+    for name, lei in (("Harbour Custody Ltd", "549300HARBOURCUST012"),
+                      ("Kowloon Pension Trust", "549300KOWLOONPENS029")):
+        ok(desk.run("counterparty", "add", "--name", name, "--person", "legal", "--id-type", "LEIX", "--id", lei,
+                    "--jurisdiction", "HK", "--unhosted", "--geo-address", "Hong Kong"))
+    ok(desk.run("counterparty", "add-address", "Kowloon Pension Trust", kowloon))
+    record = tmp_path / "travel-rule.json"
+    ok(desk.run("travel-rule", "template", "--safe", desk.names["vault"], "--to", kowloon, "--originator",
+                "Harbour Custody Ltd", "--out", str(record)))
+    proposed = ok(desk.run(*propose, "--travel-rule", str(record))).json()
     assert (proposed["queued"], proposed["decision"], proposed["nonce"]) == (True, "allow", 1)
+    assert proposed["travel_rule"]["required"] and proposed["travel_rule"]["intact"]
     assert proposed["policy"]["rules"] and proposed["policy"]["policy_version"] == 1
     safe_tx_hash = proposed["safe_tx_hash"]
 

@@ -43,7 +43,7 @@ KOWLOON, LION_ROCK = "Kowloon Pension Trust (investor)", "Lion Rock Family Offic
 CLIENT_VAULT = "Harbour client vault"
 HKDH = "Harbour HKD"
 KOWLOON_CONTACT = ('[[contacts]]\nlabel = "Kowloon Pension Trust"\naddress = "{address}"\nkind = "investor"\n'
-                   'added = 2025-01-06T00:00:00Z\n\n')
+                   'added = 2025-01-06T00:00:00Z\ncounterparty = "Kowloon Pension Trust"\n\n')
 
 
 @dataclass

@@ -33,6 +33,8 @@ ROWS: tuple[tuple[str, ...], ...] = (
     ("wallet_app.cli",),
     ("wallet_app.demo",),
     ("wallet_app.services", "wallet_app.profile_peek"),
+    ("wallet_app.evidence",),
+    ("wallet_app.compliance",),
     ("wallet_app.account_vaults",),
     ("wallet_app.cold",),
     ("wallet_app.offline",),

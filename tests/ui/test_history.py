@@ -140,7 +140,7 @@ def test_session_hands_history_to_the_tab_after_holdings(qtbot: QtBot, runner: T
         build_services=builder(FakeServices(network=FakeNetwork(120), history=history)), status_interval_ms=50,
     )
     assert [window.pages.tabText(i) for i in range(window.pages.count())] == [
-        "&Vaults", "&Keys", "&Holdings", "Histor&y", "P&roofs", "Appr&ovals", "&Policy", "&Audit",
+        "&Vaults", "&Keys", "&Holdings", "Histor&y", "P&roofs", "Appr&ovals", "&Policy", "&Counterparties", "&Audit",
     ]
     window.show()
     with qtbot.waitSignal(window.holdings_page.sig_holdings_shown, timeout=3000):

@@ -7,12 +7,13 @@ fails the inventory until it is listed here, which it may only be once it goes t
 
 The paths SECURITY I8 names, one by one:
 - typed-data API / raw-sign API: there is none. No command of `custos` and no action of the desktop signs a hash,
-  message or typed data given by the user; the profile's keys sign exactly three kinds of digest, each built inside
+  message or typed data given by the user; the profile's keys sign exactly four kinds of digest, each built inside
   the signing function from recorded data: the EIP-712 "Custos Policy" vote on a policy change (policy propose,
-  approve, reject), the EIP-191 token-review message (tokens approve), and the EIP-191 message "Custos audit entry
-  <entry hash>" of the audit entry those actions write (`wallet_app.audit.entry.entry_signer`). None can be a SafeTx
-  hash: their prefixes and EIP-712 domain and type hashes differ from Safe's, so equal digests would need a
-  keccak-256 collision.
+  approve, reject), the EIP-191 token-review message (tokens approve), the EIP-191 message "Custos audit entry
+  <entry hash>" of the audit entry those actions write (`wallet_app.audit.entry.entry_signer`), and the EIP-191
+  personal_sign digest of an evidence pack's manifest.json, built by Custos from the profile's records
+  (`custos evidence export`, `wallet_app.evidence.signing`). None can be a SafeTx hash: their prefixes and EIP-712
+  domain and type hashes differ from Safe's, so equal digests would need a keccak-256 collision.
 - QR offline signer (wallet_app/offline): `custos offline sign` and the offline signer window sign only a request
   reviewed on that machine: the SafeTx rebuilt from the typed data's fields and hashed there, decided by the policy
   engine under the policy imported from a signed bundle (`OfflineSigner.approve` checks it again just before the
@@ -216,6 +217,20 @@ SIGNING_SITES.update({  # deploying a vault (wallet_app/vaults/deploy.py): an EO
         "signer", None, "safe deploy: the sender key, unlocked with its password for this one transaction"),
     ("wallet_app.demo.institution", "_deploy_safe_contracts"): site(
         "sign_and_send", None, "demo seeding: the Safe 1.4.1 contracts through the devnet's Safe singleton factory"),
+})
+SIGNING_SITES.update({  # the demo's compliance desk (wallet_app/demo/demo_compliance.py)
+    ("wallet_app.demo.demo_compliance", "seed_demo_compliance"): site(
+        "sign_message", None, "demo seeding: a generated demo investor's key (never a profile key) answers the "
+                              "ownership challenge Custos issued for its address (EIP-191, not a transaction)"),
+})
+SIGNING_SITES.update({  # the evidence pack for inspectors (wallet_app/evidence/signing.py)
+    ("wallet_app.evidence.signing", "unlocked_signer"): site(
+        "signer", None, "evidence export: the exporting officer's key, unlocked with its password for one export"),
+    ("wallet_app.evidence.signing", "sign_manifest"): site(
+        "sign_digest", "compute_manifest_digest",
+        "evidence export: the EIP-191 personal_sign digest of the manifest.json bytes Custos built from the "
+        "profile's records (JSON opening with '{', never a SafeTx hash: prefix '\\x19E'), journaled first; it moves "
+        "no asset"),
 })
 DEMO_ONLY_MODULES = ("wallet_app.chain.sending", "wallet_app.demo.deployer", "wallet_app.demo.institution")
 
@@ -476,12 +491,16 @@ SECRET_COMMANDS: dict[tuple[str, ...], str] = {
     ("policy", "propose"): "signs the Custos Policy vote for the proposed file's digest",
     ("policy", "approve"): "signs the Custos Policy vote for a recorded draft (DIGEST names it)",
     ("policy", "reject"): "signs the Custos Policy rejection of a recorded draft (DIGEST names it)",
+    ("evidence", "export"): "signs the EIP-191 digest of the evidence pack's manifest, built here from the profile's "
+                            "records of the period; takes no hash or message",
     ("statement",): "with --sign-by, signs the EIP-191 record queueing the statement's typed data, built here from "
                     "the proven holdings, for the vault's owners (the policy's [statements] decides who may ask); "
                     "takes no hash or message",
     ("safe", "deploy"): "signs one EOA transaction to the pinned SafeProxyFactory (value 0), built from --owner and "
                         "--threshold; takes no hash or message",
     # The approval queue (wallet_app/cli/safe_queue.py), each through QueueService: the policy decides first.
+    ("travel-rule", "attach"): "signs only the audit entry of the Travel Rule record it attaches (EIP-191 'Custos "
+                               "audit entry <hash>'), after checking the record against the queued transfer",
     ("safe", "propose"): "signs the Custos proposal record of the transfer it builds from --asset/--amount/--to, "
                          "after the policy checker decided on it",
     ("safe", "approve"): "signs the safeTxHash recomputed from the queued item's stored fields, after the policy "
@@ -517,7 +536,7 @@ SECRET_COMMANDS: dict[tuple[str, ...], str] = {
 }
 RECORDED_DIGEST = {("policy", "approve"), ("policy", "reject")}  # their DIGEST names a recorded draft
 # Their SAFE_TX_HASH names a queued item; what is signed is recomputed from its stored fields, never taken as given.
-RECORDED_SAFE_TX = {("safe", "approve"), ("safe", "reject"), ("safe", "execute")}
+RECORDED_SAFE_TX = {("safe", "approve"), ("safe", "reject"), ("safe", "execute"), ("travel-rule", "attach")}
 # Their HASH names a queued account-vault transfer; the approval is of the signing hash recomputed from its bytes.
 RECORDED_ACCOUNT_TX = {("account-vault", "approve")}
 # Commands whose name says "signature" but that take no key or secret and sign nothing.

@@ -3,7 +3,8 @@ ui/dialogs/propose_account_dialog.py, an account vault's transfer): "Check with 
 is on screen without recording it (PARALLEL lane; a newer preview or a proposal supersedes an older preview), and
 "Sign and propose" reads the proposer key's password into the command's closure, wipes the field and proposes on the
 SERIAL lane while the dialog says it is busy: the core decides again and records the decision, which is shown with
-the result in words; a denied proposal is not queued."""
+the result in words; a denied proposal is not queued. A refusal for want of the Travel Rule information opens the
+Travel Rule dialog in the Safe dialog (ui/dialogs/propose_travel.py)."""
 
 from __future__ import annotations
 
@@ -94,6 +95,10 @@ class ProposeFlowDialog(SecretsDialog):
     def queued_hash(self, outcome: Any) -> str:
         raise NotImplementedError
 
+    def proposal_refused(self, exc: WalletError) -> None:
+        """After the core's refusal is said in the error line (the Safe dialog then asks for the Travel Rule
+        information when that is what was missing)."""
+
     def _update(self) -> None:
         raise NotImplementedError
 
@@ -165,6 +170,8 @@ class ProposeFlowDialog(SecretsDialog):
         if not isinstance(exc, WalletError):
             self._runner.present(exc, self)
         self.password.setFocus()
+        if isinstance(exc, WalletError):
+            self.proposal_refused(exc)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy

@@ -9,6 +9,8 @@ address poisoning, B1) blocks proposing until it is corrected. The nonce default
 chosen nonce that already has a proposal is a conflict, said loudly (A10). "Check with the policy" shows the
 decision without recording it; "Sign and propose" asks the proposer's key and password and calls
 `QueueService.propose`, which checks the policy again: a denied transaction is not queued and its reasons are shown.
+When the Travel Rule applies and the counterparty records cannot supply its information, the Travel Rule dialog asks
+for it and the transfer is proposed again with it (`propose_travel`).
 
 Threads: the vaults, tokens, keys and names are read on the PARALLEL lane when the dialog opens, a vault's balances,
 next nonce and queued nonces when it is chosen; the policy's contacts on the SERIAL lane (reading the policy may put
@@ -27,6 +29,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from ui.dialogs.propose_flow import ProposeFlowDialog
+from ui.dialogs.propose_travel import TravelRuleStep, needs_travel_rule
 from ui.dialogs.propose_tx_forms import AddressInput, show_verdict
 from ui.dialogs.propose_tx_request import (
     BATCH,
@@ -48,8 +51,10 @@ from ui.dialogs.propose_tx_work import (
 )
 from ui.errors import one_line
 from ui.key_service import can_unlock
+from ui.models.cooling_off import recipient_opening
 from ui.models.queue_propose import (
     BookEntry,
+    Verdict,
     build_book,
     nonce_warning,
     parse_nonce,
@@ -86,8 +91,10 @@ class ProposeTxDialog(ProposeFlowDialog):
         self._context: VaultContext | None = None
         self._contacts: list[tuple[str, str, str]] = []
         self._multisend: str | None = None
+        self._policy: Any = None  # the PolicyDocument in force, for the recipient's cooling-off
         self._book: list[BookEntry] = []
         self._batch: list[tuple[str, Any]] = []  # (text, BatchCall)
+        self._batch_to: list[str] = []  # each batch line's recipient: the Travel Rule's beneficiaries
         self._busy = False
         self._done = False
         self._check_generation = 0
@@ -134,6 +141,8 @@ class ProposeTxDialog(ProposeFlowDialog):
         self.password.returnPressed.connect(self.submit)
         self.check_button.clicked.connect(self.check)
         self.submit_button.clicked.connect(self.submit)
+        self.travel_rule = TravelRuleStep(self, runner=runner, queue=queue, sources=sources, busy=self._set_busy,
+                                          proposed=self._proposed)  # when the core asks for the Travel Rule data
         self._kind_changed()
         self.vault_note.setText("Reading the vaults, tokens and keys…")
         self._load()
@@ -166,8 +175,8 @@ class ProposeTxDialog(ProposeFlowDialog):
         self._rebuild_book()
         self._vault_changed()
 
-    def _policy_book_arrived(self, book: tuple[list[tuple[str, str, str]], str | None]) -> None:
-        self._contacts, self._multisend = book
+    def _policy_book_arrived(self, book: tuple[list[tuple[str, str, str]], str | None, Any]) -> None:
+        self._contacts, self._multisend, self._policy = book
         self._rebuild_book()
         self._update()
 
@@ -191,6 +200,7 @@ class ProposeTxDialog(ProposeFlowDialog):
         info, basics = self.chosen_vault(), self._basics
         self._context = None
         self._batch.clear()
+        self._batch_to.clear()
         self.batch.lines.clear()
         if info is None or basics is None:
             self._update()
@@ -261,6 +271,15 @@ class ProposeTxDialog(ProposeFlowDialog):
                                       native_decimals=self._sources.native[1], nonce=nonce,
                                       for_batch_line=for_batch_line)
 
+    def cooling_verdict(self, recipient: Verdict | None) -> Verdict | None:
+        """When the recipient opens, if a contact's cooling-off holds it back (the policy decides; this says it
+        before anyone signs)."""
+        if self.kind_key not in (TRANSFER, BATCH) or recipient is None or recipient.blocking:
+            return None
+        option, info = self.asset_option(), self.chosen_vault()
+        return recipient_opening(self._policy, info.address if info else None, recipient.address,
+                                 asset=option.key if option else None, standard=option.standard if option else "")
+
     def blocking_reason(self) -> str:
         """Why proposing is not possible now ("" when it is)."""
         if self._busy:
@@ -296,6 +315,7 @@ class ProposeTxDialog(ProposeFlowDialog):
         show_verdict(form.amount_verdict, self.amount_verdict())
         recipient = self.recipient_verdict() if form.recipient.text().strip() else None
         show_verdict(form.recipient.verdict, recipient)
+        show_verdict(form.cooling, self.cooling_verdict(recipient))
         if self.kind_key == OWNERS and self.owners.new_owner.text().strip():
             show_verdict(self.owners.new_owner.verdict, recipient_verdict(self.owners.new_owner.text(), self._book))
         else:
@@ -345,6 +365,7 @@ class ProposeTxDialog(ProposeFlowDialog):
         who = label_of(recipient.address, {e.address: e.label for e in self._book}) or str(recipient.address)
         text = f"{self.transfer.amount.text().strip()} {option.symbol if option else ''} to {who}"
         self._batch.append((text, BatchCall(request.to, request.value, request.data)))
+        self._batch_to.append(str(recipient.address))
         self.batch.lines.addItem(text)
         self.transfer.amount.clear()
         self.transfer.recipient.edit.clear()
@@ -354,6 +375,7 @@ class ProposeTxDialog(ProposeFlowDialog):
         row = self.batch.lines.currentRow()
         if 0 <= row < len(self._batch):
             del self._batch[row]
+            del self._batch_to[row]
             self.batch.lines.takeItem(row)
         self._update()
 
@@ -377,6 +399,19 @@ class ProposeTxDialog(ProposeFlowDialog):
 
     def queued_hash(self, outcome: Outcome) -> str:
         return outcome.safe_tx_hash
+
+    def proposal_refused(self, exc: WalletError) -> None:
+        """The Travel Rule applies and its information was missing or wrong: ask for it (ui/dialogs/propose_travel.py),
+        then propose again with it."""
+        if not needs_travel_rule(exc, self._sources) or self.kind_key not in (TRANSFER, BATCH):
+            return
+        info, key, request = self.chosen_vault(), self.proposer.currentData(), self.request_or_say()
+        if info is None or key is None or request is None:
+            return
+        recipients = [str(self.recipient_verdict().address)] if self.kind_key == TRANSFER else self._batch_to
+        self.travel_rule.open(reason=exc.user_message, request=request, key=str(key),
+                              proposer=self.proposer.currentText(), vault=info.address, vault_name=info.label,
+                              beneficiaries=list(dict.fromkeys(recipients)))
 
     @property
     def book(self) -> list[BookEntry]:

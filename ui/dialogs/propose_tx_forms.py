@@ -70,12 +70,16 @@ class AddressInput(QWidget):
         self.edit.setMaxLength(120)
         self.edit.textChanged.connect(lambda text: emit(self.sig_changed, text))
         self.verdict = verdict_label(f"{name}Verdict")
-        layout = QVBoxLayout(self)
+        self._layout = layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
         layout.addWidget(self.book)
         layout.addWidget(self.edit)
         layout.addWidget(self.verdict)
+
+    def add_below(self, widget: QWidget) -> None:
+        """Another line under the verdict (the recipient's cooling-off)."""
+        self._layout.addWidget(widget)
 
     def set_book(self, entries: Sequence[BookEntry]) -> None:
         self.book.blockSignals(True)
@@ -135,6 +139,8 @@ class TransferForm(QGroupBox):
         amount_layout.addWidget(self.amount_verdict)
         form.addRow(PlainLabel("Amount:"), amount_box)
         self.recipient = AddressInput("proposeRecipient", "0x… the recipient's address")
+        self.cooling = verdict_label("proposeCoolingOff")  # when a contact's cooling-off lets the recipient open
+        self.recipient.add_below(self.cooling)
         form.addRow(PlainLabel("Recipient:"), self.recipient)
         self.set_needs_token_id(False)
 

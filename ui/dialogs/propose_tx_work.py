@@ -1,7 +1,8 @@
 """What the propose dialog runs off the GUI thread, and what comes back: the vaults, tokens, keys and names read when
 it opens (PARALLEL lane), the policy's contacts and pinned MultiSendCallOnly (SERIAL lane: reading the policy may put
 a matured change in force), a chosen vault's balances, next nonce and queued nonces (PARALLEL lane), the policy's
-preview decision, and proposing itself (SERIAL lane), each returned as a plain value the dialog shows.
+preview decision, and proposing itself (SERIAL lane, with the Travel Rule payload when one was asked for), each
+returned as a plain value the dialog shows.
 """
 
 from __future__ import annotations
@@ -56,10 +57,12 @@ def load_basics(sources: QueueSources) -> Basics:
     return Basics(vaults, tokens, keys, names)
 
 
-def load_policy_book(sources: QueueSources) -> tuple[list[tuple[str, str, str]], str | None]:
+def load_policy_book(sources: QueueSources) -> tuple[list[tuple[str, str, str]], str | None, Any]:
+    """The policy's contacts, its pinned MultiSendCallOnly and the document itself (for the cooling-off)."""
     contacts = list(sources.load_contacts()) if sources.load_contacts is not None else []
     multisend = sources.multisend() if sources.multisend is not None else None
-    return contacts, multisend
+    document = sources.load_policy() if sources.load_policy is not None else None
+    return contacts, multisend, document
 
 
 def read_holdings(sources: QueueSources, address: str, problems: list[str]) -> list[Any] | None:
@@ -97,10 +100,14 @@ def run_check(check: Any, request: Any) -> CheckView:
     return prepare_check(check(request))
 
 
-def run_propose(queue: QueueServiceLike, request: Any, key: str, password: str) -> Outcome:
+def run_propose(queue: QueueServiceLike, request: Any, key: str, password: str,
+                travel_rule: dict[str, Any] | None = None) -> Outcome:
+    """`travel_rule`: the IVMS 101 payload the Travel Rule dialog made (None: the core builds it from the records, or
+    refuses with `TravelRuleMissing` when the rule applies and it cannot)."""
     from ui.models.policy_checks import prepare_check
 
-    result = queue.propose(request, key, password)
+    result = queue.propose(request, key, password) if travel_rule is None else \
+        queue.propose(request, key, password, travel_rule=travel_rule)
     view = prepare_check(result.check)
     entry = result.entry
     if entry is None:

@@ -9,7 +9,8 @@ signature… make a sign request for an owner whose key is on an offline machine
 (ui/pages/approvals_offline.py). Under the transactions, the Safe messages (holding statements a vault's quorum signs;
 ui/pages/approvals_messages.py) are read with the queue and approved through their own review dialog, every field of
 the typed data on screen. Between them, the account vaults' transfers (a cold vault's: approvals, the cold ceremony's
-request and answer, sending) have their own section (ui/pages/approvals_accounts.py).
+request and answer, sending) have their own section (ui/pages/approvals_accounts.py). A selected item whose recipient
+is a contact still in its cooling-off says when it opens (ui/pages/approvals_cooling.py).
 
 Threads: Refresh first follows the chain (`QueueService.follow`, which moves items the chain executed; it writes, so
 SERIAL lane, with its progress shown) and then reads the queue (`load`, PARALLEL lane). The queue notifier
@@ -22,7 +23,7 @@ Not in the investor view: every action signs with the profile's keys.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Signal
@@ -38,7 +39,9 @@ from PySide6.QtWidgets import (
 
 from ui.errors import one_line
 from ui.pages.approvals_accounts import AccountSection
+from ui.pages.approvals_cooling import CoolingOffNotes
 from ui.pages.approvals_offline import OfflineActions
+from ui.pages.approvals_travel import TravelRuleNotes
 from ui.pages.lazy_page import LazyPage
 from ui.queue_sources import QueueNotifierLike, QueueServiceLike, QueueSources
 from ui.signals import emit
@@ -75,6 +78,7 @@ class QueueState:
     names: dict[str, str]
     keys: tuple[KeyView, ...]
     summary: str
+    txs: dict[str, Any] = field(default_factory=dict)  # safeTxHash -> SafeTx: its recipients' cooling-off
 
 
 def read_queue(queue: QueueServiceLike, sources: QueueSources, vaults: Sequence[str]) -> QueueState:
@@ -85,7 +89,7 @@ def read_queue(queue: QueueServiceLike, sources: QueueSources, vaults: Sequence[
     keys = tuple(sources.load_keys())
     names = names_from({k.address: k.label for k in keys}, sources.load_names())
     groups = tuple(group_entries(entries, names, keys, vaults))
-    return QueueState(groups, names, keys, summary_line(groups))
+    return QueueState(groups, names, keys, summary_line(groups), {e.safe_tx_hash: e.item.safe_tx for e in entries})
 
 
 class ApprovalsPage(LazyPage):
@@ -138,6 +142,8 @@ class ApprovalsPage(LazyPage):
         self.offline = OfflineActions(self, context=lambda: (self._runner, self._queue, self._sources),
                                       opened=self._opened, changed=self._changed)  # its parts: attach_queue
         self.accounts = AccountSection(self, opened=self._opened, changed=self._changed)  # account vaults (cold)
+        self.cooling = CoolingOffNotes(self, changed=self._selection_changed)  # when recipients' cooling-off ends
+        self.travel = TravelRuleNotes(self, context=lambda: (self._runner, self._sources, self.details))  # its record
 
     # -- building (on first show) ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -383,6 +389,7 @@ class ApprovalsPage(LazyPage):
         self._set_busy()
         self.message_section.reload(runner, sources)  # the Safe messages, read beside the queue
         self.accounts.reload(runner, sources)  # and the account vaults' transfers
+        self.cooling.reload(runner, sources)  # and the policy in force, for the cooling-off of new contacts
         (runner.query(lambda: read_queue(queue, sources, vaults)).with_key((id(self), "queue")).with_owner(self)
          .on_success(lambda state: self._arrived(generation, state))
          .on_failure(lambda exc: self._failed(generation, exc)).quietly().run())
@@ -499,6 +506,8 @@ class ApprovalsPage(LazyPage):
             self.details.show_nothing()
         else:
             self.details.show_item(item)
+            self.details.show_openings(self.cooling.openings(item, self._state.txs if self._state else {}))
+        self.travel.show(item)  # its Travel Rule record (ui/pages/approvals_travel.py)
         self._update_buttons()
 
     def _set_busy(self) -> None:

@@ -1,8 +1,11 @@
 """The Audit page: the profile's audit log, newest first, filtered by action, actor and text; "Verify chain" walks the
 hash chain and checks every signature in the background and says the log is intact, or names the first bad entry in
-red and selects it; "Export…" writes every entry as CSV or JSON to a new file (the export is itself logged).
+red and selects it; "Export…" writes every entry as CSV or JSON to a new file (the export is itself logged); "Export
+evidence pack…" opens the dialog that writes the signed evidence pack of a period for an inspector
+(`ui.dialogs.evidence_dialog`, `custos evidence export`) and, once it is written, says where and its manifest digest.
 
-Threads: reading and verifying only read (PARALLEL lane); exporting writes an audit entry (SERIAL lane). Nothing is
+Threads: reading and verifying only read (PARALLEL lane); exporting writes an audit entry (SERIAL lane), and so does
+the evidence pack (its dialog runs it there). Nothing is
 read until the page is on screen, and its widgets are built the first time it is shown.
 
 Not in the investor view.
@@ -38,6 +41,7 @@ from ui.widgets.plain_label import PlainLabel
 if TYPE_CHECKING:  # built on first show (ensure_built), not at start-up
     from PySide6.QtWidgets import QPlainTextEdit, QTableView
 
+    from ui.dialogs.evidence_dialog import EvidenceDeskLike, EvidenceDialog
     from ui.models.audit_model import AuditEntryLike, AuditFilterProxy, AuditRow, AuditTableModel
     from ui.widgets.tone_label import ToneLabel
 
@@ -105,6 +109,8 @@ class AuditPage(LazyPage):
     """A verification ended; carries its report."""
     sig_exported = Signal(str)
     """An export was written; carries its path."""
+    sig_evidence_exported = Signal(object)
+    """An evidence pack was written; carries the core's result (path, manifest digest, signer)."""
 
     # Built on first show (ensure_built):
     status: PlainLabel
@@ -112,6 +118,7 @@ class AuditPage(LazyPage):
     refresh_button: QPushButton
     verify_button: QPushButton
     export_button: QPushButton
+    evidence_button: QPushButton
     verdict: ToneLabel
     problem: ErrorLine
     action_filter: QComboBox
@@ -126,6 +133,8 @@ class AuditPage(LazyPage):
         super().__init__(parent)
         self.setObjectName("auditPage")
         self._audit: AuditLogLike | None = None
+        self._evidence: EvidenceDeskLike | None = None
+        self.evidence_dialog: EvidenceDialog | None = None  # while it is open
         self._runner: TaskRunner | None = None
         self._reading = self._verifying = self._exporting = False
         self._generation = 0
@@ -163,6 +172,12 @@ class AuditPage(LazyPage):
         head.addWidget(self.refresh_button)
         head.addWidget(self.verify_button)
         head.addWidget(self.export_button)
+        self.evidence_button = QPushButton("Export evidence pack…")
+        self.evidence_button.setObjectName("auditEvidence")
+        self.evidence_button.setToolTip("Write a zip of a period's records for an inspector: the audit log, policy "
+                                        "versions, transfers, address book and documents issued, with a manifest "
+                                        "signed by your key")
+        head.addWidget(self.evidence_button)
 
         self.verdict = ToneLabel(bold=True, selectable=True)
         self.verdict.setObjectName("auditVerdict")
@@ -216,6 +231,7 @@ class AuditPage(LazyPage):
         self.refresh_button.clicked.connect(self.refresh)
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self.export)
+        self.evidence_button.clicked.connect(self.export_evidence)
         self.action_filter.currentIndexChanged.connect(lambda _i: self._filter())
         self.actor_filter.currentIndexChanged.connect(lambda _i: self._filter())
         self.search.textChanged.connect(lambda _t: self._filter())
@@ -224,9 +240,10 @@ class AuditPage(LazyPage):
         self._update_buttons()
 
     # -- what the session tells it --------------------------------------------------------------------------
-    def attach(self, audit: AuditLogLike, runner: TaskRunner) -> None:
-        """The services are ready; nothing is read until the page is on screen."""
-        self._audit, self._runner = audit, runner
+    def attach(self, audit: AuditLogLike, runner: TaskRunner, *, evidence: EvidenceDeskLike | None = None) -> None:
+        """The services are ready; nothing is read until the page is on screen. With `evidence`, the page offers to
+        export an evidence pack."""
+        self._audit, self._runner, self._evidence = audit, runner, evidence
         if self._built:
             self.status.setText("Reading the audit log…")
             self._update_buttons()
@@ -234,7 +251,7 @@ class AuditPage(LazyPage):
             self.refresh()
 
     def detach(self) -> None:
-        self._audit = None
+        self._audit = self._evidence = None
         self._generation += 1
         self._reading = self._verifying = self._exporting = False
         if self._built:
@@ -423,6 +440,34 @@ class AuditPage(LazyPage):
         self._update_buttons()
         self.problem.show_error(f"The audit log was not exported: {one_line(exc)}")
 
+    # -- the evidence pack ----------------------------------------------------------------------------------
+    def export_evidence(self) -> None:
+        """Open the dialog (one at a time); it runs the export itself, on the serial lane."""
+        from ui.dialogs.evidence_dialog import EvidenceDialog
+
+        if not self._built or not self._ready() or self._evidence is None:
+            return
+        if self.evidence_dialog is not None:
+            self.evidence_dialog.raise_()
+            return
+        runner = self._runner
+        assert runner is not None
+        dialog = EvidenceDialog(runner=runner, desk=self._evidence, parent=self)
+        dialog.sig_exported.connect(self._evidence_written)
+        dialog.finished.connect(lambda _result: self._evidence_closed())
+        self.evidence_dialog = dialog
+        dialog.open()
+
+    def _evidence_closed(self) -> None:
+        self.evidence_dialog = None
+
+    def _evidence_written(self, result: Any) -> None:
+        self.problem.clear_error()
+        self._note = f"Evidence pack written to {result.path} (manifest SHA-256 {result.manifest_sha256})."
+        self.status.setText(self._note)
+        emit(self.sig_evidence_exported, result)
+        self.refresh()  # the export is an entry of its own
+
     # -- state of the controls ------------------------------------------------------------------------------
     def _set_busy(self) -> None:
         if self._built:
@@ -435,3 +480,5 @@ class AuditPage(LazyPage):
         self.refresh_button.setEnabled(ready and not self._reading)
         self.verify_button.setEnabled(ready and not self._verifying)
         self.export_button.setEnabled(ready and not self._exporting)
+        self.evidence_button.setVisible(self._evidence is not None)
+        self.evidence_button.setEnabled(ready and self._evidence is not None)

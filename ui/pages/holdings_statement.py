@@ -1,6 +1,7 @@
 """Exporting a holding statement from the Holdings page: asking where to write it (a save dialog that never offers to
 overwrite), and, on the serial lane, reading the chosen account at the latest block and writing its statement as CSV or
-PDF by the file name's suffix. An existing file is refused, never overwritten; a written one is recorded.
+PDF by the file name's suffix. An existing file is refused, never overwritten; a written one is recorded: kept among the
+profile's issued documents (content and SHA-256, `wallet_app.compliance.issued`) and logged as an export.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
@@ -20,6 +22,23 @@ AskPath = Callable[[QWidget, str], str | None]
 
 RecordExport = Callable[[str, str, Path, int], object]
 """Records a written statement in the audit log: (account, "csv"/"pdf", path, block)."""
+
+
+def statement_recorder(audit: Any, chain_id: int) -> RecordExport:
+    """What the session gives the page as `record_export`: the statement as written on disk is kept among the issued
+    documents of the profile (`audit.engine`'s database), then the export is logged. Runs on the serial lane."""
+
+    def record(account: str, fmt: str, path: Path, block: int) -> object:
+        from wallet_app.audit.log import operator_name
+        from wallet_app.compliance.issued import KIND_STATEMENT, IssuedDocuments
+
+        IssuedDocuments(audit.engine, chain_id).record(
+            None, kind=KIND_STATEMENT, subject=f"statement of {account} at block {block}", file_name=path.name,
+            content=path.read_bytes(), issued_by=operator_name())
+        return audit.record_export(kind="holding statement", fmt=fmt, path=path, subject=account,
+                                   detail={"block": block})
+
+    return record
 
 
 def ask_statement_path(parent: QWidget, suggested: str) -> str | None:

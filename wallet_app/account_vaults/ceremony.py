@@ -179,6 +179,9 @@ class AccountCeremony:
             result = self._queue.check_policy(entry)
             if not result.decision.approvals_met:
                 raise PolicyDenied(_not_met(result.decision, "it was not sent"), result)
+            gate = self._queue.travel_rule
+            if gate is not None:
+                gate.require_for_execution(item.tx_hash, result)
             say("Sending the signed transaction")
             self._broadcast(item)
             with self._engine.begin() as conn:

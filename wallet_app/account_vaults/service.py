@@ -18,7 +18,7 @@ and the policy digest in force now.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -40,7 +40,7 @@ from wallet_app.policy.views import ActivePolicy
 from wallet_app.queue.errors import PolicyDenied, QueueError
 from wallet_app.queue.fees import plan_fees
 from wallet_app.queue.records import proposal_digest, record_signer
-from wallet_app.queue.service import KIND_PROPOSAL, QueueService, hash_arg
+from wallet_app.queue.service import KIND_PROPOSAL, QueueService, TravelRuleGate, hash_arg
 from wallet_app.safe.journal import SigningJournal
 from wallet_app.storage.retry import run_in_transaction
 
@@ -82,8 +82,10 @@ class AccountProposal:
 class AccountVaultQueue:
     def __init__(self, *, store: AccountQueueStore, chain: ChainClient, checker: PolicyChecker,
                  load_policy: Callable[[], ActivePolicy], journal: SigningJournal, audit: AuditLog,
-                 keys: QueueService, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        """`keys`: the Safe queue, whose key handling (which keys sign, unlocking for one action) this queue shares."""
+                 keys: QueueService, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 travel_rule: TravelRuleGate | None = None) -> None:
+        """`keys`: the Safe queue, whose key handling (which keys sign, unlocking for one action) this queue shares;
+        `travel_rule`: the Travel Rule at proposal and before sending, as for Safe transfers."""
         self._store = store
         self._chain = chain
         self._checker = checker
@@ -92,6 +94,11 @@ class AccountVaultQueue:
         self._audit = audit
         self._keys = keys
         self._clock = clock
+        self._travel_rule = travel_rule
+
+    @property
+    def travel_rule(self) -> TravelRuleGate | None:
+        return self._travel_rule
 
     @property
     def chain_id(self) -> int:
@@ -124,13 +131,13 @@ class AccountVaultQueue:
 
     # -- proposing --------------------------------------------------------------------------------------------------
     def propose(self, vault: str, to: str, value: int, data: bytes, key: str, password: str, *,
-                nonce: int | None = None) -> AccountProposal:
+                nonce: int | None = None, travel_rule: Mapping[str, Any] | None = None) -> AccountProposal:
         address = self.signing_key(key)
         with self.unlocked(address, password) as signer:
-            return self.propose_with(vault, to, value, data, signer, nonce=nonce)
+            return self.propose_with(vault, to, value, data, signer, nonce=nonce, travel_rule=travel_rule)
 
     def propose_with(self, vault: str, to: str, value: int, data: bytes, signer: Signer, *,
-                     nonce: int | None = None) -> AccountProposal:
+                     nonce: int | None = None, travel_rule: Mapping[str, Any] | None = None) -> AccountProposal:
         proposer = to_checksum(signer.address)
         vault = to_checksum(vault)
         to = to_checksum(to)
@@ -142,6 +149,10 @@ class AccountVaultQueue:
         result = self._checker.check_account(vault, tx, proposer=proposer)
         if result.decision.decision == "deny":
             return AccountProposal(result, None)
+        requirement = payload = None
+        if self._travel_rule is not None:
+            requirement = self._travel_rule.requirement(result)
+            payload = self._travel_rule.checked_payload(result, requirement, travel_rule)
         key = "0x" + tx.signing_hash().hex()
         digest = proposal_digest(self.chain_id, vault, tx.nonce, key)
         ticket = self._journal.record_request(self.chain_id, proposer, KIND_PROPOSAL, digest, safe=vault)
@@ -157,6 +168,9 @@ class AccountVaultQueue:
                 "kind": "account", "vault": vault, "nonce": str(tx.nonce), "intent": result.intent_text[:500],
                 "decision": result.decision.decision, "decision_id": result.decision_id,
             }, sign=entry_signer(signer))
+            if self._travel_rule is not None:
+                self._travel_rule.store(conn, safe_tx_hash=key, safe=vault, requirement=requirement, payload=payload,
+                                        actor=proposer, sign=entry_signer(signer))
 
         run_in_transaction(self._store.engine, work)
         return AccountProposal(result, self.entry(key))

@@ -11,16 +11,17 @@ from wallet_app.policy.checker import PolicyChecker
 from wallet_app.policy.service import PolicyService
 from wallet_app.profiles import Profile
 from wallet_app.queue.exec_settings import settings_from_extra
-from wallet_app.queue.service import QueueService
+from wallet_app.queue.service import QueueService, TravelRuleGate
 from wallet_app.safe.journal import SigningJournal
 
 
 def build_account_vaults(profile: Profile, chain: ChainClient, *, queue: QueueService, checker: PolicyChecker,
-                         policy: PolicyService, audit: AuditLog) -> tuple[AccountVaultQueue, AccountCeremony]:
+                         policy: PolicyService, audit: AuditLog,
+                         travel_rule: TravelRuleGate | None = None) -> tuple[AccountVaultQueue, AccountCeremony]:
     chain_id = profile.config.chain_id
     accounts = AccountVaultQueue(store=AccountQueueStore(profile.engine, chain_id), chain=chain, checker=checker,
                                  load_policy=policy.active, journal=SigningJournal(profile.engine), audit=audit,
-                                 keys=queue)
+                                 keys=queue, travel_rule=travel_rule)
     settings = settings_from_extra(profile.config.extra, embedded=profile.preset.embedded, chain_id=chain_id)
     return accounts, AccountCeremony(queue=accounts, chain=chain, engine=profile.engine, audit=audit,
                                      settings=settings)

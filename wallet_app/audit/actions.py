@@ -73,6 +73,18 @@ COLD_SIGNED = "cold_signed"
 # The storage-tier report (wallet_app.holdings.storage_report): client assets per tier against the cold threshold
 STORAGE_REPORT = "storage_report"
 
+# An evidence pack for inspectors (wallet_app.evidence): the exporting officer, the manifest's SHA-256, the period
+EVIDENCE_EXPORT = "evidence_export"
+
+# The compliance desk (wallet_app.compliance): counterparty records and their addresses, proofs of address ownership
+# (a challenge issued, a proof accepted or refused), the Travel Rule record bound to a transfer
+COUNTERPARTY_ADD = "counterparty_add"
+COUNTERPARTY_ADDRESS = "counterparty_address"
+OWNERSHIP_CHALLENGE = "ownership_challenge"
+OWNERSHIP_PROVEN = "ownership_proven"
+OWNERSHIP_REFUSED = "ownership_refused"
+TRAVEL_RULE = "travel_rule"
+
 ALL_ACTIONS: tuple[str, ...] = (
     UNLOCK, UNLOCK_FAILED, LOCK, KEY_CREATE, KEY_IMPORT, KEY_WATCH, KEY_EXPORT, KEY_DELETE, KEY_PASSWORD,
     KEY_REMEMBER, KEY_FORGET,
@@ -80,11 +92,13 @@ ALL_ACTIONS: tuple[str, ...] = (
     POLICY_PROPOSE, POLICY_APPROVE, POLICY_REJECT, POLICY_QUORUM, POLICY_ACTIVE, POLICY_DECISION,
     VAULT_ADD, VAULT_DEPLOY, PROPOSE, APPROVE, REJECT, EXECUTE, INCIDENT, ROLE_CHANGE, EXPORT, PROOF_VERIFY,
     OFFLINE_ANCHOR, OFFLINE_REQUEST, OFFLINE_REFUSED, OFFLINE_SIGN, COLD_CREATE, COLD_RESHARE, COLD_CONFIRM,
-    COLD_SIGNED, STORAGE_REPORT,
+    COLD_SIGNED, STORAGE_REPORT, COUNTERPARTY_ADD, COUNTERPARTY_ADDRESS, OWNERSHIP_CHALLENGE, OWNERSHIP_PROVEN,
+    OWNERSHIP_REFUSED, TRAVEL_RULE, EVIDENCE_EXPORT,
 )
 
 SIGNING_ACTIONS: frozenset[str] = frozenset({
     TOKEN_APPROVE, POLICY_PROPOSE, POLICY_APPROVE, POLICY_REJECT, PROPOSE, APPROVE, REJECT, EXECUTE, OFFLINE_SIGN,
+    EVIDENCE_EXPORT,
 })
 
 # Who acted when no key of the profile identifies the person: "operator" is the person at this desktop (its OS user

@@ -83,6 +83,8 @@ class TransactionInfo:
     sender: str
     nonce: int
     block_number: int | None
+    recipient: str | None = None  # None: a contract creation
+    value: int = 0  # wei sent with it
 
 
 class ChainClient(Protocol):

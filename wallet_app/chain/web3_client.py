@@ -226,6 +226,9 @@ class Web3ChainClient:
             sender=to_checksum(str(rv.field(raw, "from", "transaction"))),
             nonce=rv.quantity(rv.field(raw, "nonce", "transaction"), "nonce"),
             block_number=None if number is None else rv.quantity(number, "block number"),
+            recipient=None if raw.get("to") is None else to_checksum(
+                "0x" + rv.data(raw.get("to"), "transaction recipient", size=20).hex()),
+            value=rv.quantity(raw.get("value", "0x0"), "value"),
         )
 
     def wait_for_receipt(self, tx_hash: bytes, timeout: float = 30.0) -> Receipt:

@@ -38,6 +38,9 @@ def register(commands: Commands[argparse.ArgumentParser]) -> None:
     propose.add_argument("--token-id", default=None, metavar="N", help="the token id (ERC-721 and ERC-1155 only)")
     propose.add_argument("--nonce", default=None, metavar="N", help="the vault's nonce (default: the next free one)")
     _key_arguments(propose, "the profile's key proposing it (it signs the proposal record; it never approves it)")
+    propose.add_argument("--travel-rule", type=Path, default=None, metavar="FILE.json",
+                         help="the originator and beneficiary information (IVMS 101 JSON), required when the Travel "
+                              "Rule applies to the transfer")
     propose.add_argument("--json", action="store_true", help="print JSON")
     propose.set_defaults(handler=_propose)
     queue = actions.add_parser("queue", help="the account vaults' queue, verified now")
@@ -73,6 +76,7 @@ def _address(text: str, flag: str) -> str:
 
 
 def _propose(args: argparse.Namespace) -> int:
+    from wallet_app.cli.safe_queue import read_travel_rule
     from wallet_app.cli.tx_options import parse_uint
     from wallet_app.queue.builders import build_transfer
 
@@ -80,13 +84,14 @@ def _propose(args: argparse.Namespace) -> int:
     token_id = None if args.token_id is None else parse_uint(args.token_id, "--token-id")
     nonce = None if args.nonce is None else parse_uint(args.nonce, "--nonce")
     key, password = _address(args.key, "--key"), read_secret_file(args.password_file, "password")
+    travel = read_travel_rule(args.travel_rule)
 
     def work(services: Services) -> int:
         tokens = {t.address: t for t in services.tokens.load_tokens()}
         built = build_transfer(safe=vault, asset=args.asset, amount=args.amount, to=recipient, token_id=token_id,
                                tokens=tokens, native_decimals=services.profile.preset.native_decimals)
         proposal = services.account_vaults.propose(vault, built.to, built.value, built.data, key, password,
-                                                   nonce=nonce)
+                                                   nonce=nonce, travel_rule=travel)
         check = proposal.result
         if args.json:
             print_json({"queued": proposal.entry is not None, "decision": check.to_json(),

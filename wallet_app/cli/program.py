@@ -14,8 +14,10 @@ from wallet_app.cli import (
     account_vault,
     audit,
     cold,
+    counterparty,
     demo,
     devnet,
+    evidence,
     feeds,
     history,
     holdings,
@@ -30,6 +32,7 @@ from wallet_app.cli import (
     statement,
     storage,
     tokens,
+    travel_rule,
     ur,
     vaults,
 )
@@ -38,8 +41,9 @@ from wallet_app.cli.statement import PdfRenderer
 from wallet_app.cli.storage import StoragePdfRenderer
 from wallet_app.errors import UserCancelled, WalletError
 
-COMMAND_GROUPS = (demo, devnet, vaults, network, holdings, storage, history, keys, tokens, feeds, policy, audit, safe,
-                  account_vault, offline, cold, statement, proof, reserves, profile, ur)
+COMMAND_GROUPS = (demo, devnet, vaults, network, holdings, storage, history, keys, tokens, feeds, policy, audit,
+                  evidence, safe, account_vault, offline, cold, counterparty, travel_rule, statement, proof, reserves,
+                  profile, ur)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -47,6 +47,7 @@ from wallet_app.domain.hex_text import chunk_hex
 from wallet_app.errors import ConfigError, WalletError
 
 if TYPE_CHECKING:
+    from wallet_app.compliance.travel_rule import TravelRuleRecord
     from wallet_app.queue.views import ExecutionResult, ProposalResult, QueueEntry
     from wallet_app.services import Services
 
@@ -77,6 +78,9 @@ def register(actions: Commands[ExitOneParser]) -> None:
     propose.add_argument("--nonce", default=None, metavar="N",
                          help="the vault's nonce for it (default: the next one nothing in the queue uses)")
     _key_arguments(propose, "the profile's key proposing it (it signs the proposal record)")
+    propose.add_argument("--travel-rule", type=Path, default=None, metavar="FILE.json",
+                         help="the originator and beneficiary information (IVMS 101 JSON, see `custos travel-rule "
+                              "template`), required when the Travel Rule applies to the transfer")
     propose.add_argument("--json", action="store_true", help="print JSON")
     propose.set_defaults(handler=_safe_propose)
 
@@ -124,6 +128,9 @@ def register(actions: Commands[ExitOneParser]) -> None:
                     "policy decides as for any proposal, and each signature is stored only when it verifies.")
     transaction.add_argument("file", type=Path, metavar="FILE", help="the transaction, JSON")
     _key_arguments(transaction, "the officer importing it: signs the proposal record")
+    transaction.add_argument("--travel-rule", type=Path, default=None, metavar="FILE.json",
+                             help="the originator and beneficiary information (IVMS 101 JSON, see `custos "
+                                  "travel-rule template`), required when the Travel Rule applies to the transfer")
     transaction.add_argument("--json", action="store_true", help="print JSON")
     transaction.set_defaults(handler=_safe_import)
 
@@ -150,6 +157,20 @@ def _hash(text: str) -> str:
     return value
 
 
+def read_travel_rule(path: Path | None) -> dict[str, Any] | None:
+    """The IVMS 101 payload of --travel-rule, parsed (checked against the transfer when proposing)."""
+    if path is None:
+        return None
+    from wallet_app.compliance.ivms import parse_payload
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read the Travel Rule file {path}: {getattr(exc, 'strerror', None) or exc}") \
+            from None
+    return parse_payload(text)
+
+
 def _signing_inputs(args: argparse.Namespace) -> tuple[str, str]:
     return _address(args.key, "--key"), read_secret_file(args.password_file, "password")
 
@@ -171,27 +192,30 @@ def _safe_propose(args: argparse.Namespace) -> int:
         token_id = None if args.token_id is None else parse_uint(args.token_id, "--token-id")
         nonce = None if args.nonce is None else parse_uint(args.nonce, "--nonce")
         key, password = _signing_inputs(args)
+        travel = read_travel_rule(args.travel_rule)
 
-        def work(services: Services) -> tuple[ProposalResult, str, bool]:
+        def work(services: Services) -> tuple[ProposalResult, str, bool, TravelRuleRecord | None]:
             tokens = {t.address: t for t in services.tokens.load_tokens()}
             request = build_transfer(safe=safe, asset=args.asset, amount=args.amount, to=recipient,
                                      token_id=token_id, tokens=tokens,
                                      native_decimals=services.profile.preset.native_decimals, nonce=nonce)
             started = datetime.now(UTC)
-            result = services.queue.propose(request, key, password)
+            result = services.queue.propose(request, key, password, travel_rule=travel)
             already = False
             if result.entry is not None:
                 # The same fields again hash to the same safeTxHash: the item queued before is the answer.
                 already = _aware(result.entry.item.proposed_at) < started
-            return result, _vault_label(services, safe), already
+            record = None if result.entry is None else services.compliance.travel_rule.load(result.entry.safe_tx_hash)
+            return result, _vault_label(services, safe), already, record
 
-        result, label, already = with_services(args, work)
+        result, label, already, record = with_services(args, work)
     except WalletError as exc:
         return fail(exc)
     if args.json:
-        print_json({**proposal_json(result), "already_queued": already})
+        print_json({**proposal_json(result), "already_queued": already,
+                    "travel_rule": None if record is None else record.to_json()})
     else:
-        print_lines(proposal_lines(result, label, already))
+        print_lines(proposal_lines(result, label, already) + ([] if record is None else record.lines()))
     return 0 if result.queued else 1
 
 
@@ -258,10 +282,17 @@ def _safe_queue(args: argparse.Namespace) -> int:
     try:
         safe = None if args.safe is None else _address(args.safe, "--safe")
 
+        cooling: list[str] = []  # when recipients held back by a cooling-off open (issue 16)
+
         def work(services: Services) -> tuple[list[QueueEntry], list[str], dict[str, str], list[Any]]:
             followed = services.queue.follow()  # items sent to the chain: receipts and confirmations read now
             messages = [] if args.json else services.messages.load(safe)  # JSON: `custos safe messages --json`
-            return services.queue.load(safe), followed, _names(services), messages
+            entries = services.queue.load(safe)
+            if not args.json:
+                from wallet_app.cli.safe_cooling import cooling_off_lines
+
+                cooling.extend(cooling_off_lines(services, entries))
+            return entries, followed, _names(services), messages
 
         entries, followed, labels, messages = with_services(args, work)
     except WalletError as exc:
@@ -270,6 +301,7 @@ def _safe_queue(args: argparse.Namespace) -> int:
         print_json([e.to_json() for e in entries])
         return 0
     print_lines(queue_lines(entries, followed, labels))
+    print_lines(cooling)
     if messages:
         from wallet_app.cli.safe_messages import message_lines
 
@@ -422,7 +454,9 @@ def _safe_import(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise ConfigError(f"Cannot read {args.file}: {exc.strerror or exc}") from None
         key, password = _signing_inputs(args)
-        result, names = with_services(args, lambda s: (s.queue.import_transaction(raw, key, password), _names(s)))
+        travel = read_travel_rule(args.travel_rule)
+        result, names = with_services(args, lambda s: (
+            s.queue.import_transaction(raw, key, password, travel_rule=travel), _names(s)))
     except WalletError as exc:
         return fail(exc)
     if args.json:

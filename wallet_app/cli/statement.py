@@ -1,6 +1,9 @@
 """`custos statement`: a holding statement of one account at one block, as CSV, or as JSON or PDF (a proof bundle with
 a proof of every holding, which `custos proof verify` checks; the PDF carries it as QR codes), logged as an export.
 
+Every statement written is also kept, content and SHA-256, among the profile's issued documents
+(`wallet_app.compliance.issued`; an evidence pack carries those of its period).
+
 With `--sign-by VAULT` the statement goes to the approvals queue as a Safe message for the vault's owners to sign
 (`custos safe approve HASH`); `--signed HASH` writes it with their signatures once they reach the threshold.
 
@@ -75,7 +78,9 @@ def _statement(args: argparse.Namespace) -> int:
         profile = services.profile
         snapshot = services.holdings.fetch_holdings([account], args.block)
         statement = build_statement(snapshot, account, chain_id=profile.config.chain_id, network=profile.preset.name)
-        write_new_file(out, render_csv(statement).encode("utf-8"))
+        data = render_csv(statement).encode("utf-8")
+        write_new_file(out, data)
+        keep_statement(services, out, data, account, statement.block_number)
         services.audit.record_export(kind="holding statement", fmt="csv", path=out, subject=account,
                                      detail={"block": statement.block_number})
         return statement
@@ -90,7 +95,8 @@ def _statement_json(args: argparse.Namespace, account: str, out: Path) -> int:
     from wallet_app.proofs.create import Created
     def write(services: Services) -> Created:
         created = services.proofs.statement(account, args.block)
-        write_bundle(created.bundle, out, args.pdf_renderer)
+        data = write_bundle(created.bundle, out, args.pdf_renderer)
+        keep_statement(services, out, data, account, created.header.number)
         services.audit.record_export(kind="holding statement", fmt=out.suffix.lower()[1:], path=out, subject=account,
                                      detail={"block": created.header.number})
         return created
@@ -156,24 +162,41 @@ def _signed_statement(args: argparse.Namespace, out: Path) -> int:
 def _write_signed(services: Services, message_hash: str, out: Path, pdf_renderer: PdfRenderer | None,
                   ) -> dict[str, Any]:
     bundle = services.proofs.signed_statement(message_hash)
-    write_bundle(bundle, out, pdf_renderer)
+    data = write_bundle(bundle, out, pdf_renderer)
+    keep_statement(services, out, data, str(bundle["statement"]["account"]), bundle["block"]["number"], signed=True)
     services.audit.record_export(kind="signed holding statement", fmt=out.suffix.lower()[1:], path=out,
                                  subject=str(bundle["statement"]["account"]),
                                  detail={"block": bundle["block"]["number"], "message_hash": message_hash})
     return bundle
 
 
-def write_bundle(bundle: Mapping[str, Any], out: Path, pdf_renderer: PdfRenderer | None) -> None:
-    """A statement's bundle as a new file: JSON, or (FILE.pdf) typeset by the desktop's PDF writer."""
+def write_bundle(bundle: Mapping[str, Any], out: Path, pdf_renderer: PdfRenderer | None) -> bytes:
+    """A statement's bundle as a new file: JSON, or (FILE.pdf) typeset by the desktop's PDF writer; the bytes
+    written."""
     import tempfile
 
     from wallet_app.errors import ConfigError
     from wallet_app.proofs.bundle import bundle_json
 
     if out.suffix.lower() != ".pdf":
-        write_new_file(out, bundle_json(bundle))
-        return
+        data = bundle_json(bundle)
+        write_new_file(out, data)
+        return data
     if pdf_renderer is None:
         raise ConfigError("This installation has no PDF writer (it needs the desktop part of Custos); use .json")
     with tempfile.TemporaryDirectory(prefix=".custos-pdf-", dir=out.parent) as folder:
-        write_new_file(out, pdf_renderer(bundle, Path(folder) / out.name).read_bytes())
+        data = pdf_renderer(bundle, Path(folder) / out.name).read_bytes()
+    write_new_file(out, data)
+    return data
+
+
+def keep_statement(services: Services, out: Path, data: bytes, account: str, block: object, *,
+                   signed: bool = False) -> str:
+    """Keep a written statement among the profile's issued documents (content and SHA-256); its digest."""
+    from wallet_app.audit.log import operator_name
+    from wallet_app.compliance.issued import KIND_STATEMENT, IssuedDocuments
+
+    what = "signed statement" if signed else "statement"
+    return IssuedDocuments(services.profile.engine, services.profile.config.chain_id).record(
+        None, kind=KIND_STATEMENT, subject=f"{what} of {account} at block {block}", file_name=out.name,
+        content=data, issued_by=operator_name())

@@ -5,7 +5,9 @@ Exit codes: 0 when the report was made from every read, whether or not assets ar
 the report's content: scripts read `below_threshold` in the JSON); 1 on an error (no policy in force, no vault marked
 as holding client assets, the node unreachable, a file that exists) and also when some reads failed: the report is
 then printed, says which reads failed (JSON: an extra key "unreadable"), but must not pass for a complete one.
-Every report made is written to the audit log (action "storage_report"); `--out` also records an export.
+Every report made is written to the audit log (action "storage_report"); `--out` also records an export. Every report
+made is also kept among the profile's issued documents (`wallet_app.compliance.issued`, content and SHA-256): the PDF
+with `--out`, else the report's JSON (as `--json` prints it); an evidence pack carries those of its period.
 
 The core has no PDF writer (it has no Qt): the installed `custos` command hands it the desktop's as
 `storage_pdf_renderer`, as it does for statements.
@@ -14,6 +16,7 @@ The core has no PDF writer (it has no Qt): the installed `custos` command hands 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -64,8 +67,11 @@ def _report(args: argparse.Namespace) -> int:
     def make(services: Services) -> StorageReport:
         report = fetch_storage_report(policy=services.policy, holdings=services.holdings, block=args.block)
         record_storage_report(services.audit, report)
-        if out is not None and renderer is not None:
-            write_report_pdf(report, out, renderer)
+        if out is None or renderer is None:
+            keep_report(services, report, f"storage-report-block-{report.block_number}.json",
+                        json.dumps(build_report_json(report), indent=2).encode("utf-8") + b"\n")
+        else:
+            keep_report(services, report, out.name, write_report_pdf(report, out, renderer))
             services.audit.record_export(kind="storage report", fmt="pdf", path=out,
                                          subject=f"storage report at block {report.block_number}",
                                          detail={"block": report.block_number})
@@ -85,12 +91,24 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_report_pdf(report: StorageReport, out: Path, renderer: StoragePdfRenderer) -> None:
-    """The report as a new PDF file, typeset in a temporary file beside it and then written whole."""
+def write_report_pdf(report: StorageReport, out: Path, renderer: StoragePdfRenderer) -> bytes:
+    """The report as a new PDF file, typeset in a temporary file beside it and then written whole; its bytes."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix=".custos-pdf-", dir=out.parent) as folder:
-        write_new_file(out, renderer(report, Path(folder) / out.name).read_bytes())
+        data = renderer(report, Path(folder) / out.name).read_bytes()
+    write_new_file(out, data)
+    return data
+
+
+def keep_report(services: Services, report: StorageReport, file_name: str, data: bytes) -> str:
+    """Keep a report made among the profile's issued documents (content and SHA-256); its digest."""
+    from wallet_app.audit.log import operator_name
+    from wallet_app.compliance.issued import KIND_STORAGE_REPORT, IssuedDocuments
+
+    return IssuedDocuments(services.profile.engine, services.profile.config.chain_id).record(
+        None, kind=KIND_STORAGE_REPORT, subject=f"storage report at block {report.block_number}",
+        file_name=file_name, content=data, issued_by=operator_name())
 
 
 # -- views ------------------------------------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ entries signed).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from wallet_app.demo.institution import HKD, DemoInstitution, DemoPeople, Person
 from wallet_app.domain.abi import build_call
 from wallet_app.keys.keystore_signer import KeystoreSigner
@@ -22,8 +25,10 @@ def _signer(person: Person) -> KeystoreSigner:
     return KeystoreSigner(address=person.address, private_key=person.key)
 
 
-def seed_demo_queue(queue: QueueService, demo: DemoInstitution, people: DemoPeople) -> dict[str, str]:
-    """Queue the demo's items; returns {what: safeTxHash}."""
+def seed_demo_queue(queue: QueueService, demo: DemoInstitution, people: DemoPeople,
+                    travel_rule: Callable[[str, str], dict[str, Any]]) -> dict[str, str]:
+    """Queue the demo's items, each with its Travel Rule record (`travel_rule(vault, recipient)`); returns {what:
+    safeTxHash}."""
     hkdh = next(t.address for t in demo.tokens if t.symbol == "HKDH")
     vault = demo.vaults["Harbour client vault"]
     kowloon, lion_rock = people.investors[0].address, people.investors[1].address
@@ -32,7 +37,8 @@ def seed_demo_queue(queue: QueueService, demo: DemoInstitution, people: DemoPeop
 
     def propose(recipient: str, amount: int) -> str:
         data = build_call("transfer(address,uint256)", recipient, amount * HKD)
-        result = queue.propose_with(CheckRequest(safe=vault, to=hkdh, data=data), dana)
+        result = queue.propose_with(CheckRequest(safe=vault, to=hkdh, data=data), dana,
+                                    travel_rule=travel_rule(vault, recipient))
         if result.entry is None:
             raise RuntimeError(f"the demo policy denied a demo payout: {result.check.decision.reasons}")
         return result.entry.safe_tx_hash

@@ -105,6 +105,8 @@ def _set_aside(root: Path) -> Path:
 def _build(staging: Path, signer_staging: Path, shares_staging: Path) -> None:
     from wallet_app.chain.devnet import Devnet, DevnetProvider
     from wallet_app.chain.web3_client import Web3ChainClient
+    from wallet_app.compliance.setup import INSTITUTION_KEY
+    from wallet_app.demo.demo_compliance import INSTITUTION
     from wallet_app.profiles import open_profile_dir
 
     paths = ProfilePaths(staging)
@@ -120,7 +122,8 @@ def _build(staging: Path, signer_staging: Path, shares_staging: Path) -> None:
         _write_keystores(paths.keystores, people.key_holders)
         config = ProfileConfig(name=DEMO_PROFILE, network="devnet", chain_id=DEVNET_CHAIN_ID, demo=True,
                                allow_quorum_on_device=True, unlock_factors=1,
-                               extra={SIMULATION_PROBE: demo.simulation_probe})
+                               extra={SIMULATION_PROBE: demo.simulation_probe,
+                                      INSTITUTION_KEY: INSTITUTION.name})
         save_config(paths, config, create=True)
         profile = open_profile_dir(paths)
         try:
@@ -134,6 +137,7 @@ def _build(staging: Path, signer_staging: Path, shares_staging: Path) -> None:
 def _put_policy_in_force(profile: Profile, client: ChainClient, demo: DemoInstitution, people: DemoPeople) -> None:
     """Install the demo policy, record a decision it allows, one it escalates and one it denies, and queue the demo's
     transactions (wallet_app.demo.demo_queue)."""
+    from wallet_app.demo.demo_compliance import demo_travel_rule, seed_demo_compliance
     from wallet_app.demo.demo_policy import install_demo_policy, record_sample_decisions
     from wallet_app.demo.demo_queue import seed_demo_queue
     from wallet_app.policy.service_setup import vault_owner_reader
@@ -144,7 +148,9 @@ def _put_policy_in_force(profile: Profile, client: ChainClient, demo: DemoInstit
         install_demo_policy(profile, demo, people, load_owners=vault_owner_reader(services.vaults),
                             now=datetime.now(UTC), audit=services.audit)
         record_sample_decisions(services.policy_checker, demo, people)
-        seed_demo_queue(services.queue, demo, people)
+        seed_demo_compliance(services.compliance, people)
+        book = services.compliance.counterparties
+        seed_demo_queue(services.queue, demo, people, lambda vault, to: demo_travel_rule(book, vault, to))
     finally:
         services.close()
 

@@ -41,7 +41,7 @@ from wallet_app.errors import ConfigError
 from wallet_app.holdings.calldata import build_plain_call
 from wallet_app.holdings.decode import decode_int, decode_text, decode_uint, decode_word
 from wallet_app.holdings.feeds import FX, HKD, NAV, FeedBook, FeedRule, normalise_currency
-from wallet_app.holdings.registry import NAV_FEED_ROLE, STABLECOIN_ROLE, TokenEntry, TokenRegistry
+from wallet_app.holdings.registry import NAV_FEED_ROLE, TokenEntry, TokenRegistry
 from wallet_app.holdings.views import make_visible
 from wallet_app.storage.schema import price_feeds, tokens
 
@@ -342,7 +342,7 @@ class FeedAdmin:
         if entry is None:
             raise ConfigError(f"{address} is not in the token registry; add it first (custos tokens add)")
         name = f"{make_visible(entry.symbol) or '(no symbol)'} {entry.address}"
-        if entry.role == STABLECOIN_ROLE:
+        if entry.stablecoin:
             raise ConfigError(f"{name} is a stablecoin, valued at a fixed 1:1 HKD rate: it cannot have a NAV "
                               "feed; nothing changed")
         if entry.role and not entry.role.startswith(NAV_FEED_ROLE):
@@ -443,7 +443,7 @@ class FeedAdmin:
                 elif book.fx(rule.currency) is None:
                     note = book.describe_missing_fx(rule.currency)
                 else:
-                    converts = tuple(_linked(t) for t in entries if t.role != STABLECOIN_ROLE
+                    converts = tuple(_linked(t) for t in entries if not t.stablecoin
                                      and nav_currency.get(t.nav_feed or "") == rule.currency)
             views.append(FeedView(row.address, row.kind, row.currency, row.max_age_seconds, row.reports_now,
                                   row.label, linked, converts, note))

@@ -33,7 +33,7 @@ from wallet_app.holdings.calldata import build_plain_call
 from wallet_app.holdings.decode import decode_decimals, decode_int, decode_word
 from wallet_app.holdings.feeds import HKD, FeedBook, FeedRule
 from wallet_app.holdings.model import HKD_DECIMALS, FxRate, Price
-from wallet_app.holdings.registry import STABLECOIN_ROLE, TokenEntry
+from wallet_app.holdings.registry import TokenEntry
 from wallet_app.holdings.valuation import (  # re-exported: the arithmetic lives apart so the UI can load it lightly
     REPORTS_NOW_TEXT,
     VALUE_DECIMALS,
@@ -71,7 +71,7 @@ def feed_keys(feed: str) -> tuple[tuple[str, str], tuple[str, str]]:
 def compute_price_feeds(token: TokenEntry, book: FeedBook) -> list[str]:
     """The feeds read to price `token`: its NAV feed and, for a configured NAV in another currency than HKD, the FX
     feed of that currency. None for unreviewed tokens and fixed-rate stablecoins."""
-    if not token.verified or token.role == STABLECOIN_ROLE:
+    if not token.verified or token.stablecoin:
         return []
     feed = token.nav_feed
     if feed is None:
@@ -152,7 +152,7 @@ def evaluate_token_price(token: TokenEntry, book: FeedBook, results: Mapping[Has
     `block_timestamp`; None when there is no usable price at all."""
     if not token.verified:
         return None  # an unreviewed token is never priced from what its registry row says
-    if token.role == STABLECOIN_ROLE:
+    if token.stablecoin:
         return build_fixed_hkd_price()
     feed = token.nav_feed
     if feed is None:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 NAV_FEED_ROLE = "nav-feed:"
 STABLECOIN_ROLE = "stablecoin"
+LICENSED_STABLECOIN_ROLE = "stablecoin:licensed"  # a licensed issuer's: every transfer falls under the Travel Rule
+STABLECOIN_ROLES = (STABLECOIN_ROLE, LICENSED_STABLECOIN_ROLE)  # valued at a fixed 1:1 HKD rate
 SOURCE_REGISTRY = "registry"
 SOURCE_ADDED = "added"
 SOURCE_DISCOVERED = "discovered"
@@ -49,6 +51,10 @@ class TokenEntry:
     reviewed_by: str | None = None  # the address whose signature approved it
     reviewed_at: datetime | None = None
     added_at: datetime | None = None
+
+    @property
+    def stablecoin(self) -> bool:
+        return self.role in STABLECOIN_ROLES
 
     @property
     def nav_feed(self) -> str | None:

@@ -18,6 +18,7 @@ from wallet_app.policy.rules.base import Book, Condition, Relation, Rule
 from wallet_app.policy.rules.conditions import describe_rule
 from wallet_app.policy.rules.destinations import Destinations
 from wallet_app.policy.rules.scope import Kinds
+from wallet_app.policy.travel_rule_section import format_threshold
 from wallet_app.policy.vault_section import format_pct
 
 Direction = Literal["loosens", "tightens", "neutral"]
@@ -102,8 +103,13 @@ def _contacts(a: PolicyDocument, d: PolicyDocument, out: list[PolicyChange]) -> 
     for address, c in new.items():
         before = old.get(address)
         if before is None:
-            out.append(PolicyChange("loosens", f"new contact {c.label} ({c.kind}, {address})"))
+            of = f", counterparty {c.counterparty}" if c.counterparty else ""
+            out.append(PolicyChange("loosens", f"new contact {c.label} ({c.kind}, {address}{of})"))
             continue
+        if before.counterparty != c.counterparty:
+            out.append(PolicyChange("loosens", f"contact {c.label} names counterparty "
+                                               f"{c.counterparty or '(none)'} instead of "
+                                               f"{before.counterparty or '(none)'}"))
         if before.label != c.label:
             out.append(PolicyChange("loosens", f"contact {address} is renamed from {before.label} to {c.label}"))
         if before.kind != c.kind:
@@ -165,6 +171,10 @@ def _pinned(a: PolicyDocument, d: PolicyDocument, out: list[PolicyChange]) -> No
 def _vaults(a: PolicyDocument, d: PolicyDocument, out: list[PolicyChange]) -> None:
     """A new vault entry, a storage tier or a client-assets flag that moves assets out of the cold report's reach, an
     approver added or a threshold lowered loosens; when in doubt, loosens."""
+    old_limit, new_limit = a.travel_rule_threshold_hkd, d.travel_rule_threshold_hkd
+    if old_limit != new_limit:
+        out.append(PolicyChange("tightens" if new_limit < old_limit else "loosens", "the Travel Rule threshold "
+                                f"changes from {format_threshold(old_limit)} to {format_threshold(new_limit)}"))
     if a.cold_threshold_bp != d.cold_threshold_bp:
         out.append(PolicyChange("tightens" if d.cold_threshold_bp > a.cold_threshold_bp else "loosens",
                                 f"the cold-storage threshold changes from {format_pct(a.cold_threshold_bp)} % to "

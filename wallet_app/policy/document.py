@@ -26,6 +26,8 @@
 
     [storage]                              # optional: cold_threshold_pct = "98" (see wallet_app.policy.vault_section)
 
+    [travel_rule]                          # optional: threshold_hkd = "8000" (wallet_app.policy.travel_rule_section)
+
     [[vaults]]                             # optional: each vault's kind (safe | account), storage tier (hot | warm |
     address = "0x…"                        # cold), client_assets flag; an account vault's approvers and threshold
 
@@ -38,6 +40,7 @@
     address = "0x…"                        # EIP-55 checksummed; anything else is refused (B3, B4)
     kind = "investor"                      # vault | investor | counterparty | contract
     added = 2025-01-06T00:00:00Z           # when it was approved: the start of its cooling-off
+    counterparty = "Kowloon Pension Trust" # its counterparty record (required for a new investor or counterparty)
 
     [[assets]]                             # assets the rules may name; the symbol is a local alias only
     symbol = "HKDH"
@@ -91,10 +94,11 @@ from wallet_app.policy.rules.parsing import (
     parse_address,
     parse_code_hash,
 )
+from wallet_app.policy.travel_rule_section import DEFAULT_TRAVEL_RULE_THRESHOLD, read_travel_rule
 from wallet_app.policy.vault_section import DEFAULT_COLD_THRESHOLD_BP, PolicyVault, read_storage, read_vault
 
-SECTIONS = ("policy", "governance", "calendar", "denylist", "statements", "storage", "roles", "contacts", "assets",
-            "vaults", "pinned_delegatecall", "rules")
+SECTIONS = ("policy", "governance", "calendar", "denylist", "statements", "storage", "travel_rule", "roles",
+            "contacts", "assets", "vaults", "pinned_delegatecall", "rules")
 DEFAULT_STATEMENT_VALID_DAYS = 30
 ARRAYS = ("roles", "contacts", "assets", "vaults", "pinned_delegatecall", "rules")
 # Ids of the hard blocks and the catch-all; a rule may not take them.
@@ -157,6 +161,7 @@ class PolicyDocument:
     statements: StatementSigning | None = None  # None: nobody may ask for a signed statement
     vaults: tuple[PolicyVault, ...] = ()  # [[vaults]]: kind, storage tier, client assets, account vaults' approvers
     cold_threshold_bp: int = DEFAULT_COLD_THRESHOLD_BP  # [storage]: client assets to keep cold, 0.01 % units
+    travel_rule_threshold_hkd: int = DEFAULT_TRAVEL_RULE_THRESHOLD  # [travel_rule], in 10^-6 HKD
     book: Book = field(compare=False, repr=False, default_factory=lambda: Book((), (), (), ()))
     zone_name: str = field(compare=False, default="")
     _candidates: dict[tuple[str, str | None], tuple[Rule, ...]] = field(compare=False, repr=False,
@@ -279,6 +284,7 @@ class _Parser:
         denylist = self.section("denylist", _read_denylist, required=False)
         statements = self.section("statements", lambda t: _read_statements(t, book), required=False)
         cold_threshold = self.section("storage", read_storage, required=False) or DEFAULT_COLD_THRESHOLD_BP
+        travel = self.section("travel_rule", read_travel_rule, required=False)
         vaults = self.array("vaults", lambda t: read_vault(t, book))
         self._unique("vaults", vaults, "address")
         zone_name = _zone_name(zone)
@@ -292,6 +298,7 @@ class _Parser:
             governance=governance, contacts=tuple(contacts), assets=tuple(assets), roles=tuple(roles),
             pinned_delegatecall=tuple(pinned), rules=tuple(rules), closed_days=tuple(sorted(closed)),
             denylist_file=denylist, statements=statements, vaults=tuple(vaults), cold_threshold_bp=cold_threshold,
+            travel_rule_threshold_hkd=DEFAULT_TRAVEL_RULE_THRESHOLD if travel is None else travel,
             book=book, zone_name=zone_name,
         )
 
@@ -381,7 +388,7 @@ def _read_asset(t: dict[str, Any]) -> Asset:
 
 
 def _read_contact(t: dict[str, Any], zone: ZoneInfo) -> Contact:
-    check_keys(t, ("label", "address", "kind", "added"), "a [[contacts]] entry",
+    check_keys(t, ("label", "address", "kind", "added", "counterparty"), "a [[contacts]] entry",
                required=("label", "address", "kind", "added"))
     label = expect_str(t["label"], "label")
     address = parse_address(t["address"], f"the address of contact '{label}'", key="address")
@@ -399,7 +406,8 @@ def _read_contact(t: dict[str, Any], zone: ZoneInfo) -> Contact:
     else:
         raise Problem(f"added of contact '{label}' must be a date or date-time without quotes, e.g. 2025-01-06",
                       key="added")
-    return Contact(label, address, kind, added)
+    counterparty = expect_str(t["counterparty"], "counterparty") if "counterparty" in t else ""
+    return Contact(label, address, kind, added, counterparty)
 
 
 def _read_role(t: dict[str, Any]) -> Role:

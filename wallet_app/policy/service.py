@@ -88,8 +88,10 @@ class PolicyService:
         active_file: ActivePolicyFile,
         keys: PolicyKeys | None = None,
         clock: Callable[[], datetime] = utc_now,
+        counterparty_of: Callable[[str], str | None] | None = None,
     ) -> None:
         self._store = store
+        self._counterparty_of = counterparty_of  # address -> the name of the counterparty record holding it
         self._chain_id = chain_id
         self._file = active_file
         self._keys = keys
@@ -218,6 +220,8 @@ class PolicyService:
         if base_document is not None and document.version <= base_document.version:
             raise PolicyGovernanceError(f"The policy's version must be above {base_document.version}, the version "
                                         f"in force; it is {document.version}")
+        if self._counterparty_of is not None:
+            require_counterparties(document, base_document, self._counterparty_of)
         governing = (base_document or document).governance
         owners_of = self._reader.owners_reader()
         vault = to_checksum(governing.vault)
@@ -412,3 +416,31 @@ def _stale_reason(active: PolicyRecord | None) -> str:
 
 def _same_address(a: str, b: str) -> bool:
     return a.lower() == b.lower()
+
+
+COUNTERPARTY_KINDS = ("investor", "counterparty")
+
+
+def require_counterparties(document: PolicyDocument, base: PolicyDocument | None,
+                           counterparty_of: Callable[[str], str | None]) -> None:
+    """A contact of kind investor or counterparty that is new (or whose counterparty changes) must name the
+    counterparty record that holds its address."""
+    before = base.book.contacts if base is not None else {}
+    for address, contact in document.book.contacts.items():
+        if contact.kind not in COUNTERPARTY_KINDS:
+            continue
+        old = before.get(address)
+        if old is not None and old.counterparty == contact.counterparty:
+            continue
+        if not contact.counterparty:
+            raise PolicyGovernanceError(f"Contact '{contact.label}' ({contact.kind}) must name its counterparty: add "
+                                        'counterparty = "NAME" (a record of custos counterparty list); nothing was '
+                                        "proposed")
+        owner = counterparty_of(address)
+        if owner is None:
+            raise PolicyGovernanceError(f"The address of contact '{contact.label}' ({address}) is no counterparty's "
+                                        "address: add it first (custos counterparty add-address); nothing was "
+                                        "proposed")
+        if owner != contact.counterparty:
+            raise PolicyGovernanceError(f"The address of contact '{contact.label}' belongs to counterparty "
+                                        f"'{owner}', not '{contact.counterparty}'; nothing was proposed")

@@ -41,14 +41,15 @@ def vault_owner_reader(vaults_service: VaultService) -> LoadOwners:
 
 
 def build_policy_service(profile: Profile, vaults_service: VaultService, key_service: PolicyKeys, *,
-                         clock: Callable[[], datetime] = utc_now, audit: AuditLog | None = None) -> PolicyService:
+                         clock: Callable[[], datetime] = utc_now, audit: AuditLog | None = None,
+                         counterparty_of: Callable[[str], str | None] | None = None) -> PolicyService:
     """The policy service of a profile. The governance vault must be one of the profile's vaults; its owners and
     threshold are read from the chain (all the profile's vaults in one batch) whenever approvals are checked."""
     chain_id = profile.config.chain_id
     return PolicyService(store=PolicyStore(engine=profile.engine, chain_id=chain_id, audit=audit),
                          load_owners=vault_owner_reader(vaults_service),
                          chain_id=chain_id, active_file=ActivePolicyFile(policy_file_path(profile.paths)),
-                         keys=key_service, clock=clock)
+                         keys=key_service, clock=clock, counterparty_of=counterparty_of)
 
 
 def install_signed_policy(profile: Profile, text: str, signers: Sequence[Signer], *, load_owners: LoadOwners,

@@ -87,6 +87,8 @@ class ExecutionChecks:
     load_entry: Callable[[str], QueueEntry]  # verified now (QueueService.entry)
     check_policy: Callable[[QueueEntry, tuple[str, ...]], CheckResult]  # decided and recorded now
     check_vault: Callable[[str], Any]  # F4: raises when the vault may not be signed for
+    # The Travel Rule: raises when it applies and the transfer's record is missing or does not hold
+    check_travel_rule: Callable[[str, CheckResult], None] | None = None
 
 
 class Executor:
@@ -183,6 +185,8 @@ class Executor:
             raise PolicyDenied(f"The policy needs {decision.required_approvals} approvals from owners other than the "
                                f"proposer{roles}; {len(decision.approvals_counted)} count now{missing}. Nothing was "
                                "signed", check)
+        if self._checks.check_travel_rule is not None:
+            self._checks.check_travel_rule(entry.safe_tx_hash, check)
         return check
 
     def _require_delay(self, entry: QueueEntry, check: CheckResult) -> None:

@@ -14,6 +14,7 @@ reported with its reason and left out. A malformed file changes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,8 +31,8 @@ MAX_SIGNATURES = 100
 class ProposingQueue(Protocol):
     """What importing needs of the queue (`QueueService`): propose as a signer, then add verified signatures."""
 
-    def propose_with(self, request: CheckRequest, signer: Signer, *,
-                     expect_hash: str | None = None) -> ProposalResult: ...
+    def propose_with(self, request: CheckRequest, signer: Signer, *, expect_hash: str | None = None,
+                     travel_rule: Mapping[str, Any] | None = None) -> ProposalResult: ...
     def import_signature(self, safe_tx_hash: str, signature: str, owner: str | None = None) -> QueueEntry: ...
 
 
@@ -91,10 +92,12 @@ def parse_transaction_file(raw: bytes) -> ImportedTransaction:
     return ImportedTransaction(request, None if stated is None else stated.lower(), _signatures(document))
 
 
-def import_transaction(queue: ProposingQueue, raw: bytes, signer: Signer) -> ImportResult:
+def import_transaction(queue: ProposingQueue, raw: bytes, signer: Signer, *,
+                       travel_rule: Mapping[str, Any] | None = None) -> ImportResult:
     """Propose the file's transaction as `signer` (the importing officer) and add the signatures that verify."""
     imported = parse_transaction_file(raw)
-    proposal = queue.propose_with(imported.request, signer, expect_hash=imported.stated_hash)
+    proposal = queue.propose_with(imported.request, signer, expect_hash=imported.stated_hash,
+                                  travel_rule=travel_rule)
     if proposal.entry is None:
         return ImportResult(proposal, None, (), ())
     accepted: list[str] = []

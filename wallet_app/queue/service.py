@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -62,6 +62,17 @@ class QueueKeys(Protocol):
     def lock(self, address: str) -> None: ...
 
 
+class TravelRuleGate(Protocol):
+    """The Travel Rule at proposal and before execution (`wallet_app.compliance.travel_rule.TravelRuleDesk`)."""
+
+    def requirement(self, result: CheckResult) -> Any: ...
+    def checked_payload(self, result: CheckResult, requirement: Any,
+                        payload: Mapping[str, Any] | None) -> dict[str, Any] | None: ...
+    def store(self, conn: Connection, *, safe_tx_hash: str, safe: str, requirement: Any,
+              payload: dict[str, Any] | None, actor: str, sign: Any = None) -> str | None: ...
+    def require_for_execution(self, safe_tx_hash: str, result: CheckResult) -> None: ...
+
+
 class VaultAccess(Protocol):
     def fetch_vaults(self) -> list[VaultInfo]: ...
     def check_for_signing(self, address: str) -> Any: ...
@@ -81,7 +92,7 @@ class QueueService:
                  read_vault: Callable[[str], VaultInfo],
                  describe: Callable[[], Callable[[SafeTx], str]] | None = None,
                  host: str | None = None, clock: Callable[[], datetime] = utc_now,
-                 execution: ExecutionSettings | None = None) -> None:
+                 execution: ExecutionSettings | None = None, travel_rule: TravelRuleGate | None = None) -> None:
         self._store = store
         self._chain = chain
         self._keys = keys
@@ -94,6 +105,7 @@ class QueueService:
         self._host = host or host_name()
         self._clock = clock
         self._execution = execution or ExecutionSettings()  # confirmations, claim lease, fee replacement
+        self._travel_rule = travel_rule
 
     @property
     def chain_id(self) -> int:
@@ -145,14 +157,17 @@ class QueueService:
         return max([vault.nonce - 1, *used]) + 1
 
     # -- proposing ----------------------------------------------------------------------------------------------
-    def propose(self, request: CheckRequest, key: str, password: str) -> ProposalResult:
+    def propose(self, request: CheckRequest, key: str, password: str, *,
+                travel_rule: Mapping[str, Any] | None = None) -> ProposalResult:
         """Check `request` against the policy and queue it, the proposal record signed by `key` (unlocked with
-        `password` for this action). A denied transaction is not queued (`ProposalResult.entry` is None)."""
+        `password` for this action). A denied transaction is not queued (`ProposalResult.entry` is None).
+        `travel_rule`: the IVMS 101 payload, required when the Travel Rule applies to the transfer."""
         address = self.signing_key(key)
         with self.unlocked(address, password) as signer:
-            return self.propose_with(request, signer)
+            return self.propose_with(request, signer, travel_rule=travel_rule)
 
-    def propose_with(self, request: CheckRequest, signer: Signer, *, expect_hash: str | None = None) -> ProposalResult:
+    def propose_with(self, request: CheckRequest, signer: Signer, *, expect_hash: str | None = None,
+                     travel_rule: Mapping[str, Any] | None = None) -> ProposalResult:
         """`propose` with an open signer. With `expect_hash` (an imported transaction's stated safeTxHash), nothing
         is queued unless the fields hash to it for this vault's chain and version."""
         proposer = to_checksum(signer.address)
@@ -178,6 +193,10 @@ class QueueService:
             raise QueueError(f"The transaction is said to have safeTxHash {_hash_arg(expect_hash)}, but its fields "
                              f"hash to {key} for this vault (another chain, vault, version or nonce?); nothing was "
                              "queued")
+        requirement = payload = None
+        if self._travel_rule is not None:
+            requirement = self._travel_rule.requirement(result)
+            payload = self._travel_rule.checked_payload(result, requirement, travel_rule)
         faultpoint("propose.after_policy_before_insert")
         digest = proposal_digest(self.chain_id, tx.safe, tx.nonce, key)
         ticket = self._journal.record_request(self.chain_id, proposer, KIND_PROPOSAL, digest, safe=tx.safe)
@@ -194,6 +213,9 @@ class QueueService:
                 "decision": result.decision.decision, "decision_id": result.decision_id,
                 "rejection": is_rejection(tx),
             }, sign=entry_signer(signer))
+            if self._travel_rule is not None:
+                self._travel_rule.store(conn, safe_tx_hash=key, safe=tx.safe, requirement=requirement,
+                                        payload=payload, actor=proposer, sign=entry_signer(signer))
             faultpoint("propose.after_insert_before_commit")
 
         try:
@@ -290,14 +312,15 @@ class QueueService:
                                       "action_signature": "0x" + raw.hex(), **(detail or {})})
         return self.entry(entry.safe_tx_hash)
 
-    def import_transaction(self, raw: bytes, key: str, password: str) -> ImportResult:
+    def import_transaction(self, raw: bytes, key: str, password: str, *,
+                           travel_rule: Mapping[str, Any] | None = None) -> ImportResult:
         """Queue a transaction made elsewhere (a JSON file, `wallet_app.queue.importing`), proposed by `key`."""
         from wallet_app.queue.importing import import_transaction, parse_transaction_file
 
         parse_transaction_file(raw)  # a malformed file is refused before the key is unlocked
         address = self.signing_key(key)
         with self.unlocked(address, password) as signer:
-            return import_transaction(self, raw, signer)
+            return import_transaction(self, raw, signer, travel_rule=travel_rule)
 
     def _store_signature(self, entry: QueueEntry, owner: str, signature: bytes, source: str, *,
                          sign: Callable[[str], bytes] | None, detail: dict[str, Any]) -> None:
@@ -396,7 +419,9 @@ class QueueService:
 
         checks = ExecutionChecks(load_entry=self.entry,
                                  check_policy=lambda entry, approvers: self._check_policy(entry, approvers=approvers),
-                                 check_vault=self._vaults.check_for_signing)
+                                 check_vault=self._vaults.check_for_signing,
+                                 check_travel_rule=None if self._travel_rule is None else
+                                 self._travel_rule.require_for_execution)
         return Executor(self._exec_deps(), self._follower(), checks).execute(
             _hash_arg(safe_tx_hash), signer, wait_seconds=wait_seconds, progress=progress)
 

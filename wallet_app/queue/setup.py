@@ -16,7 +16,7 @@ from wallet_app.policy.fact_gathering import fetch_vault
 from wallet_app.queue.exec_settings import ExecutionSettings, settings_from_extra
 from wallet_app.queue.message_service import MessageQueue
 from wallet_app.queue.message_store import MessageStore
-from wallet_app.queue.service import QueueService, utc_now
+from wallet_app.queue.service import QueueService, TravelRuleGate, utc_now
 from wallet_app.queue.store import QueueStore
 from wallet_app.safe.journal import SigningJournal
 
@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 def build_queue_service(profile: Profile, chain: ChainClient, *, keys: KeyService, vaults: VaultService,
                         checker: PolicyChecker, audit: AuditLog, engine: Engine | None = None,
                         host: str | None = None, clock: Callable[[], datetime] = utc_now,
-                        execution: ExecutionSettings | None = None) -> QueueService:
+                        execution: ExecutionSettings | None = None,
+                        travel_rule: TravelRuleGate | None = None) -> QueueService:
     """The profile's queue; `engine` (with an `audit` log on it) puts the queue in another database, `host` names
     this desktop in claims (both for a shared queue, and for tests that run two desktops in one process);
     `execution` replaces the settings read from the profile."""
@@ -45,7 +46,8 @@ def build_queue_service(profile: Profile, chain: ChainClient, *, keys: KeyServic
                                                 chain_id=chain_id)
     return QueueService(store=QueueStore(queue_engine, chain_id), chain=chain, keys=keys, vaults=vaults,
                         checker=checker, journal=SigningJournal(queue_engine), audit=audit, read_vault=read_vault,
-                        describe=checker.describer, host=host, clock=clock, execution=settings)
+                        describe=checker.describer, host=host, clock=clock, execution=settings,
+                        travel_rule=travel_rule)
 
 
 def build_message_queue(profile: Profile, chain: ChainClient, queue: QueueService, *, vaults: VaultService,

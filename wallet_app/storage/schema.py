@@ -7,9 +7,11 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -19,7 +21,7 @@ from sqlalchemy import (
 )
 
 # The newest schema this code reads and writes; a test checks it is the head of the migration scripts.
-SCHEMA_HEAD = "0013_account_queue"
+SCHEMA_HEAD = "0014_compliance"
 
 metadata = MetaData()
 
@@ -486,4 +488,92 @@ account_queue_approvals = Table(
     Column("added_at", DateTime(timezone=True), nullable=False),
     Column("added_by", Text, nullable=False, server_default=""),
     ForeignKeyConstraint(["chain_id", "tx_hash"], ["account_queue_items.chain_id", "account_queue_items.tx_hash"]),
+)
+
+# The compliance desk (0014, wallet_app/compliance). A counterparty: a natural or legal person with its identifier
+# (IVMS 101 national identification: LEIX, RAID, NIDN, CCPT, ...), jurisdiction (ISO 3166 alpha-2) and its VASP ("" =
+# unhosted); its addresses per chain, each with the proof of ownership once one passed (JSON text).
+counterparties = Table(
+    "counterparties",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("person", String(8), nullable=False),  # natural, legal
+    Column("given_names", Text, nullable=False, server_default=""),
+    Column("id_type", String(8), nullable=False),
+    Column("identifier", Text, nullable=False),
+    Column("jurisdiction", String(2), nullable=False),
+    Column("vasp", Text, nullable=False, server_default=""),
+    Column("geo_address", Text, nullable=False, server_default=""),
+    Column("birth_date", String(10), nullable=False, server_default=""),
+    Column("birth_place", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(42), nullable=False),
+)
+
+counterparty_addresses = Table(
+    "counterparty_addresses",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("address", String(42), primary_key=True),
+    Column("counterparty_id", Integer, ForeignKey("counterparties.id"), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("proof_kind", String(16), nullable=True),  # signature, eip1271, satoshi
+    Column("proof", Text, nullable=True),
+    Column("proven_at", DateTime(timezone=True), nullable=True),
+)
+
+# A challenge issued to prove an address (method "signature": the EIP-191 text to sign; "satoshi": the exact amount
+# of `asset` to send to `vault` from `start_block` on); used once, refused after `expires_at`.
+ownership_challenges = Table(
+    "ownership_challenges",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("nonce", String(66), primary_key=True),
+    Column("address", String(42), nullable=False),
+    Column("counterparty_id", Integer, ForeignKey("counterparties.id"), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("asset", String(42), nullable=False, server_default=""),
+    Column("amount", String(78), nullable=False, server_default=""),
+    Column("vault", String(42), nullable=False, server_default=""),
+    Column("start_block", BigInteger, nullable=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("issued_by", String(42), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Index("ownership_challenges_by_address", "chain_id", "address"),
+)
+
+# The Travel Rule requirement decided at proposal (value in 10^-6 HKD, None when it could not be priced) and, when
+# required, the IVMS 101 record (canonical JSON) with its keccak digest, bound to the transfer's safeTxHash.
+travel_rule_records = Table(
+    "travel_rule_records",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("safe_tx_hash", String(66), primary_key=True),
+    Column("safe", String(42), nullable=False),
+    Column("required", Boolean, nullable=False),
+    Column("value_hkd", String(78), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("record", Text, nullable=True),
+    Column("digest", String(66), nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_by", String(42), nullable=False),
+)
+
+# Every holding statement, storage report and evidence manifest Custos issues, as written, with its SHA-256.
+issued_documents = Table(
+    "issued_documents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("chain_id", BigInteger, nullable=False),
+    Column("kind", String(32), nullable=False),  # statement, storage-report, evidence-manifest
+    Column("subject", Text, nullable=False, server_default=""),
+    Column("file_name", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("issued_by", Text, nullable=False, server_default=""),
+    Index("issued_documents_by_time", "chain_id", "issued_at"),
 )

@@ -34,6 +34,7 @@ class Contact:
     address: str  # EIP-55
     kind: str  # one of CONTACT_KINDS
     added: datetime  # aware; the start of its cooling-off
+    counterparty: str = ""  # the counterparty record it belongs to (wallet_app.compliance), "" for older contacts
 
 
 @dataclass(frozen=True, slots=True)

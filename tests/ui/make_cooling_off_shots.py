@@ -1,0 +1,101 @@
+"""Screenshots of the cooling-off of new contacts (issue 16), offscreen, in a light and a dark palette, on a real demo
+profile whose governance quorum re-dated Kowloon Pension Trust to an hour ago: the Approvals tab with the demo's
+payout to it selected ("… opens for HKDH transfers on …"), and the propose dialog with it as the recipient, checked
+with the policy.
+
+.venv/bin/python -m tests.ui.make_cooling_off_shots      # writes shots/*_cooling_off_*.png (gitignored)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
+
+from tests.support.cooling_off import redate_contact
+from tests.ui.make_shots import OUT, dark_palette, wait_until
+from tests.ui.queue_demo import ALICE, BEN, CARMEN, CLIENT_VAULT, DANA, HKDH, open_demo
+from ui.app import configure_application
+from ui.errors import ErrorPresenter
+from ui.main_window import MainWindow
+from ui.session import WalletSession
+from ui.tasks import TaskRunner
+
+
+def render(app: QApplication, name: str) -> None:
+    def save(widget: QWidget, file: str) -> None:
+        for _ in range(8):  # layouts settle over a few rounds of posted events
+            app.processEvents()
+            time.sleep(0.01)
+        widget.grab().save(str(OUT / f"{file}_{name}.png"))
+        print(OUT / f"{file}_{name}.png")
+
+    with open_demo(Path(tempfile.mkdtemp(prefix="custos-shots-"))) as demo:
+        kowloon = demo.services.policy.active().document.book.labels["Kowloon Pension Trust"].address
+        waiting = next(e for e in demo.services.queue.load(demo[CLIENT_VAULT])
+                       if e.state in ("proposed", "approving") and kowloon.lower()[2:] in e.item.safe_tx.data.hex())
+        added = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+        redate_contact(demo.services.policy, "Kowloon Pension Trust", added,
+                       [demo.signer(ALICE), demo.signer(BEN), demo.signer(CARMEN)])
+        runner = TaskRunner(presenter=ErrorPresenter())
+        window = MainWindow(profile_name="demo")
+        session = WalletSession(window=window, runner=runner, home=demo.home, profile_name="demo",
+                                open_profile=lambda _home, _name: demo.profile,
+                                build_services=lambda _profile: demo.services)
+        window.resize(1280, 800)
+        window.show()
+        live: list[int] = []
+        session.sig_live_data_shown.connect(live.append)
+        session.start()
+        wait_until(app, lambda: bool(live), timeout=60)
+        page = window.approvals_page
+        window.pages.setCurrentWidget(page)
+        wait_until(app, lambda: page.state is not None and not page.loading and not runner.in_flight, timeout=60)
+        page.select(waiting.safe_tx_hash)
+        wait_until(app, lambda: page.details.opening.isVisible(), timeout=60)
+        save(window, "approvals_cooling_off")
+
+        propose = page.open_propose_dialog()
+        assert propose is not None
+        loaded: list[bool] = []
+        propose.sig_loaded.connect(lambda: loaded.append(True))
+        wait_until(app, lambda: bool(loaded) and not runner.in_flight, timeout=60)
+        propose.transfer.asset.setCurrentIndex(propose.transfer.asset.findData(demo[HKDH]))
+        propose.transfer.amount.setText("1200.00")
+        propose.transfer.recipient.edit.setText(kowloon)
+        propose.proposer.setCurrentIndex(propose.proposer.findData(demo[DANA]))
+        checked: list[str] = []
+        propose.sig_checked.connect(checked.append)
+        propose.check()
+        wait_until(app, lambda: bool(checked) and not runner.in_flight, timeout=60)
+        save(propose, "propose_cooling_off")
+        propose.reject()
+        wait_until(app, lambda: page.dialog is None, timeout=60)
+        session.close()
+        runner.shutdown(10)
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    configure_application(app)
+    app.setStyle(QStyleFactory.create("Fusion"))
+    for palette_name, palette in (("light", app.style().standardPalette()), ("dark", dark_palette())):
+        app.setPalette(palette)
+        render(app, palette_name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
