@@ -12,16 +12,14 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
-from tests.ui.make_shots import OUT, dark_palette, wait_until
+from tests.ui.make_shots import settle_and_save, shoot_both_palettes, wait_until
 from tests.ui.queue_demo import DANA, DEMO_PASSWORD, HKDH, open_demo, sql
-from ui.app import configure_application
 from ui.errors import ErrorPresenter
 from ui.main_window import MainWindow
 from ui.session import WalletSession
@@ -32,11 +30,7 @@ VICTORIA = "Victoria Harbour Endowment"
 
 def render(app: QApplication, name: str) -> None:
     def save(widget: QWidget, file: str) -> None:
-        for _ in range(8):  # layouts settle over a few rounds of posted events
-            app.processEvents()
-            time.sleep(0.01)
-        widget.grab().save(str(OUT / f"{file}_{name}.png"))
-        print(OUT / f"{file}_{name}.png")
+        settle_and_save(app, widget, file, name)
 
     with open_demo(Path(tempfile.mkdtemp(prefix="custos-shots-"))) as demo:
         book = demo.services.compliance.counterparties
@@ -112,15 +106,7 @@ def render(app: QApplication, name: str) -> None:
 
 
 def main() -> int:
-    OUT.mkdir(exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    configure_application(app)
-    app.setStyle(QStyleFactory.create("Fusion"))
-    for palette_name, palette in (("light", app.style().standardPalette()), ("dark", dark_palette())):
-        app.setPalette(palette)
-        render(app, palette_name)
-    return 0
+    return shoot_both_palettes(render)
 
 
 if __name__ == "__main__":

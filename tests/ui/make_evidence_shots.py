@@ -10,16 +10,14 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
-from tests.ui.make_shots import OUT, dark_palette, wait_until
+from tests.ui.make_shots import settle_and_save, shoot_both_palettes, wait_until
 from tests.ui.queue_demo import ALICE, DEMO_PASSWORD, open_demo
-from ui.app import configure_application
 from ui.dialogs.evidence_dialog import evidence_desk
 from ui.errors import ErrorPresenter
 from ui.pages.audit_page import AuditPage
@@ -28,11 +26,7 @@ from ui.tasks import TaskRunner
 
 def render(app: QApplication, name: str) -> None:
     def save(widget: QWidget, file: str) -> None:
-        for _ in range(8):  # layouts settle over a few rounds of posted events
-            app.processEvents()
-            time.sleep(0.01)
-        widget.grab().save(str(OUT / f"{file}_{name}.png"))
-        print(OUT / f"{file}_{name}.png")
+        settle_and_save(app, widget, file, name)
 
     folder = Path(tempfile.mkdtemp(prefix="custos-shots-"))
     with open_demo(folder) as demo:
@@ -64,15 +58,7 @@ def render(app: QApplication, name: str) -> None:
 
 
 def main() -> int:
-    OUT.mkdir(exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    configure_application(app)
-    app.setStyle(QStyleFactory.create("Fusion"))
-    for palette_name, palette in (("light", app.style().standardPalette()), ("dark", dark_palette())):
-        app.setPalette(palette)
-        render(app, palette_name)
-    return 0
+    return shoot_both_palettes(render)
 
 
 if __name__ == "__main__":

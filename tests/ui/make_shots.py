@@ -23,7 +23,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 from tests.ui.fakes import (
     OWNERS,
@@ -375,7 +375,6 @@ def render_tokens(app: QApplication, name: str) -> None:
 def render_policy(app: QApplication, name: str) -> None:
     """The Policy tab on the demo policy (real parser, comparison and engine behind the fakes): each section, a check
     that escalates, the approval dialog, then the same page when the policy in force was tampered with."""
-    from PySide6.QtWidgets import QWidget
 
     from wallet_app.policy.governance import PolicyTampered
 
@@ -512,8 +511,6 @@ def render_approvals(app: QApplication, name: str) -> None:
     real core): the demo's queue plus a second proposal at one nonce (a conflict); the review of the payout waiting
     for a second signature, with Ben chosen to approve; a 12,500 HKDH payout to Kowloon checked with the policy."""
     import tempfile
-
-    from PySide6.QtWidgets import QWidget
 
     from tests.ui.queue_demo import BEN as BEN_LABEL
     from tests.ui.queue_demo import CLIENT_VAULT as CLIENT_LABEL
@@ -710,6 +707,28 @@ def render_vaults(app: QApplication, name: str) -> None:
     window.close()
     window.deleteLater()
     app.processEvents()
+
+
+def settle_and_save(app: QApplication, widget: QWidget, file: str, name: str) -> None:
+    """`widget` as shots/`file`_`name`.png, once its layouts settled over a few rounds of posted events."""
+    for _ in range(8):
+        app.processEvents()
+        time.sleep(0.01)
+    widget.grab().save(str(OUT / f"{file}_{name}.png"))
+    print(OUT / f"{file}_{name}.png")
+
+
+def shoot_both_palettes(render_one: Callable[[QApplication, str], None]) -> int:
+    """Run `render_one(app, "light")` then `render_one(app, "dark")` with the app styled as the desktop styles it."""
+    OUT.mkdir(exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    configure_application(app)
+    app.setStyle(QStyleFactory.create("Fusion"))
+    for palette_name, palette in (("light", app.style().standardPalette()), ("dark", dark_palette())):
+        app.setPalette(palette)
+        render_one(app, palette_name)
+    return 0
 
 
 def main() -> int:

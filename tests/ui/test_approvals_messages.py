@@ -271,6 +271,14 @@ def test_a_signed_statement_is_exported_once_and_logged(qtbot: QtBot, runner: Ta
     assert page.messages_panel.result.text() == f"Signed statement written to {target}."
     logged = demo.services.audit.load_entries(action="export", limit=5)
     assert any('"signed holding statement"' in e.detail and entry.message_hash in e.detail for e in logged)
+    from datetime import timedelta
+
+    from wallet_app.compliance.issued import IssuedDocuments
+
+    now = datetime.now(UTC)
+    kept = IssuedDocuments(demo.services.audit.engine, demo.services.profile.config.chain_id).between(
+        now - timedelta(hours=1), now + timedelta(hours=1))
+    assert [d.content for d in kept if entry.message_hash in d.subject] == [target.read_bytes()]  # kept as issued
 
     # Never over an existing file.
     before = target.read_bytes()

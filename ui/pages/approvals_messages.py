@@ -60,8 +60,15 @@ def export_signed_statement(proofs: Any, audit: Any, row: MessageRow, path: Path
     from wallet_app.proofs.bundle import bundle_json
 
     bundle = proofs.signed_statement(row.message_hash)
-    write_new_file(path, bundle_json(bundle))
+    data = bundle_json(bundle)
+    write_new_file(path, data)
     if audit is not None:
+        from wallet_app.audit.log import operator_name
+        from wallet_app.compliance.issued import KIND_STATEMENT, IssuedDocuments
+
+        IssuedDocuments(audit.engine, audit.chain_id).record(  # kept as issued, for the evidence pack
+            None, kind=KIND_STATEMENT, subject=f"signed statement {row.message_hash} of {row.account or row.safe}",
+            file_name=path.name, content=data, issued_by=operator_name())
         audit.record_export(kind=EXPORT_KIND, fmt="json", path=path, subject=row.account or row.safe,
                             detail={"message_hash": row.message_hash, "safe": row.safe})
     return str(path)

@@ -123,6 +123,10 @@ class AuditLog:
     def host(self) -> str:
         return self._host
 
+    @property
+    def chain_id(self) -> int | None:
+        return self._chain_id
+
     # -- writing ----------------------------------------------------------------------------------------------
     def append(self, conn: Connection, *, actor: str, action: str, subject: str = "",
                detail: Mapping[str, Any] | None = None, actor_label: str | None = None, role: str | None = None,
