@@ -279,6 +279,24 @@ def test_execution_is_refused_when_the_record_is_deleted_or_edited(desk: Desk) -
                 if i["safe_tx_hash"] == key)["state"] == "ready"
 
 
+def test_every_transfer_of_a_licensed_issuer_s_stablecoin_carries_the_record(desk: Desk) -> None:
+    hkdh, client = _hkdh(desk), _client_vault(desk)
+    bond = next(t["address"] for t in json.loads(desk.ok("tokens", "list", "--json")) if t["symbol"] == "HGB29")
+    assert "not a reviewed stablecoin" in desk.refused("tokens", "set-licensed", bond, "yes")
+    assert "licensed issuer's stablecoin" in desk.ok("tokens", "set-licensed", hkdh, "yes")
+    kowloon = json.loads(desk.ok("counterparty", "show", "Kowloon Pension Trust", "--json"))["addresses"][0]["address"]
+    queued = json.loads(desk.ok("safe", "propose", "--safe", client, "--asset", hkdh, "--amount", "100", "--to",
+                                kowloon, *desk.key("Dana Ho (operations)"), "--json"))
+    record = queued["travel_rule"]
+    assert record["required"] and record["value_hkd"] == str(100 * 10**6)
+    assert "is a licensed issuer's stablecoin: every transfer of it falls under the rule" in record["reason"]
+    assert record["ivms101"]["beneficiary"]["accountNumber"] == [kowloon]  # built from the counterparty records
+    desk.ok("tokens", "set-licensed", hkdh, "no")
+    again = json.loads(desk.ok("safe", "propose", "--safe", client, "--asset", hkdh, "--amount", "101", "--to",
+                               kowloon, *desk.key("Dana Ho (operations)"), "--json"))
+    assert again["travel_rule"]["required"] is False
+
+
 def test_a_transfer_over_the_threshold_on_postgresql(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory,
                                                      tmp_path: Path) -> None:
     """The same on a profile whose data is in PostgreSQL: the record built from the counterparty records at

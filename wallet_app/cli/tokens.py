@@ -42,6 +42,11 @@ def register(commands: Commands[argparse.ArgumentParser]) -> None:
     set_feed.add_argument("feed", metavar="FEED", nargs="?", default=None, help="a configured nav feed's address")
     set_feed.add_argument("--none", action="store_true", help="name no NAV feed: the token is not valued")
     set_feed.set_defaults(handler=_tokens_set_feed)
+    licensed = actions.add_parser("set-licensed", help="mark a stablecoin as a licensed issuer's (the Travel Rule "
+                                                       "then applies to every transfer of it) or not")
+    licensed.add_argument("token", metavar="TOKEN", help="a reviewed stablecoin's address")
+    licensed.add_argument("licensed", choices=("yes", "no"))
+    licensed.set_defaults(handler=_tokens_set_licensed)
 
 
 def _token_line(token: TokenEntry) -> str:
@@ -134,4 +139,15 @@ def _tokens_set_feed(args: argparse.Namespace) -> int:
     feed = None if args.none else to_checksum(args.feed)
     change = with_services(args, lambda services: services.feeds.set_token_feed(token, feed))
     print_lines(change.notes)
+    return 0
+
+
+def _tokens_set_licensed(args: argparse.Namespace) -> int:
+    from wallet_app.domain.addresses import to_checksum
+
+    address = to_checksum(args.token)
+    token = with_services(args, lambda services: services.tokens.set_licensed(address, args.licensed == "yes"))
+    state = "a licensed issuer's stablecoin: every transfer of it carries Travel Rule data" \
+        if args.licensed == "yes" else "a stablecoin (the Travel Rule threshold applies to it)"
+    print(f"{token.address} is now {state}")
     return 0

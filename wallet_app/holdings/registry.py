@@ -178,6 +178,25 @@ class TokenRegistry:
         assert saved is not None
         return saved
 
+    def save_licensed(self, address: str, licensed: bool) -> TokenEntry:
+        """Mark a stablecoin of the registry as a licensed issuer's (every transfer of it then carries Travel Rule
+        data) or not. Only between the two stablecoin roles: it never changes how the token is valued."""
+        checksummed = to_checksum(address)
+        entry = self.load_token(checksummed)
+        if entry is None or not entry.verified or not entry.stablecoin:
+            raise ConfigError(f"{checksummed} is not a reviewed stablecoin of the token registry; nothing changed")
+        role = LICENSED_STABLECOIN_ROLE if licensed else STABLECOIN_ROLE
+        query = (update(tokens).where(tokens.c.chain_id == self._chain_id, tokens.c.address == checksummed,
+                                      tokens.c.role == entry.role).values(role=role))
+        with self._engine.begin() as conn:
+            if conn.execute(query).rowcount != 1:
+                raise ConfigError(f"{checksummed}'s role changed meanwhile; nothing changed")
+            self._log(conn, actions.OPERATOR, actions.FEED_CHANGE, checksummed, change="stablecoin issuer licensed",
+                      role_before=entry.role, role=role)
+        saved = self.load_token(checksummed)
+        assert saved is not None
+        return saved
+
     def save_spam_reason(self, address: str, reason: str) -> None:
         """Flag a token as likely spam, in plain words (or clear the flag with "")."""
         checksummed = to_checksum(address)

@@ -98,6 +98,10 @@ class TokenService:
         """Every token of the registry with its review state and spam reason; no network."""
         return self._registry.load_tokens()
 
+    def set_licensed(self, address: str, licensed: bool) -> TokenEntry:
+        """A stablecoin marked as (not) a licensed issuer's: see `TokenRegistry.save_licensed`."""
+        return self._registry.save_licensed(address, licensed)
+
     def load_signing_keys(self) -> list[KeyView]:
         """The profile's keys that can sign an approval (watch-only addresses cannot); no network."""
         return [k for k in self._keys.load_keys() if k.kind.secret_is_here]
