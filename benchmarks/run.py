@@ -1,5 +1,5 @@
-"""Run every benchmark in this folder (`make bench`): cold (the cold ceremony), cold_start, holdings, policy, proofs,
-queue, reserves, signers, statement, ur."""
+"""Run every benchmark in this folder (`make bench`): cold (the cold ceremony), cold_start, evidence (checking an
+evidence pack), holdings, policy, proofs, queue, reserves, signers, statement, ur."""
 
 from __future__ import annotations
 
