@@ -19,12 +19,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication, QWidget
 
 from tests.support.cooling_off import redate_contact
-from tests.ui.make_shots import settle_and_save, shoot_both_palettes, wait_until
+from tests.ui.make_shots import live_window, settle_and_save, shoot_both_palettes, wait_until
 from tests.ui.queue_demo import ALICE, BEN, CARMEN, CLIENT_VAULT, DANA, HKDH, open_demo
-from ui.errors import ErrorPresenter
-from ui.main_window import MainWindow
-from ui.session import WalletSession
-from ui.tasks import TaskRunner
 
 
 def render(app: QApplication, name: str) -> None:
@@ -38,45 +34,30 @@ def render(app: QApplication, name: str) -> None:
         added = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
         redate_contact(demo.services.policy, "Kowloon Pension Trust", added,
                        [demo.signer(ALICE), demo.signer(BEN), demo.signer(CARMEN)])
-        runner = TaskRunner(presenter=ErrorPresenter())
-        window = MainWindow(profile_name="demo")
-        session = WalletSession(window=window, runner=runner, home=demo.home, profile_name="demo",
-                                open_profile=lambda _home, _name: demo.profile,
-                                build_services=lambda _profile: demo.services)
-        window.resize(1280, 800)
-        window.show()
-        live: list[int] = []
-        session.sig_live_data_shown.connect(live.append)
-        session.start()
-        wait_until(app, lambda: bool(live), timeout=60)
-        page = window.approvals_page
-        window.pages.setCurrentWidget(page)
-        wait_until(app, lambda: page.state is not None and not page.loading and not runner.in_flight, timeout=60)
-        page.select(waiting.safe_tx_hash)
-        wait_until(app, lambda: page.details.opening.isVisible(), timeout=60)
-        save(window, "approvals_cooling_off")
+        with live_window(app, demo) as (window, runner):
+            page = window.approvals_page
+            window.pages.setCurrentWidget(page)
+            wait_until(app, lambda: page.state is not None and not page.loading and not runner.in_flight, timeout=60)
+            page.select(waiting.safe_tx_hash)
+            wait_until(app, lambda: page.details.opening.isVisible(), timeout=60)
+            save(window, "approvals_cooling_off")
 
-        propose = page.open_propose_dialog()
-        assert propose is not None
-        loaded: list[bool] = []
-        propose.sig_loaded.connect(lambda: loaded.append(True))
-        wait_until(app, lambda: bool(loaded) and not runner.in_flight, timeout=60)
-        propose.transfer.asset.setCurrentIndex(propose.transfer.asset.findData(demo[HKDH]))
-        propose.transfer.amount.setText("1200.00")
-        propose.transfer.recipient.edit.setText(kowloon)
-        propose.proposer.setCurrentIndex(propose.proposer.findData(demo[DANA]))
-        checked: list[str] = []
-        propose.sig_checked.connect(checked.append)
-        propose.check()
-        wait_until(app, lambda: bool(checked) and not runner.in_flight, timeout=60)
-        save(propose, "propose_cooling_off")
-        propose.reject()
-        wait_until(app, lambda: page.dialog is None, timeout=60)
-        session.close()
-        runner.shutdown(10)
-        window.close()
-        window.deleteLater()
-        app.processEvents()
+            propose = page.open_propose_dialog()
+            assert propose is not None
+            loaded: list[bool] = []
+            propose.sig_loaded.connect(lambda: loaded.append(True))
+            wait_until(app, lambda: bool(loaded) and not runner.in_flight, timeout=60)
+            propose.transfer.asset.setCurrentIndex(propose.transfer.asset.findData(demo[HKDH]))
+            propose.transfer.amount.setText("1200.00")
+            propose.transfer.recipient.edit.setText(kowloon)
+            propose.proposer.setCurrentIndex(propose.proposer.findData(demo[DANA]))
+            checked: list[str] = []
+            propose.sig_checked.connect(checked.append)
+            propose.check()
+            wait_until(app, lambda: bool(checked) and not runner.in_flight, timeout=60)
+            save(propose, "propose_cooling_off")
+            propose.reject()
+            wait_until(app, lambda: page.dialog is None, timeout=60)
 
 
 def main() -> int:

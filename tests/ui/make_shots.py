@@ -16,8 +16,10 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -707,6 +709,31 @@ def render_vaults(app: QApplication, name: str) -> None:
     window.close()
     window.deleteLater()
     app.processEvents()
+
+
+@contextmanager
+def live_window(app: QApplication, demo: Any) -> Iterator[tuple[MainWindow, TaskRunner]]:
+    """The main window on a real demo's services (tests.ui.queue_demo), shown at 1280x800 with live data painted;
+    closed again on leaving."""
+    runner = TaskRunner(presenter=ErrorPresenter())
+    window = MainWindow(profile_name="demo")
+    session = WalletSession(window=window, runner=runner, home=demo.home, profile_name="demo",
+                            open_profile=lambda _home, _name: demo.profile,
+                            build_services=lambda _profile: demo.services)
+    window.resize(1280, 800)
+    window.show()
+    live: list[int] = []
+    session.sig_live_data_shown.connect(live.append)
+    session.start()
+    wait_until(app, lambda: bool(live), timeout=60)
+    try:
+        yield window, runner
+    finally:
+        session.close()
+        runner.shutdown(10)
+        window.close()
+        window.deleteLater()
+        app.processEvents()
 
 
 def settle_and_save(app: QApplication, widget: QWidget, file: str, name: str) -> None:

@@ -158,21 +158,9 @@ def entry_signer(signer: Signer) -> Callable[[str], bytes]:
 def recover_entry_signer(entry_hash: str, signature: str) -> str:
     """The address whose signature of the entry this is. ValueError: not 65 bytes of hex, v not 27 or 28, r or s
     out of range, a high s (a malleated copy), or no public key recovers."""
-    from wallet_app.keys.signature import HALF_N, SECP256K1_N, recover_address
+    from wallet_app.keys.signature import recover_signature_text
 
-    try:
-        raw = bytes.fromhex(signature.removeprefix("0x"))
-    except ValueError:
-        raise ValueError("the signature is not hex") from None
-    if len(raw) != 65:
-        raise ValueError(f"a signature is 65 bytes, not {len(raw)}")
-    r, s, v = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
-    if v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s <= HALF_N:
-        raise ValueError("the signature's v, r or s is out of range (or s is high: a malleated copy)")
-    try:
-        return recover_address(compute_signing_digest(entry_hash), r, s, v - 27)
-    except Exception:
-        raise ValueError("no public key recovers from the signature") from None
+    return recover_signature_text(compute_signing_digest(entry_hash), signature)
 
 
 def summarize_detail(detail: Mapping[str, Any], *, max_length: int = 240) -> str:

@@ -21,7 +21,7 @@ from eth_hash.auto import keccak
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.errors import KeyLocked, SignerMismatch, WatchOnly
 from wallet_app.keys.service import KeyService
-from wallet_app.keys.signature import HALF_N, SECP256K1_N, recover_address
+from wallet_app.keys.signature import recover_signature_text
 from wallet_app.keys.signer import Signer
 from wallet_app.safe.journal import SigningJournal
 
@@ -76,17 +76,4 @@ def sign_manifest(signer: Signer, journal: SigningJournal, chain_id: int, manife
 def recover_manifest_signer(manifest: bytes, signature: str) -> str:
     """The address whose EIP-191 signature of `manifest` this is (0x and 130 hex digits). ValueError: not 65 bytes
     of hex, v not 27 or 28, r or s out of range, a high s (a malleated copy), or no key recovers."""
-    text = signature.strip()
-    try:
-        raw = bytes.fromhex(text.removeprefix("0x"))
-    except ValueError:
-        raise ValueError("the signature is not hex") from None
-    if len(raw) != 65:
-        raise ValueError(f"a signature is 65 bytes, not {len(raw)}")
-    r, s, v = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
-    if v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s <= HALF_N:
-        raise ValueError("the signature's v, r or s is out of range (or s is high: a malleated copy)")
-    try:
-        return recover_address(compute_manifest_digest(manifest), r, s, v - 27)
-    except Exception:
-        raise ValueError("no public key recovers from the signature") from None
+    return recover_signature_text(compute_manifest_digest(manifest), signature)

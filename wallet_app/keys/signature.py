@@ -33,6 +33,24 @@ def recover_address(digest: bytes, r: int, s: int, recovery_id: int) -> str:
     return to_checksum(signature.recover_public_key_from_msg_hash(digest).to_checksum_address())
 
 
+def recover_signature_text(digest: bytes, signature: str) -> str:
+    """The address whose 65-byte signature (0x hex, v 27 or 28) of `digest` this is. ValueError: not 65 bytes of
+    hex, v not 27 or 28, r or s out of range, a high s (a malleated copy), or no public key recovers."""
+    try:
+        raw = bytes.fromhex(signature.strip().removeprefix("0x"))
+    except ValueError:
+        raise ValueError("the signature is not hex") from None
+    if len(raw) != 65:
+        raise ValueError(f"a signature is 65 bytes, not {len(raw)}")
+    r, s, v = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
+    if v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s <= HALF_N:
+        raise ValueError("the signature's v, r or s is out of range (or s is high: a malleated copy)")
+    try:
+        return recover_address(digest, r, s, v - 27)
+    except Exception:
+        raise ValueError("no public key recovers from the signature") from None
+
+
 def finalize_signature(digest: bytes, r: int, s: int, expected_address: str) -> Signature:
     """Normalise to low-s, find the recovery id by trial, and refuse unless it recovers to `expected_address`."""
     if len(digest) != 32:
