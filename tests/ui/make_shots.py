@@ -521,15 +521,8 @@ def render_approvals(app: QApplication, name: str) -> None:
     from tests.ui.queue_demo import KOWLOON as KOWLOON_LABEL
     from tests.ui.queue_demo import LION_ROCK, open_demo
 
-    def settle() -> None:
-        for _ in range(8):  # layouts settle over a few rounds of posted events
-            app.processEvents()
-            time.sleep(0.01)
-
     def save(widget: QWidget, file: str) -> None:
-        settle()
-        widget.grab().save(str(OUT / f"{file}_{name}.png"))
-        print(OUT / f"{file}_{name}.png")
+        settle_and_save(app, widget, file, name)
 
     with open_demo(Path(tempfile.mkdtemp(prefix="custos-shots-"))) as demo:
         queue = demo.services.queue
@@ -537,57 +530,42 @@ def render_approvals(app: QApplication, name: str) -> None:
         signed = next(e for e in waiting if e.valid_signatures == 1)
         last = max(waiting, key=lambda e: e.item.nonce)
         demo.propose(nonce=last.item.nonce, units=2_000 * 10**6, to=LION_ROCK)  # a conflict at that nonce
-        runner = TaskRunner(presenter=ErrorPresenter())
-        window = MainWindow(profile_name="demo")
-        session = WalletSession(window=window, runner=runner, home=demo.home, profile_name="demo",
-                                open_profile=lambda _home, _name: demo.profile,
-                                build_services=lambda _profile: demo.services)
-        window.resize(1280, 800)
-        window.show()
-        live: list[int] = []
-        session.sig_live_data_shown.connect(live.append)
-        session.start()
-        wait_until(app, lambda: bool(live), timeout=60)
-        page = window.approvals_page
-        window.pages.setCurrentWidget(page)
-        wait_until(app, lambda: page.state is not None and not page.loading and not runner.in_flight, timeout=60)
-        page.select(signed.safe_tx_hash)
-        save(window, "approvals")
+        with live_window(app, demo) as (window, runner):
+            page = window.approvals_page
+            window.pages.setCurrentWidget(page)
+            wait_until(app, lambda: page.state is not None and not page.loading and not runner.in_flight, timeout=60)
+            page.select(signed.safe_tx_hash)
+            save(window, "approvals")
 
-        review = page.open_review(signed.safe_tx_hash, "approve")
-        assert review is not None
-        decided: list[str] = []
-        review.sig_decision_shown.connect(decided.append)
-        wait_until(app, lambda: bool(decided) and not runner.in_flight, timeout=60)
-        review.key_choice.setCurrentIndex(review.key_choice.findData(demo[BEN_LABEL]))
-        wait_until(app, lambda: len(decided) > 1 and not runner.in_flight, timeout=60)  # decided again with Ben
-        save(review, "review_tx")
-        review.scroll.verticalScrollBar().setValue(review.scroll.verticalScrollBar().maximum())
-        save(review, "review_tx_signatures")
-        review.reject()
-        wait_until(app, lambda: page.dialog is None and not runner.in_flight, timeout=60)
+            review = page.open_review(signed.safe_tx_hash, "approve")
+            assert review is not None
+            decided: list[str] = []
+            review.sig_decision_shown.connect(decided.append)
+            wait_until(app, lambda: bool(decided) and not runner.in_flight, timeout=60)
+            review.key_choice.setCurrentIndex(review.key_choice.findData(demo[BEN_LABEL]))
+            wait_until(app, lambda: len(decided) > 1 and not runner.in_flight, timeout=60)  # decided again with Ben
+            save(review, "review_tx")
+            review.scroll.verticalScrollBar().setValue(review.scroll.verticalScrollBar().maximum())
+            save(review, "review_tx_signatures")
+            review.reject()
+            wait_until(app, lambda: page.dialog is None and not runner.in_flight, timeout=60)
 
-        propose = page.open_propose_dialog()
-        assert propose is not None
-        loaded: list[bool] = []
-        propose.sig_loaded.connect(lambda: loaded.append(True))
-        wait_until(app, lambda: bool(loaded) and not runner.in_flight, timeout=60)
-        propose.transfer.asset.setCurrentIndex(propose.transfer.asset.findData(demo[HKDH_LABEL]))
-        propose.transfer.amount.setText("12500.00")
-        propose.transfer.recipient.edit.setText(demo[KOWLOON_LABEL])
-        propose.proposer.setCurrentIndex(propose.proposer.findData(demo[DANA_LABEL]))
-        checked: list[str] = []
-        propose.sig_checked.connect(checked.append)
-        propose.check()
-        wait_until(app, lambda: bool(checked) and not runner.in_flight, timeout=60)
-        save(propose, "propose_tx")
-        propose.reject()
-        wait_until(app, lambda: page.dialog is None, timeout=60)
-        session.close()
-        runner.shutdown(10)
-        window.close()
-        window.deleteLater()
-        app.processEvents()
+            propose = page.open_propose_dialog()
+            assert propose is not None
+            loaded: list[bool] = []
+            propose.sig_loaded.connect(lambda: loaded.append(True))
+            wait_until(app, lambda: bool(loaded) and not runner.in_flight, timeout=60)
+            propose.transfer.asset.setCurrentIndex(propose.transfer.asset.findData(demo[HKDH_LABEL]))
+            propose.transfer.amount.setText("12500.00")
+            propose.transfer.recipient.edit.setText(demo[KOWLOON_LABEL])
+            propose.proposer.setCurrentIndex(propose.proposer.findData(demo[DANA_LABEL]))
+            checked: list[str] = []
+            propose.sig_checked.connect(checked.append)
+            propose.check()
+            wait_until(app, lambda: bool(checked) and not runner.in_flight, timeout=60)
+            save(propose, "propose_tx")
+            propose.reject()
+            wait_until(app, lambda: page.dialog is None, timeout=60)
 
 
 def render_real(app: QApplication, name: str, home: Path, profile: str) -> None:

@@ -137,29 +137,43 @@ class CounterpartyBook:
 
     # -- reading ----------------------------------------------------------------------------------------------
     def load_all(self) -> list[Counterparty]:
-        with self._engine.connect() as conn:
-            rows = conn.execute(select(counterparties).order_by(counterparties.c.name)).all()
-            owned = conn.execute(select(counterparty_addresses).where(
-                counterparty_addresses.c.chain_id == self._chain_id)
-                .order_by(counterparty_addresses.c.address)).all()
-        by_party: dict[int, list[CounterpartyAddress]] = {}
-        for row in owned:
-            by_party.setdefault(int(row.counterparty_id), []).append(_address(row))
-        return [_party(row, tuple(by_party.get(int(row.id), ()))) for row in rows]
+        return self._load()
+
+    def load(self, name: str) -> Counterparty | None:
+        found = self._load(counterparties.c.name == name)
+        return found[0] if found else None
 
     def find(self, name: str) -> Counterparty:
-        for party in self.load_all():
-            if party.name == name:
-                return party
-        raise ConfigError(f"No counterparty is named {name[:100]!r}; see `custos counterparty list`")
+        found = self.load(name)
+        if found is None:
+            raise ConfigError(f"No counterparty is named {name[:100]!r}; see `custos counterparty list`")
+        return found
 
     def owner_of(self, address: str) -> tuple[Counterparty, CounterpartyAddress] | None:
+        """The record holding `address` on this chain, with that address: two indexed reads, whatever the book's
+        size (the policy and the Travel Rule ask this for every contact and beneficiary)."""
         checksummed = to_checksum(address)
-        for party in self.load_all():
-            for owned in party.addresses:
-                if owned.address == checksummed:
-                    return party, owned
-        return None
+        with self._engine.connect() as conn:
+            row = conn.execute(select(counterparty_addresses.c.counterparty_id).where(
+                counterparty_addresses.c.chain_id == self._chain_id,
+                counterparty_addresses.c.address == checksummed)).first()
+        found = [] if row is None else self._load(counterparties.c.id == row.counterparty_id)
+        if not found:
+            return None
+        return found[0], next(a for a in found[0].addresses if a.address == checksummed)
+
+    def _load(self, *where: Any) -> list[Counterparty]:
+        """The records matching `where` (all without), each with its addresses on this chain, by name."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(counterparties).where(*where).order_by(counterparties.c.name)).all()
+            owned = conn.execute(select(counterparty_addresses).where(
+                counterparty_addresses.c.chain_id == self._chain_id,
+                counterparty_addresses.c.counterparty_id.in_([int(r.id) for r in rows]))
+                .order_by(counterparty_addresses.c.address)).all() if rows else []
+        by_party: dict[int, list[CounterpartyAddress]] = {}
+        for address_row in owned:
+            by_party.setdefault(int(address_row.counterparty_id), []).append(_address(address_row))
+        return [_party(row, tuple(by_party.get(int(row.id), ()))) for row in rows]
 
     def counterparty_of(self, address: str) -> str | None:
         """The name of the counterparty record holding `address`, or None."""

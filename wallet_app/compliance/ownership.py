@@ -24,7 +24,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from eth_abi.abi import decode
-from eth_account import Account
 from sqlalchemy import insert, select, update
 
 from wallet_app.audit import actions
@@ -33,6 +32,7 @@ from wallet_app.compliance.counterparties import CounterpartyBook, Proof
 from wallet_app.domain.abi import build_call
 from wallet_app.domain.addresses import to_checksum
 from wallet_app.errors import CallReverted, ConfigError, WalletError
+from wallet_app.keys.signature import recover_signature_text
 from wallet_app.safe.messages import EIP1271_MAGIC
 from wallet_app.storage.schema import ownership_challenges
 
@@ -126,7 +126,8 @@ class OwnershipDesk:
                 ownership_challenges.c.nonce == nonce.lower())).first()
         if row is None:
             raise ProofRefused(f"No challenge has the nonce {nonce[:70]!r} on this profile")
-        party = next((p.name for p in self._book.load_all() if p.id == row.counterparty_id), "?")
+        held = self._book.owner_of(row.address)
+        party = held[0].name if held is not None else "?"
         return Challenge(row.nonce, row.address, party, row.method, row.text, _aware(row.expires_at),
                          row.asset or "", int(row.amount or 0), row.vault or "", row.start_block,
                          row.used_at is not None)
@@ -286,9 +287,9 @@ def _is_valid(chain: ChainClient, wallet: str, digest: bytes, signature: bytes, 
 
 def _recover(digest: bytes, signature: bytes) -> str:
     try:
-        return to_checksum(Account._recover_hash(digest, signature=signature))
-    except Exception:  # eth-keys raises several kinds for a malformed signature
-        raise ProofRefused("The signature is not a valid ECDSA signature (65 bytes r, s, v)") from None
+        return recover_signature_text(digest, "0x" + signature.hex())
+    except ValueError as exc:
+        raise ProofRefused(f"The signature is not a valid ECDSA signature (65 bytes r, s, v): {exc}") from None
 
 
 def _signature_bytes(text: str) -> bytes:

@@ -61,14 +61,13 @@ def build_compliance(profile: Profile, chain: ChainClient, audit: AuditLog,
     ownership = OwnershipDesk(book=book, chain=chain, audit=audit, institution=institution,
                               confirmations=settings.confirmations, vaults=vaults, clock=clock)
     def from_records(vault: str, beneficiaries: tuple[str, ...]) -> dict[str, Any] | None:
-        parties = {book.counterparty_of(b) for b in beneficiaries}
-        if len(parties) != 1 or None in parties or book.counterparty_of(vault) is not None:
+        """One counterparty holding every beneficiary, and the institution's own record: the payload; else None."""
+        held = [book.owner_of(b) for b in beneficiaries]
+        parties = {h[0].id if h is not None else None for h in held}
+        if not held or held[0] is None or len(parties) != 1 or book.counterparty_of(vault) is not None:
             return None
-        originator = next((p for p in book.load_all() if p.name == institution), None)
-        held = book.owner_of(beneficiaries[0])
-        if originator is None or held is None:
-            return None
-        return build_payload(originator, [vault], held[0], beneficiaries)
+        originator = book.load(institution)
+        return None if originator is None else build_payload(originator, [vault], held[0][0], beneficiaries)
 
     travel = TravelRuleDesk(engine=engine, chain_id=chain_id, audit=audit, requirement_of=requirement_of,
                             from_records=from_records, clock=clock)

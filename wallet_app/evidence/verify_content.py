@@ -41,6 +41,15 @@ def _json(reader: PackReader, name: str) -> Any:
         raise _Unusable(f"{name} cannot be read ({getattr(exc, 'user_message', exc)})") from None
 
 
+def _list(reader: PackReader, name: str, key: str) -> list[Any]:
+    """The list under `key` of the JSON file `name`; _Unusable when it is not there."""
+    document = _json(reader, name)
+    found = document.get(key) if isinstance(document, dict) else None
+    if not isinstance(found, list):
+        raise _Unusable(f"{name} has no list of {key}")
+    return found
+
+
 def _entry(item: Any, index: int) -> AuditEntry:
     """One entry of the exported JSON as the log stored it (its detail as the canonical text that was hashed)."""
     try:
@@ -116,10 +125,7 @@ def check_audit_heads(reader: PackReader, entries: list[AuditEntry]) -> Check:
 
 def check_policy_digests(reader: PackReader) -> Check:
     try:
-        document = _json(reader, VERSIONS)
-        versions = document.get("versions") if isinstance(document, dict) else None
-        if not isinstance(versions, list):
-            raise _Unusable(f"{VERSIONS} has no list of versions")
+        versions = _list(reader, VERSIONS, "versions")
     except _Unusable as exc:
         return Check("policy digests", False, str(exc))
     for item in versions:
@@ -134,10 +140,7 @@ def check_policy_digests(reader: PackReader) -> Check:
 
 def check_documents(reader: PackReader) -> Check:
     try:
-        document = _json(reader, DOCUMENT_INDEX)
-        listed = document.get("documents") if isinstance(document, dict) else None
-        if not isinstance(listed, list):
-            raise _Unusable(f"{DOCUMENT_INDEX} has no list of documents")
+        listed = _list(reader, DOCUMENT_INDEX, "documents")
     except _Unusable as exc:
         return Check("documents", False, str(exc))
     for item in listed:
